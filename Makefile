@@ -1,0 +1,42 @@
+# EquiScan build entry points. `make demo` and `make test` do all set-up on a fresh Debian
+# machine with Swift installed.
+
+SWIFT ?= swift
+DEB_PACKAGES := libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libsqlite3-dev pkg-config
+DATA ?= ../shared/data
+RELEASE_BIN := .build/release/equiscan
+
+.PHONY: deps build release test demo models bench clean
+
+## Installs the Debian packages that are missing; does nothing when all are present.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "installing:$$missing"; \
+	    SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	    $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+demo: release
+	$(RELEASE_BIN) inspect samples/scans/*
+
+bench: release
+	$(RELEASE_BIN) bench decode --json
+	$(RELEASE_BIN) bench conv --json
+
+clean:
+	rm -rf .build

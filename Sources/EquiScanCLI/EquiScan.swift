@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `equiscan` command: parses arguments and hands work to the libraries.
+@main
+struct EquiScan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "equiscan",
+        abstract: "Analyse medical scans with rotation-equivariant neural networks.",
+        subcommands: [])
+}

@@ -1,0 +1,2 @@
+import NeuralNet
+import TensorCore

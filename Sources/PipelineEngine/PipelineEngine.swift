@@ -1,0 +1,2 @@
+import ImageCodecs
+import Logging
