@@ -85,4 +85,8 @@ let package = Package(
     swiftLanguageModes: [.v5]
 )
 
-var swiftSettings: [SwiftSetting] { [] }
+/// Numerical and codec modules are optimised in debug builds too: tests run their kernels at
+/// realistic speed while keeping debug symbols and testability.
+var swiftSettings: [SwiftSetting] {
+    [.unsafeFlags(["-O", "-enable-testing"], .when(configuration: .debug))]
+}

@@ -6,5 +6,5 @@ struct EquiScan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "equiscan",
         abstract: "Analyse medical scans with rotation-equivariant neural networks.",
-        subcommands: [])
+        subcommands: [BenchCommand.self])
 }

@@ -9,3 +9,4 @@ extension Tensor {
         }
     }
 }
+

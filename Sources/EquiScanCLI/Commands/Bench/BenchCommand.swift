@@ -1,0 +1,9 @@
+import ArgumentParser
+
+/// `equiscan bench …`: speed measurements that print JSON. Never run by the tests.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure decode, kernel and model speed (use a release build).",
+        subcommands: [])
+}
