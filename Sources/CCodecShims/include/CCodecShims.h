@@ -13,5 +13,6 @@
 #define ES_MESSAGE_CAPACITY 512
 
 #include "es_decode.h"
+#include "es_encode.h"
 
 #endif
