@@ -140,10 +140,14 @@ struct DecodeContext {
         }
         let (row, o1) = width.multipliedReportingOverflow(
             by: Int(info.channels) * Int(info.bytes_per_sample))
-        let (_, o2) = row.multipliedReportingOverflow(by: height)
-        if o1 || o2 {
+        let (total, o2) = row.multipliedReportingOverflow(by: height)
+        // Many channels can blow up a small pixel count (TIFF allows 65535 samples per pixel);
+        // the buffer may hold at most the pixel limit times four float64 channels.
+        let (byteLimit, o3) = options.pixelLimit.multipliedReportingOverflow(by: 32)
+        if o1 || o2 || (!o3 && total > byteLimit) {
             throw error(.tooLarge, "header declares \(width) x \(height) x \(info.channels) "
-                        + "samples, beyond addressable memory")
+                        + "samples of \(info.bytes_per_sample) bytes, more than the limit of "
+                        + "\(options.pixelLimit) pixels x 32 bytes")
         }
         return row
     }
