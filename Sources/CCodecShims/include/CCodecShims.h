@@ -12,4 +12,7 @@
 /* Size of the message buffers filled on failure. */
 #define ES_MESSAGE_CAPACITY 512
 
+#include "es_decode.h"
+#include "es_encode.h"
+
 #endif
