@@ -5,5 +5,5 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure decode, kernel and model speed (use a release build).",
-        subcommands: [BenchModelsCommand.self])
+        subcommands: [BenchConvCommand.self, BenchModelsCommand.self])
 }

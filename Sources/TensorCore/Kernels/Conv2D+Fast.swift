@@ -1,0 +1,109 @@
+/// The fast convolution path: the same maths as the reference path in `Conv2D.swift`, arranged
+/// for both cores (see `ThreadPolicy`).
+extension Conv2D {
+    /// Convolution forward; see the type's documentation for layouts and formula.
+    /// input (N, Cin, H, W), weight (Cout, Cin, kH, kW), bias (Cout) → (N, Cout, Ho, Wo).
+    public static func forward(input: Tensor, weight: Tensor, bias: Tensor?,
+                               stride: Int = 1, padding: Int = 0) -> Tensor {
+        let g = Geometry(inputShape: input.shape, weightShape: weight.shape,
+                         stride: stride, padding: padding)
+        checkBias(bias, g)
+        return imageParallelForward(input: input, weight: weight, bias: bias, geometry: g)
+    }
+
+    /// Convolution backward: gradients with respect to input (when `needsInputGradient`),
+    /// weight (Cout, Cin, kH, kW) and bias (Cout), given ∂L/∂y (N, Cout, Ho, Wo).
+    public static func backward(outputGradient: Tensor, input: Tensor, weight: Tensor,
+                                stride: Int = 1, padding: Int = 0,
+                                needsInputGradient: Bool = true)
+        -> (input: Tensor?, weight: Tensor, bias: Tensor) {
+        let g = Geometry(inputShape: input.shape, weightShape: weight.shape,
+                         stride: stride, padding: padding)
+        precondition(outputGradient.shape == g.outputShape,
+                     "Conv2D outputGradient must be \(g.outputShape), got \(outputGradient.shape)")
+        return imageParallelBackward(outputGradient: outputGradient, input: input, weight: weight,
+                                     geometry: g, needsInputGradient: needsInputGradient)
+    }
+
+    /// Name of the algorithm `forward` uses for this geometry (reported by the benchmark).
+    public static func forwardAlgorithm(for geometry: Geometry) -> String {
+        "im2col per image, images split across workers"
+    }
+
+    // MARK: - Images split across workers
+
+    /// Forward with the batch split into `ThreadPolicy.workerCount` chunks, each doing
+    /// im2col + single-threaded sgemm per image. Every output sample is computed by exactly
+    /// one worker, so the result does not depend on the worker count.
+    static func imageParallelForward(input: Tensor, weight: Tensor, bias: Tensor?,
+                                     geometry g: Geometry) -> Tensor {
+        var output = [Float](repeating: 0, count: g.batch * g.outImageSize)  // (N, Cout, Ho, Wo)
+        input.storage.withUnsafeBufferPointer { x in          // (N, Cin, H, W)
+        weight.storage.withUnsafeBufferPointer { w in         // (Cout, K)
+        output.withUnsafeMutableBufferPointer { y in
+            guard let xp = x.baseAddress, let wp = w.baseAddress,
+                  let yp = y.baseAddress else { return }
+            ThreadPolicy.parallel(count: g.batch) { _, images in
+                let column = UnsafeMutablePointer<Float>.allocate(
+                    capacity: g.patchSize * g.outPixels)  // (K, Ho·Wo)
+                defer { column.deallocate() }
+                for n in images {
+                    im2col(image: xp + n * g.inImageSize, geometry: g, column: column)
+                    BLAS.sgemm(m: g.outChannels, n: g.outPixels, k: g.patchSize,
+                               a: wp, lda: g.patchSize, b: column, ldb: g.outPixels,
+                               c: yp + n * g.outImageSize, ldc: g.outPixels)
+                }
+            }
+            if let bias { addBias(bias, to: yp, geometry: g) }
+        }}}
+        return Tensor(shape: g.outputShape, storage: output)
+    }
+
+    /// Backward with the batch split into chunks. Input gradients are per image (disjoint);
+    /// each chunk accumulates its own weight gradient, and the partial sums are added in chunk
+    /// order, so the bits depend on the worker count but not on scheduling.
+    static func imageParallelBackward(outputGradient: Tensor, input: Tensor, weight: Tensor,
+                                      geometry g: Geometry, needsInputGradient: Bool)
+        -> (input: Tensor?, weight: Tensor, bias: Tensor) {
+        let chunks = ThreadPolicy.chunkCount(count: g.batch)
+        var inputGradient = [Float](repeating: 0,
+                                    count: needsInputGradient ? input.count : 0)  // (N, Cin, H, W)
+        var partials = [Float](repeating: 0, count: max(chunks, 1) * weight.count)  // (chunk, Cout, K)
+        input.storage.withUnsafeBufferPointer { x in          // (N, Cin, H, W)
+        weight.storage.withUnsafeBufferPointer { w in         // (Cout, K)
+        outputGradient.storage.withUnsafeBufferPointer { dy in  // (N, Cout, Ho·Wo)
+        inputGradient.withUnsafeMutableBufferPointer { dx in
+        partials.withUnsafeMutableBufferPointer { dw in
+            guard let xp = x.baseAddress, let wp = w.baseAddress, let dyp = dy.baseAddress,
+                  let dwp = dw.baseAddress else { return }
+            let dxp = dx.baseAddress
+            ThreadPolicy.parallel(count: g.batch) { chunk, images in
+                let column = UnsafeMutablePointer<Float>.allocate(
+                    capacity: g.patchSize * g.outPixels)  // (K, Ho·Wo)
+                defer { column.deallocate() }
+                let dwChunk = dwp + chunk * weight.count  // (Cout, K)
+                for n in images {
+                    let dyn = dyp + n * g.outImageSize
+                    im2col(image: xp + n * g.inImageSize, geometry: g, column: column)
+                    BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patchSize,
+                               k: g.outPixels, a: dyn, lda: g.outPixels, b: column,
+                               ldb: g.outPixels, beta: 1, c: dwChunk, ldc: g.patchSize)
+                    if needsInputGradient, let dxp {
+                        BLAS.sgemm(transposeA: true, m: g.patchSize, n: g.outPixels,
+                                   k: g.outChannels, a: wp, lda: g.patchSize, b: dyn,
+                                   ldb: g.outPixels, c: column, ldc: g.outPixels)
+                        col2im(column: column, geometry: g, image: dxp + n * g.inImageSize)
+                    }
+                }
+            }
+            for chunk in 1..<max(chunks, 1) {
+                let src = dwp + chunk * weight.count
+                for i in 0..<weight.count { dwp[i] += src[i] }
+            }
+        }}}}}
+        let weightGradient = Array(partials.prefix(weight.count))
+        return (needsInputGradient ? Tensor(shape: input.shape, storage: inputGradient) : nil,
+                Tensor(shape: weight.shape, storage: weightGradient),
+                biasGradient(outputGradient, geometry: g))
+    }
+}
