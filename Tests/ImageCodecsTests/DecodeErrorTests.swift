@@ -40,6 +40,9 @@ final class DecodeErrorTests: XCTestCase {
         XCTAssertEqual(missing?.kind, .io)
         XCTAssertEqual(missing?.file, "/nonexistent/dir/scan.tif")
         XCTAssertEqual(missing?.message.contains("No such file"), true, missing?.message ?? "")
+        let folder = codecError { try ImageDecoder.decode(path: Fixtures.path("medical")) }
+        XCTAssertEqual(folder?.kind, .io)
+        XCTAssertEqual(folder?.message, "not a regular file")
     }
 
     func testTruncatedPNGNamesFileCodecAndLibraryMessage() throws {

@@ -79,7 +79,8 @@ final class DecodeOrientationTests: XCTestCase {
         XCTAssertEqual(turned.width, 3)
         XCTAssertEqual(turned.height, 5)
         XCTAssertEqual(turned.samples, .uint16(expected))
-        XCTAssertEqual(scan.rotated90(times: 1), scan.applyingOrientation(8).withMetadata(of: turned))
+        XCTAssertEqual(scan.rotated90(times: 1),
+                       scan.applyingOrientation(8).withMetadata(of: turned))
         XCTAssertEqual(scan.rotated90(times: 2).samples, scan.applyingOrientation(3).samples)
         XCTAssertEqual(scan.rotated90(times: 3).samples, scan.applyingOrientation(6).samples)
         XCTAssertEqual(scan.rotated90(times: -1).samples, scan.rotated90(times: 3).samples)
