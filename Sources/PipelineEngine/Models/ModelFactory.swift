@@ -29,13 +29,23 @@ public enum PackagedModel {
         GradientTape.withoutRecording { module(Variable(images)).value }
     }
 
-    /// Saves weights with the architecture configuration in the file's metadata.
+    /// Saves weights with the architecture configuration in the file's metadata, under the
+    /// keys `EquivariantModelFile.load(from:)` reads. The configuration JSON has sorted keys so
+    /// that the same weights always give the same bytes (and the same SHA-256).
     public func save(weightsTo path: String, metadata: [String: String]) throws {
-        let url = URL(fileURLWithPath: path)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let configuration: Data
         switch self {
-        case .classifier(let m): try m.save(weightsTo: url, extraMetadata: metadata)
-        case .segmenter(let m): try m.save(weightsTo: url, extraMetadata: metadata)
+        case .classifier(let m): configuration = try encoder.encode(m.configuration)
+        case .segmenter(let m): configuration = try encoder.encode(m.configuration)
         }
+        var all = metadata
+        all[EquivariantModelMetadata.modelKey] = architecture
+        all[EquivariantModelMetadata.configurationKey] = String(decoding: configuration,
+                                                                as: UTF8.self)
+        try SafeTensors.write(module.stateDictionary(), metadata: all,
+                              to: URL(fileURLWithPath: path))
     }
 
     /// Rebuilds a model from a weight file written by `save(weightsTo:metadata:)`.
