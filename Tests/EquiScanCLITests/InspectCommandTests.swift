@@ -37,6 +37,25 @@ final class InspectCommandTests: XCTestCase {
         }
     }
 
+    /// The TIFF sample was written by our encoder from the CT PNG: same samples, and the
+    /// pixel size of the original DICOM.
+    func testTIFFSampleMatchesItsPNGSource() throws {
+        let result = try CLIRunner.run(["inspect", "--json",
+                                        CLIRunner.sample("ct_small_128.png"),
+                                        CLIRunner.sample("ct_small_128.tif")])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let objects = try CLIRunner.jsonArray(result)
+        XCTAssertEqual(objects.count, 2)
+        XCTAssertEqual(objects[1]["format"] as? String, "tiff")
+        XCTAssertEqual(objects[1]["sampleType"] as? String, "uint16")
+        XCTAssertEqual(objects[1]["samplesSHA256"] as? String,
+                       objects[0]["samplesSHA256"] as? String)
+        let pixelSize = try XCTUnwrap(objects[1]["pixelSize"] as? [String: Double])
+        let worst = max(abs((pixelSize["x"] ?? 0) - 0.661468),
+                        abs((pixelSize["y"] ?? 0) - 0.661468))
+        XCTAssertLessThan(worst, 1e-6, "pixel size \(pixelSize), worst error \(worst) mm")
+    }
+
     /// The hash printed is the conformance reference's (computed by other decoders).
     func testJSONHashMatchesConformanceReference() throws {
         let result = try CLIRunner.run([
