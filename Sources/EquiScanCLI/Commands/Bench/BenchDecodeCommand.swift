@@ -31,24 +31,32 @@ struct BenchDecodeCommand: ParsableCommand {
             return
         }
         func f(_ v: Double) -> String { String(format: "%8.1f", v) }
+        func r(_ v: Double) -> String { String(format: "%.3f", v) }
         print("decode benchmark, \(report.repeats) repeats, \(report.configuration) build; "
-              + "MP/s best (median)")
+              + "MP/s best (median); wall clock, then thread CPU time")
         for c in report.cases {
-            print("\(c.name.padding(toLength: 22, withPad: " ", startingAt: 0)) "
-                  + "swift \(f(c.swift.bestMPps)) (\(f(c.swift.medianMPps)))  "
+            let name = c.name.padding(toLength: 22, withPad: " ", startingAt: 0)
+            print("\(name) wall swift \(f(c.swift.bestMPps)) (\(f(c.swift.medianMPps)))  "
                   + "C \(f(c.c.bestMPps)) (\(f(c.c.medianMPps)))  "
-                  + "ratio \(String(format: "%.3f", c.ratioBest)) "
-                  + "(\(String(format: "%.3f", c.ratioMedian)))")
+                  + "ratio \(r(c.ratioBest)) (\(r(c.ratioMedian)))")
+            print("\(String(repeating: " ", count: 22)) cpu  "
+                  + "swift \(f(c.swift.cpuBestMPps)) (\(f(c.swift.cpuMedianMPps)))  "
+                  + "C \(f(c.c.cpuBestMPps)) (\(f(c.c.cpuMedianMPps)))  "
+                  + "ratio \(r(c.cpuRatioBest)) (\(r(c.cpuRatioMedian)))")
         }
     }
 }
 
 /// The measurements of `equiscan bench decode`.
 struct DecodeBenchmarkReport: Codable {
-    /// Speeds of one decode path, in megapixels (10^6 pixels) per second.
+    /// Speeds of one decode path, in megapixels (10^6 pixels) per second, from wall-clock
+    /// time and from the thread's CPU time (decoding is single-threaded, so CPU time is the
+    /// work done, undisturbed by other processes competing for the cores).
     struct Speed: Codable {
         var bestMPps: Double
         var medianMPps: Double
+        var cpuBestMPps: Double
+        var cpuMedianMPps: Double
     }
 
     struct Case: Codable {
@@ -64,9 +72,11 @@ struct DecodeBenchmarkReport: Codable {
         var swift: Speed
         /// The C loop of `es_bench.h` into a buffer allocated once.
         var c: Speed
-        /// swift / c, from the best and from the median times.
+        /// swift / c, from the best and from the median wall-clock and CPU times.
         var ratioBest: Double
         var ratioMedian: Double
+        var cpuRatioBest: Double
+        var cpuRatioMedian: Double
     }
 
     var benchmark = "decode"
@@ -170,10 +180,24 @@ enum DecodeBenchmark {
 
     // MARK: - Timing
 
-    private static func seconds(_ body: () throws -> Void) rethrows -> Double {
+    /// A timing: wall-clock and calling-thread CPU seconds.
+    private struct Timing {
+        var wall: Double
+        var cpu: Double
+    }
+
+    private static func threadCPUSeconds() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+
+    private static func time(_ body: () throws -> Void) rethrows -> Timing {
+        let cpuStart = threadCPUSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Timing(wall: wall, cpu: threadCPUSeconds() - cpuStart)
     }
 
     private static func median(_ values: [Double]) -> Double {
@@ -210,17 +234,21 @@ enum DecodeBenchmark {
                                  + "and the C loop disagree")
         }
 
-        var swiftTimes: [Double] = []
-        var cTimes: [Double] = []
+        var swiftTimes: [Timing] = []
+        var cTimes: [Timing] = []
         for _ in 0..<repeats {
             // Alternate the paths so that clock or thermal drift affects both alike.
-            cTimes.append(try seconds { try decodeC() })
-            swiftTimes.append(try seconds { _ = try decodeSwift() })
+            cTimes.append(try time { try decodeC() })
+            swiftTimes.append(try time { _ = try decodeSwift() })
         }
         let megapixels = Double(input.width * input.height) / 1e6
-        func speed(_ times: [Double]) -> DecodeBenchmarkReport.Speed {
-            .init(bestMPps: megapixels / (times.min() ?? .infinity),
-                  medianMPps: megapixels / median(times))
+        func speed(_ times: [Timing]) -> DecodeBenchmarkReport.Speed {
+            let wall = times.map(\.wall)
+            let cpu = times.map(\.cpu)
+            return .init(bestMPps: megapixels / (wall.min() ?? .infinity),
+                         medianMPps: megapixels / median(wall),
+                         cpuBestMPps: megapixels / (cpu.min() ?? .infinity),
+                         cpuMedianMPps: megapixels / median(cpu))
         }
         let swift = speed(swiftTimes)
         let c = speed(cTimes)
@@ -229,7 +257,9 @@ enum DecodeBenchmark {
             height: input.height, channels: input.channels,
             sampleType: scan.samples.sampleType.rawValue, fileBytes: bytes.count,
             swift: swift, c: c, ratioBest: swift.bestMPps / c.bestMPps,
-            ratioMedian: swift.medianMPps / c.medianMPps)
+            ratioMedian: swift.medianMPps / c.medianMPps,
+            cpuRatioBest: swift.cpuBestMPps / c.cpuBestMPps,
+            cpuRatioMedian: swift.cpuMedianMPps / c.cpuMedianMPps)
     }
 }
 
