@@ -22,7 +22,7 @@ import Foundation
 ///   are independent of `workerCount` (they reduce per image or per channel in index order).
 ///
 /// Which split wins was measured with `equiscan bench conv` (see the TensorCore README section
-/// in `Sources/TensorCore/README.md`).
+/// in `Sources/TensorCore/TensorCore.docc/TensorCore.md`).
 public enum ThreadPolicy {
     nonisolated(unsafe) private static var configuredWorkers: Int =
         Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))
