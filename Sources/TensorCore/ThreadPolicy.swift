@@ -49,7 +49,7 @@ public enum ThreadPolicy {
     public static func parallel(count: Int, minimumPerChunk: Int = 1,
                                 _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = Swift.min(configuredWorkers, Swift.max(1, count / Swift.max(1, minimumPerChunk)))
+        let chunks = chunkCount(count: count, minimumPerChunk: minimumPerChunk)
         if chunks <= 1 {
             body(0, 0..<count)
             return

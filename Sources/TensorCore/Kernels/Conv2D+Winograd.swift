@@ -169,7 +169,8 @@ extension Conv2D {
                     let even = t + k * wp, odd = even + half
                     let out0 = base + (4 * k) * xiStride, out1 = base + (4 * k + 1) * xiStride
                     let out2 = base + (4 * k + 2) * xiStride, out3 = base + (4 * k + 3) * xiStride
-                    // Tile tw spans columns 2tw … 2tw + 3 = even[tw], odd[tw], even[tw+1], odd[tw+1].
+                    // Tile tw spans columns 2tw … 2tw + 3:
+                    // even[tw], odd[tw], even[tw + 1], odd[tw + 1].
                     for tw in 0..<plan.tilesW {
                         let a = even[tw], b = odd[tw], cc = even[tw + 1], dd = odd[tw + 1]
                         out0[tw] = a - cc
