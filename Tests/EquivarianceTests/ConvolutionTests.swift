@@ -1,0 +1,252 @@
+import XCTest
+import NeuralNet
+import TensorCore
+import _TestSupport
+@testable import Equivariance
+
+/// Lifting and group convolutions: against the literal reference, equivariance for every
+/// element, gradients against finite differences, and the evaluation cache.
+final class ConvolutionTests: XCTestCase {
+    private func run(_ layer: Module, _ x: Tensor) -> Tensor {
+        GradientTape.withoutRecording { layer(Variable(x)).value }
+    }
+
+    private func randomizeBias(_ layer: EquivariantConvolution, _ rng: inout TestRandom) {
+        if let bias = layer.bias { bias.value = rng.tensor(bias.shape) }
+    }
+
+    // MARK: - Against the direct-loop reference
+
+    func testLiftingMatchesLiteralFormula() {
+        var rng = TestRandom(seed: 10)
+        var gen = SeededGenerator(seed: 10)
+        for group in [Group.c4, .d4] {
+            let layer = LiftingConvolution(group: group, inputChannels: 2, outputFields: 3,
+                                           kernelSize: 3, padding: 1, generator: &gen)
+            randomizeBias(layer, &rng)
+            let x = rng.tensor([2, 2, 6, 5])
+            let expected = ReferenceGroupConvolution.lifting(
+                x, weight: layer.weight.value, bias: layer.bias?.value, order: group.order,
+                padding: 1)
+            let error = EquivarianceCheck.relativeError(run(layer, x), expected)
+            print("lifting \(group) vs literal reference: relative error \(error)")
+            XCTAssertLessThan(error, 1e-5, "\(group)")
+        }
+    }
+
+    func testGroupConvolutionMatchesLiteralFormula() {
+        var rng = TestRandom(seed: 11)
+        var gen = SeededGenerator(seed: 11)
+        for group in [Group.c4, .d4] {
+            for (k, p) in [(3, 1), (4, 0)] {
+                let layer = GroupConvolution(group: group, inputFields: 2, outputFields: 3,
+                                             kernelSize: k, padding: p, generator: &gen)
+                randomizeBias(layer, &rng)
+                let f = rng.tensor([2, 2, group.order, 6, 7])
+                let expected = ReferenceGroupConvolution.group(
+                    f, weight: layer.weight.value, bias: layer.bias?.value, padding: p)
+                let error = EquivarianceCheck.relativeError(run(layer, f), expected)
+                print("group conv \(group) k=\(k) vs literal reference: relative error \(error)")
+                XCTAssertLessThan(error, 1e-5, "\(group) k=\(k)")
+            }
+        }
+    }
+
+    // MARK: - Equivariance for every element
+
+    func testLiftingIsEquivariantForEveryElement() {
+        var rng = TestRandom(seed: 12)
+        var gen = SeededGenerator(seed: 12)
+        for group in [Group.c4, .d4] {
+            for (k, p, s, size) in [(3, 1, 1, 9), (5, 2, 2, 11), (4, 0, 1, 8)] {
+                let layer = LiftingConvolution(group: group, inputChannels: 3, outputFields: 4,
+                                               kernelSize: k, stride: s, padding: p,
+                                               generator: &gen)
+                randomizeBias(layer, &rng)
+                XCTAssertTrue(layer.isExact(inputExtent: size))
+                EquivarianceCheck.assertEquivariant(
+                    "lifting \(group) k\(k) p\(p) s\(s)", elements: group.elements,
+                    input: rng.tensor([2, 3, size, size]), function: { self.run(layer, $0) },
+                    inputAction: { group.transformPlanes($0, by: $1) },
+                    outputAction: { group.transformRegular($0, by: $1) })
+            }
+        }
+    }
+
+    func testGroupConvolutionIsEquivariantForEveryElement() {
+        var rng = TestRandom(seed: 13)
+        var gen = SeededGenerator(seed: 13)
+        for group in [Group.c4, .d4] {
+            for (k, p, s, size) in [(3, 1, 1, 8), (3, 0, 2, 9), (4, 0, 1, 7)] {
+                let layer = GroupConvolution(group: group, inputFields: 3, outputFields: 2,
+                                             kernelSize: k, stride: s, padding: p,
+                                             generator: &gen)
+                randomizeBias(layer, &rng)
+                EquivarianceCheck.assertEquivariant(
+                    "group conv \(group) k\(k) p\(p) s\(s)", elements: group.elements,
+                    input: rng.tensor([2, 3, group.order, size, size]),
+                    function: { self.run(layer, $0) },
+                    inputAction: { group.transformRegular($0, by: $1) },
+                    outputAction: { group.transformRegular($0, by: $1) })
+            }
+        }
+    }
+
+    /// A stride that does not tile the input breaks exactness, and `isExact` says so: the
+    /// check must fail there (it is able to fail).
+    func testNonTilingStrideIsDetected() {
+        var rng = TestRandom(seed: 14)
+        var gen = SeededGenerator(seed: 14)
+        let layer = LiftingConvolution(group: .c4, inputChannels: 1, outputFields: 2,
+                                       kernelSize: 3, stride: 2, padding: 1, generator: &gen)
+        XCTAssertFalse(layer.isExact(inputExtent: 8))
+        let report = EquivarianceCheck.measure(
+            elements: Group.c4.elements, input: rng.tensor([1, 1, 8, 8]),
+            function: { self.run(layer, $0) },
+            inputAction: { Group.c4.transformPlanes($0, by: $1) },
+            outputAction: { Group.c4.transformRegular($0, by: $1) })
+        XCTAssertGreaterThan(report.worstError, 1e-2, "a shifted grid cannot be equivariant")
+    }
+
+    /// C8 and D8: filters rotated by bilinear interpolation, so only approximately
+    /// equivariant. Measured on a smooth input (a sum of Gaussians) whose support stays inside
+    /// the plane, comparing a centred disc (the corners leave the grid under 45°).
+    func testEightfoldGroupsAreApproximatelyEquivariant() {
+        var gen = SeededGenerator(seed: 15)
+        let size = 25
+        let smooth = Tensor(shape: [1, 2, size, size]) { p in
+            let c = p / (size * size), y = Float(p / size % size) - 12, x = Float(p % size) - 12
+            let a = c == 0 ? exp(-((x - 3) * (x - 3) + y * y) / 8)
+                : exp(-(x * x + (y + 4) * (y + 4)) / 12)
+            return a + 0.5 * exp(-(x * x + y * y) / 30)
+        }
+        func disc(_ t: Tensor) -> Tensor {
+            var copy = t
+            let h = t.shape[t.rank - 2], w = t.shape[t.rank - 1]
+            for i in 0..<copy.count {
+                let y = Float(i / w % h) - Float(h - 1) / 2, x = Float(i % w) - Float(w - 1) / 2
+                if x * x + y * y > Float(h / 2 - 3) * Float(h / 2 - 3) { copy.storage[i] = 0 }
+            }
+            return copy
+        }
+        for group in [Group.c8, .d8] {
+            let lift = LiftingConvolution(group: group, inputChannels: 2, outputFields: 3,
+                                          kernelSize: 5, padding: 2, generator: &gen)
+            let conv = GroupConvolution(group: group, inputFields: 3, outputFields: 2,
+                                        kernelSize: 5, padding: 2, generator: &gen)
+            let network: (Tensor) -> Tensor = { disc(self.run(conv, self.run(lift, $0))) }
+            let report = EquivarianceCheck.measure(
+                elements: group.elements, input: smooth, function: network,
+                inputAction: { group.transformPlanes($0, by: $1) },
+                outputAction: { disc(group.transformRegular($0, by: $1)) })
+            print("equivariance lifting+group conv \(group) (bilinear filters, 5×5): \(report)")
+            // Bound: 0.25 of the output scale; right-angle elements stay exact.
+            XCTAssertLessThan(report.worstError, 0.25, "\(group)")
+            for (element, error) in report.relativeErrors where element.hasPrefix("R^0")
+                || element.hasPrefix("R^2") || element.hasPrefix("R^4") || element.hasPrefix("R^6") {
+                XCTAssertLessThan(error, 1e-4, "\(group) \(element) is a right angle: exact")
+            }
+        }
+    }
+
+    // MARK: - Gradients
+
+    /// Central differences of L = Σ out ⊙ P (P fixed random) with respect to the base weights,
+    /// the bias and the input. Convolution is linear in each, so differences are exact up to
+    /// rounding; tolerance 2e-3 relative to the largest gradient.
+    func testGradientsMatchFiniteDifferences() {
+        var rng = TestRandom(seed: 16)
+        var gen = SeededGenerator(seed: 16)
+        let cases: [(Group, Bool)] = [(.c4, true), (.c4, false), (.d4, true), (.d4, false),
+                                      (.c8, false)]
+        for (group, lifting) in cases {
+            let layer: EquivariantConvolution = lifting
+                ? LiftingConvolution(group: group, inputChannels: 2, outputFields: 2,
+                                     kernelSize: 3, padding: 1, generator: &gen)
+                : GroupConvolution(group: group, inputFields: 2, outputFields: 2,
+                                   kernelSize: 3, padding: 1, generator: &gen)
+            let shape = lifting ? [2, 2, 5, 5] : [2, 2, group.order, 5, 5]
+            let input = Variable(rng.tensor(shape), requiresGrad: true)
+            let probe = layer(Variable(input.value)).value
+            let projection = rng.tensor(probe.shape)
+            func loss() -> Double {
+                let out = GradientTape.withoutRecording { layer(Variable(input.value)).value }
+                return zip(out.storage, projection.storage).reduce(0) { $0 + Double($1.0 * $1.1) }
+            }
+            layer.zeroGradients()
+            layer(input).backward(seed: projection)
+            var targets: [(String, Variable)] = [("weight", layer.weight), ("input", input)]
+            if let bias = layer.bias { targets.append(("bias", bias)) }
+            for (name, variable) in targets {
+                guard let analytic = variable.grad else {
+                    XCTFail("\(group) \(name): no gradient"); continue
+                }
+                var worst: Double = 0
+                let scale = Double(analytic.storage.map { abs($0) }.max() ?? 1)
+                let indices = Array(stride(from: 0, to: variable.value.count,
+                                           by: max(1, variable.value.count / 40)))
+                for i in indices {
+                    let saved = variable.value.storage[i]
+                    let h: Float = 0.05
+                    variable.value.storage[i] = saved + h
+                    let plus = loss()
+                    variable.value.storage[i] = saved - h
+                    let minus = loss()
+                    variable.value.storage[i] = saved
+                    let numeric = (plus - minus) / Double(2 * h)
+                    worst = max(worst, abs(numeric - Double(analytic.storage[i])) / scale)
+                }
+                print("gradient \(lifting ? "lifting" : "group") \(group) \(name): worst "
+                      + "relative error \(worst) over \(indices.count) entries")
+                XCTAssertLessThan(worst, 2e-3, "\(group) \(lifting ? "lifting" : "group") \(name)")
+            }
+        }
+    }
+
+    // MARK: - Evaluation cache
+
+    func testEvaluationCacheMatchesTrainingAndFollowsWeights() throws {
+        var rng = TestRandom(seed: 17)
+        var gen = SeededGenerator(seed: 17)
+        let layer = GroupConvolution(group: .d4, inputFields: 2, outputFields: 3, kernelSize: 3,
+                                     padding: 1, generator: &gen)
+        randomizeBias(layer, &rng)
+        let x = rng.tensor([1, 2, 8, 6, 6])
+        let training = run(layer, x)
+        XCTAssertFalse(layer.hasCachedFilterBank, "training mode must not cache")
+        layer.eval()
+        let first = run(layer, x)
+        XCTAssertTrue(layer.hasCachedFilterBank)
+        let second = run(layer, x)
+        XCTAssertEqual(first, training, "cached bank must give the training-mode output")
+        XCTAssertEqual(second, training)
+
+        // A direct write to the weights is seen (snapshot comparison).
+        layer.weight.value.storage[0] += 1
+        let changed = run(layer, x)
+        layer.train()
+        XCTAssertEqual(changed, run(layer, x))
+        XCTAssertNotEqual(changed, training)
+
+        // Loading a state dictionary drops the cache.
+        layer.eval()
+        _ = run(layer, x)
+        var state = layer.stateDictionary()
+        state["weight"] = rng.tensor(layer.weight.shape)
+        try layer.load(stateDictionary: state)
+        XCTAssertFalse(layer.hasCachedFilterBank)
+        let loaded = run(layer, x)
+        layer.train()
+        XCTAssertEqual(loaded, run(layer, x))
+    }
+
+    func testParametersAreNamedAndCacheIsNotSaved() {
+        var gen = SeededGenerator(seed: 18)
+        let layer = GroupConvolution(group: .c4, inputFields: 2, outputFields: 3, kernelSize: 3,
+                                     generator: &gen)
+        layer.eval()
+        _ = run(layer, Tensor(zeros: [1, 2, 4, 5, 5]))
+        XCTAssertEqual(Set(layer.stateDictionary().keys), ["weight", "bias"])
+        XCTAssertEqual(layer.weight.shape, [3, 2, 4, 3, 3])
+    }
+}

@@ -1,0 +1,132 @@
+import XCTest
+import NeuralNet
+import TensorCore
+import _TestSupport
+@testable import Equivariance
+
+/// Every non-convolution layer, checked for every element of C4 and D4.
+final class LayerEquivarianceTests: XCTestCase {
+    private let groups: [Group] = [.c4, .d4]
+
+    private func run(_ layer: Module, _ x: Tensor) -> Tensor {
+        GradientTape.withoutRecording { layer(Variable(x)).value }
+    }
+
+    /// Checks a layer mapping regular maps to regular maps.
+    private func checkRegular(_ name: String, _ layer: Module, extent: Int = 8, fields: Int = 3,
+                              tolerance: Double = 1e-4) {
+        var rng = TestRandom(seed: UInt64(name.count))
+        for group in groups {
+            EquivarianceCheck.assertEquivariant(
+                "\(name) \(group)", elements: group.elements,
+                input: rng.tensor([2, fields, group.order, extent, extent]), tolerance: tolerance,
+                function: { self.run(layer, $0) },
+                inputAction: { group.transformRegular($0, by: $1) },
+                outputAction: { group.transformRegular($0, by: $1) })
+        }
+    }
+
+    func testBatchNormInBothModes() {
+        let norm = GroupBatchNorm(fields: 3)
+        norm.gamma.value = Tensor(shape: [3], storage: [1.5, -0.5, 2])
+        norm.beta.value = Tensor(shape: [3], storage: [0.1, 0.2, -0.3])
+        checkRegular("group batch norm (training)", norm)
+        norm.runningMean.value = Tensor(shape: [3], storage: [0.2, -0.1, 0.4])
+        norm.runningVariance.value = Tensor(shape: [3], storage: [0.5, 2, 1])
+        norm.eval()
+        checkRegular("group batch norm (eval)", norm)
+    }
+
+    func testBatchNormSharesStatisticsOverPoses() {
+        // One field whose poses have different means: per-field statistics normalise them
+        // jointly, so the pose means stay different (a per-channel norm would zero them all).
+        let norm = GroupBatchNorm(fields: 1)
+        let x = Tensor(shape: [1, 1, 4, 1, 2], storage: [0, 0, 1, 1, 2, 2, 3, 3])
+        let y = run(norm, x)
+        XCTAssertEqual(y.storage[0], -y.storage[7], accuracy: 1e-5)
+        XCTAssertLessThan(y.storage[0], -1)
+    }
+
+    func testPointwiseNonlinearities() {
+        for function in [PointwiseNonlinearity.Function.relu, .leakyRelu, .elu, .tanh] {
+            checkRegular("pointwise \(function)", PointwiseNonlinearity(function))
+        }
+    }
+
+    func testSpatialPoolingAndUpsampling() {
+        checkRegular("spatial max pool 2", SpatialPooling(.max, size: 2))
+        checkRegular("spatial average pool 2", SpatialPooling(.average, size: 2))
+        checkRegular("spatial max pool 4", SpatialPooling(.max, size: 4))
+        checkRegular("nearest upsampling ×2", SpatialUpsampling(.nearest, factor: 2), extent: 5)
+        checkRegular("bilinear upsampling ×2", SpatialUpsampling(.bilinear, factor: 2), extent: 5)
+        checkRegular("nearest upsampling ×3", SpatialUpsampling(.nearest, factor: 3), extent: 4)
+    }
+
+    func testGroupPoolingIsInvariantOverPoses() {
+        var rng = TestRandom(seed: 21)
+        for kind in [GroupPooling.Kind.max, .mean] {
+            let pool = GroupPooling(kind)
+            for group in groups {
+                EquivarianceCheck.assertEquivariant(
+                    "group pooling \(kind) \(group)", elements: group.elements,
+                    input: rng.tensor([2, 3, group.order, 6, 7]),
+                    function: { self.run(pool, $0) },
+                    inputAction: { group.transformRegular($0, by: $1) },
+                    outputAction: { group.transformPlanes($0, by: $1) })
+            }
+        }
+        let x = Tensor(shape: [1, 1, 4, 1, 1], storage: [1, 5, -2, 3])
+        XCTAssertEqual(run(GroupPooling(.max), x).storage, [5])
+        XCTAssertEqual(run(GroupPooling(.mean), x).storage, [1.75])
+    }
+
+    func testGlobalPoolingHeadAndDropoutInEval() {
+        var rng = TestRandom(seed: 22)
+        var gen = SeededGenerator(seed: 22)
+        let head = LinearHead(inputFeatures: 3, outputFeatures: 5, generator: &gen)
+        let dropout = GroupDropout(probability: 0.5)
+        dropout.eval()
+        for kind in [GlobalPooling.Kind.max, .mean] {
+            let global = GlobalPooling(kind)
+            for group in groups {
+                EquivarianceCheck.assertInvariant(
+                    "global \(kind) pool + linear head \(group)", elements: group.elements,
+                    input: rng.tensor([2, 3, 6, 6]),
+                    function: { self.run(head, self.run(global, self.run(dropout, $0))) },
+                    inputAction: { group.transformPlanes($0, by: $1) })
+            }
+        }
+        // Dropout is active in training: roughly half the samples vanish.
+        dropout.train()
+        let dropped = run(dropout, Tensor(zeros: [1000], value: 1).reshaped([10, 100]))
+        let zeros = dropped.storage.filter { $0 == 0 }.count
+        XCTAssertTrue((400...600).contains(zeros), "\(zeros) of 1000 dropped at p = 0.5")
+    }
+
+    func testLayerGradientsMatchFiniteDifferences() {
+        // Group pooling (mean and max) and group batch norm through the tape.
+        var rng = TestRandom(seed: 23)
+        for layer in [GroupPooling(.mean), GroupPooling(.max), GroupBatchNorm(fields: 2)]
+            as [Module] {
+            let input = Variable(rng.tensor([2, 2, 4, 3, 3]), requiresGrad: true)
+            let projection = rng.tensor(run(layer, input.value).shape)
+            layer(input).backward(seed: projection)
+            guard let analytic = input.grad else { XCTFail("no gradient"); continue }
+            var worst: Double = 0
+            for i in stride(from: 0, to: input.value.count, by: 5) {
+                let saved = input.value.storage[i]
+                func loss(_ v: Float) -> Double {
+                    input.value.storage[i] = v
+                    let out = run(layer, input.value)
+                    return zip(out.storage, projection.storage).reduce(0) { $0 + Double($1.0 * $1.1) }
+                }
+                let h: Float = 1e-2
+                let numeric = (loss(saved + h) - loss(saved - h)) / Double(2 * h)
+                input.value.storage[i] = saved
+                worst = max(worst, abs(numeric - Double(analytic.storage[i])))
+            }
+            print("gradient \(type(of: layer)): worst abs error \(worst)")
+            XCTAssertLessThan(worst, 5e-3, "\(type(of: layer))")
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import XCTest
+import NeuralNet
+import TensorCore
+import _TestSupport
+@testable import Equivariance
+
+/// Both models: exact invariance / equivariance for every element of C4 and D4, size rules,
+/// evaluation cache, save and load.
+final class ModelTests: XCTestCase {
+    private func run(_ model: Module, _ x: Tensor) -> Tensor {
+        GradientTape.withoutRecording { model(Variable(x)).value }
+    }
+
+    /// Gives batch norms non-trivial running statistics by one training pass.
+    private func warmUp(_ model: Module, _ x: Tensor) {
+        model.train()
+        _ = run(model, x)
+        model.eval()
+    }
+
+    func testP4CNNIsInvariantForEveryElement() throws {
+        var rng = TestRandom(seed: 30)
+        for group in [Group.c4, .d4] {
+            let model = try P4CNN(configuration: .rotatedMNIST(group: group))
+            let x = rng.tensor([2, 1, 28, 28])
+            warmUp(model, x)
+            XCTAssertEqual(try model.classify(x).shape, [2, 10])
+            EquivarianceCheck.assertInvariant(
+                "P4CNN rotated-MNIST \(group) (eval)", elements: group.elements, input: x,
+                function: { self.run(model, $0) },
+                inputAction: { group.transformPlanes($0, by: $1) })
+            model.train()
+            EquivarianceCheck.assertInvariant(
+                "P4CNN rotated-MNIST \(group) (training, batch statistics)",
+                elements: group.elements, input: x, function: { self.run(model, $0) },
+                inputAction: { group.transformPlanes($0, by: $1) })
+        }
+    }
+
+    func testP4CNNConfigurableAndSizeRules() throws {
+        let config = P4CNNConfiguration(group: .d4, inputChannels: 3, classes: 4, fields: 3,
+                                        hiddenGroupConvolutions: 2, padding: 1,
+                                        poolAfterLayers: [1, 2], finalKernelSize: 3)
+        let model = try P4CNN(configuration: config)
+        var rng = TestRandom(seed: 31)
+        let x = rng.tensor([1, 3, 16, 16])
+        XCTAssertEqual(try model.classify(x).shape, [1, 4])
+        XCTAssertTrue(model.isExact(inputExtent: 16))
+        XCTAssertFalse(model.isExact(inputExtent: 18), "18 → 9 cannot be pooled again")
+        XCTAssertThrowsError(try model.classify(rng.tensor([1, 3, 18, 16]))) { error in
+            XCTAssertTrue("\(error)".contains("18"), "\(error)")
+        }
+        let preset = try P4CNN(configuration: .rotatedMNIST())
+        XCTAssertTrue(preset.isExact(inputExtent: 28))
+        XCTAssertFalse(preset.isExact(inputExtent: 27))
+        XCTAssertThrowsError(try P4CNN(configuration: P4CNNConfiguration(poolAfterLayers: [9])))
+        XCTAssertThrowsError(try preset.classify(rng.tensor([1, 2, 28, 28])))
+    }
+
+    func testUNetMaskTurnsWithTheInput() throws {
+        var rng = TestRandom(seed: 32)
+        for group in [Group.c4, .d4] {
+            for upsampling in [SpatialUpsampling.Kind.nearest, .bilinear] {
+                let config = EquivariantUNetConfiguration(
+                    group: group, inputChannels: 2, classes: 3, fieldsPerLevel: [3, 4, 5],
+                    upsampling: upsampling, logitPooling: upsampling == .nearest ? .mean : .max)
+                let model = try EquivariantUNet(configuration: config)
+                let x = rng.tensor([2, 2, 12, 12])
+                warmUp(model, x)
+                XCTAssertEqual(try model.segment(x).shape, [2, 3, 12, 12])
+                EquivarianceCheck.assertEquivariant(
+                    "U-Net \(group) \(upsampling)", elements: group.elements, input: x,
+                    function: { self.run(model, $0) },
+                    inputAction: { group.transformPlanes($0, by: $1) },
+                    outputAction: { group.transformPlanes($0, by: $1) })
+            }
+        }
+    }
+
+    func testUNetSizePolicy() throws {
+        var rng = TestRandom(seed: 33)
+        let refuse = try EquivariantUNet(configuration: .init(fieldsPerLevel: [2, 3, 4]))
+        XCTAssertEqual(refuse.requiredInputMultiple, 4)
+        XCTAssertThrowsError(try refuse.segment(rng.tensor([1, 1, 10, 12]))) { error in
+            XCTAssertTrue("\(error)".contains("10×12") && "\(error)".contains("4"), "\(error)")
+        }
+        let padding = try EquivariantUNet(configuration: .init(
+            fieldsPerLevel: [2, 3, 4], inputSizePolicy: .pad))
+        padding.eval()
+        // 10 → 12 pads one pixel on each side: still exact.
+        let x = rng.tensor([1, 1, 10, 10])
+        XCTAssertEqual(try padding.segment(x).shape, [1, 2, 10, 10])
+        EquivarianceCheck.assertEquivariant(
+            "U-Net padded 10×10 C4", elements: Group.c4.elements, input: x,
+            function: { (try? padding.segment($0)) ?? Tensor(zeros: [0]) },
+            inputAction: { Group.c4.transformPlanes($0, by: $1) },
+            outputAction: { Group.c4.transformPlanes($0, by: $1) })
+        XCTAssertThrowsError(try EquivariantUNet(configuration: .init(kernelSize: 4)))
+    }
+
+    /// Evaluation with cached banks equals evaluation with every convolution re-expanding
+    /// (training-mode convolutions, batch norm in evaluation mode).
+    func testCachedEvaluationEqualsFreshExpansion() throws {
+        var rng = TestRandom(seed: 34)
+        let model = try EquivariantUNet(configuration: .init(group: .d4, fieldsPerLevel: [2, 3]))
+        let x = rng.tensor([2, 1, 8, 8])
+        warmUp(model, x)
+        let cachedFirst = run(model, x)
+        let cachedSecond = run(model, x)
+        let convolutions = model.namedModules().compactMap { $0.module as? EquivariantConvolution }
+        XCTAssertEqual(convolutions.count, 9)
+        XCTAssertTrue(convolutions.allSatisfy(\.hasCachedFilterBank))
+        for conv in convolutions { conv.train() }
+        let fresh = run(model, x)
+        XCTAssertEqual(cachedFirst, fresh)
+        XCTAssertEqual(cachedSecond, fresh)
+    }
+
+    func testSaveAndLoadThroughStateDictionaryAndConfiguration() throws {
+        var rng = TestRandom(seed: 35)
+        let config = EquivariantUNetConfiguration(group: .d4, classes: 2, fieldsPerLevel: [2, 3],
+                                                  seed: 7)
+        let model = try EquivariantUNet(configuration: config)
+        let x = rng.tensor([1, 1, 8, 8])
+        warmUp(model, x)
+        let expected = run(model, x)
+        // Metadata round trip, then a differently seeded network loads the weights.
+        let json = try JSONEncoder().encode(model.configuration)
+        var decoded = try JSONDecoder().decode(EquivariantUNetConfiguration.self, from: json)
+        XCTAssertEqual(decoded, config)
+        decoded.seed = 99
+        let rebuilt = try EquivariantUNet(configuration: decoded)
+        rebuilt.eval()
+        XCTAssertNotEqual(run(rebuilt, x), expected)
+        try rebuilt.load(stateDictionary: model.stateDictionary())
+        XCTAssertEqual(run(rebuilt, x), expected)
+        XCTAssertTrue(model.stateDictionary().keys.contains("encoder.0.norms.0.runningMean"))
+
+        let p4 = try P4CNN(configuration: .rotatedMNIST(group: .d4))
+        let p4json = try JSONEncoder().encode(p4.configuration)
+        XCTAssertEqual(try JSONDecoder().decode(P4CNNConfiguration.self, from: p4json),
+                       p4.configuration)
+        XCTAssertTrue(String(decoding: p4json, as: UTF8.self).contains("\"D4\""))
+    }
+}
