@@ -22,6 +22,7 @@ struct es_png {
     int truncated;      /* the reader asked for bytes beyond the end */
     int opened;         /* es_png_open succeeded */
     uint32_t height;
+    int bit_depth;
     png_bytep *rows;
     char message[ES_MESSAGE_CAPACITY];
     char warning[ES_MESSAGE_CAPACITY];
@@ -91,24 +92,28 @@ es_status es_png_open(es_png *h, const uint8_t *data, size_t size, es_image_info
     png_get_IHDR(h->png, h->info, &width, &height, &bit_depth, &color_type, &interlace,
                  NULL, NULL);
     info->bits_in_file = (uint32_t)bit_depth;
-    png_set_expand(h->png);
-    if (bit_depth == 16) {
-        png_set_swap(h->png);
+    /* The output layout is predicted from IHDR and tRNS: png_read_update_info allocates and
+     * clears row buffers of the declared width, so it must wait until the caller has checked
+     * the size against its limit (es_png_read runs it). */
+    int has_trns = png_get_valid(h->png, h->info, PNG_INFO_tRNS) != 0;
+    uint32_t channels;
+    switch (color_type) {
+    case PNG_COLOR_TYPE_GRAY: channels = 1 + (has_trns ? 1 : 0); break;
+    case PNG_COLOR_TYPE_GRAY_ALPHA: channels = 2; break;
+    case PNG_COLOR_TYPE_PALETTE:
+    case PNG_COLOR_TYPE_RGB: channels = 3 + (has_trns ? 1 : 0); break;
+    default: channels = 4; break;
     }
-    png_set_interlace_handling(h->png);
-    png_read_update_info(h->png, h->info);
-
     info->width = width;
     info->height = height;
-    info->channels = png_get_channels(h->png, h->info);
-    int out_depth = png_get_bit_depth(h->png, h->info);
-    info->bytes_per_sample = out_depth == 16 ? 2 : 1;
+    info->channels = channels;
+    info->bytes_per_sample = bit_depth == 16 ? 2 : 1;
     info->sample_kind = ES_SAMPLE_UINT;
     info->page_count = 1;
-    int out_type = png_get_color_type(h->png, h->info);
-    info->has_alpha = (out_type & PNG_COLOR_MASK_ALPHA) != 0;
-    info->photometric = (out_type & PNG_COLOR_MASK_COLOR) ? ES_PHOTO_RGB
-                                                          : ES_PHOTO_MIN_IS_BLACK;
+    info->has_alpha = channels == 2 || channels == 4;
+    info->photometric = (color_type & (PNG_COLOR_MASK_COLOR | PNG_COLOR_MASK_PALETTE))
+                            ? ES_PHOTO_RGB : ES_PHOTO_MIN_IS_BLACK;
+    h->bit_depth = bit_depth;
     png_uint_32 res_x = 0, res_y = 0;
     int unit = 0;
     if (png_get_pHYs(h->png, h->info, &res_x, &res_y, &unit) && unit == PNG_RESOLUTION_METER
@@ -127,6 +132,15 @@ es_status es_png_read(es_png *h, void *out, size_t row_bytes) {
         snprintf(h->message, sizeof h->message, "es_png_read called before a successful open");
         return ES_ERR_CORRUPT;
     }
+    if (setjmp(h->jump)) {
+        return es_png_fail(h);
+    }
+    png_set_expand(h->png);
+    if (h->bit_depth == 16) {
+        png_set_swap(h->png);
+    }
+    png_set_interlace_handling(h->png);
+    png_read_update_info(h->png, h->info);
     if (png_get_rowbytes(h->png, h->info) != row_bytes) {
         snprintf(h->message, sizeof h->message, "row size mismatch: libpng %zu, buffer %zu",
                  (size_t)png_get_rowbytes(h->png, h->info), row_bytes);

@@ -150,6 +150,9 @@ es_status es_tiff_open(es_tiff *h, const uint8_t *data, size_t size, uint32_t pa
     TIFF *tif = h->tif;
     tdir_t pages = TIFFNumberOfDirectories(tif);
     info->page_count = (uint32_t)pages;
+    if (pages == 0) {
+        return es_tiff_fail(h, ES_ERR_CORRUPT, "no readable directory");
+    }
     if (page >= (uint32_t)pages) {
         snprintf(h->message, sizeof h->message, "page %u requested, the file has %u page(s)",
                  page, (unsigned)pages);

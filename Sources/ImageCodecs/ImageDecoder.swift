@@ -81,10 +81,12 @@ public enum ImageDecoder {
             throw ioError("cannot open")
         }
         defer { fclose(file) }
-        guard fseeko(file, 0, SEEK_END) == 0 else { throw ioError("cannot seek") }
-        let end = ftello(file)
-        guard end >= 0, fseeko(file, 0, SEEK_SET) == 0 else { throw ioError("cannot seek") }
-        let size = Int(end)
+        var status = stat()
+        guard fstat(fileno(file), &status) == 0 else { throw ioError("cannot stat") }
+        guard (status.st_mode & S_IFMT) == S_IFREG else {
+            throw CodecError(file: path, codec: nil, kind: .io, message: "not a regular file")
+        }
+        let size = Int(status.st_size)
         var failed = false
         let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
             count = 0

@@ -59,8 +59,13 @@ extension Scan {
         case .float32(let a): remapped = .float32(plan.apply(a, channels: channels))
         case .float64(let a): remapped = .float64(plan.apply(a, channels: channels))
         }
+        var newMetadata = metadata
+        if transform.swapsAxes, let size = metadata.pixelSizeMM {
+            // The physical width of a pixel follows the axis it moved to.
+            newMetadata.pixelSizeMM = PixelSize(x: size.y, y: size.x)
+        }
         return Scan(width: plan.width, height: plan.height, channels: channels,
-                    samples: remapped, metadata: metadata)
+                    samples: remapped, metadata: newMetadata)
     }
 }
 
@@ -68,6 +73,14 @@ extension Scan {
 enum PixelTransform: Equatable {
     case identity, mirror, rotate180, flipVertical, transpose, rotateClockwise, transverse,
          rotateCounterClockwise
+
+    /// Whether rows become columns (the output is H × W).
+    var swapsAxes: Bool {
+        switch self {
+        case .transpose, .rotateClockwise, .transverse, .rotateCounterClockwise: return true
+        default: return false
+        }
+    }
 
     /// Output size and, for output pixel (x', y'), the source pixel index
     /// `origin + x' · stepX + y' · stepY` (in pixels, row-major source of size W × H).

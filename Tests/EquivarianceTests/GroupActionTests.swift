@@ -92,7 +92,7 @@ final class GroupActionTests: XCTestCase {
         for _ in 0..<8 { turned = Group.c8.transformPlanes(turned, by: GroupElement(rotation: 1)) }
         let worst = zip(turned.storage, blob.storage).map { abs($0 - $1) }.max() ?? 0
         print("C8: eight 45° bilinear turns of a blob, worst abs error \(worst) (peak 1)")
-        XCTAssertLessThan(worst, 0.1)
+        XCTAssertLessThan(worst, 0.15)
         XCTAssertGreaterThan(worst, 0, "bilinear rotation cannot be exact")
     }
 

@@ -81,6 +81,24 @@ final class DecodeConformanceTests: XCTestCase {
                        + failures.prefix(20).joined(separator: "\n"))
     }
 
+    /// Decoders keep all state per call (libtiff handlers included), so pipelines may decode
+    /// on several threads: concurrent decodes must give the serial hashes.
+    func testConcurrentDecodesMatchSerialHashes() throws {
+        let entries = try Self.loadEntries().filter { $0.expect == "ok" && $0.page == nil }
+        let picked = stride(from: 0, to: entries.count, by: 6).map { entries[$0] }
+        XCTAssertGreaterThan(picked.count, 30)
+        let results = UnsafeMutableBufferPointer<String?>.allocate(capacity: picked.count)
+        results.initialize(repeating: nil)
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: picked.count) { i in
+            let path = Fixtures.path("conformance/" + picked[i].file)
+            results[i] = (try? ImageDecoder.decode(path: path)).map { SHA256.hex($0.samples) }
+        }
+        for (i, entry) in picked.enumerated() {
+            XCTAssertEqual(results[i], entry.samplesSHA256, entry.file)
+        }
+    }
+
     static func compare(_ scan: Scan, _ entry: Entry) -> [String] {
         var problems: [String] = []
         func check<T: Equatable>(_ name: String, _ got: T, _ want: T?) {

@@ -139,6 +139,87 @@ final class EncodeRoundTripTests: XCTestCase {
         }
     }
 
+    // MARK: - TIFF
+
+    /// TIFF stores X/YResolution as rationals of a 32-bit float (libtiff's API): relative
+    /// error below 1e-6.
+    private let tiffPixelSizeTolerance = 1e-6
+
+    func testTIFFRoundTripEveryTypeChannelCountAndCompression() throws {
+        let types: [SampleType] = [.uint8, .uint16, .int16, .uint32, .int32, .float32, .float64]
+        var checked = 0
+        for type in types {
+            for channels in 1...4 {
+                for compression in TIFFCompression.allCases {
+                    let scan = makeScan(type, channels: channels,
+                                        pixelSize: PixelSize(x: 0.661468, y: 0.35))
+                    let bytes = try ImageEncoder.encodeTIFF(scan, compression: compression)
+                    XCTAssertEqual(ImageDecoder.sniff(bytes), .tiff)
+                    let label = "TIFF \(type.rawValue) x\(channels) \(compression.rawValue)"
+                    let decoded = try ImageDecoder.decode(bytes: bytes, name: label)
+                    assertSameImage(decoded, scan, format: .tiff,
+                                    pixelSizeTolerance: tiffPixelSizeTolerance, label)
+                    XCTAssertEqual(decoded.metadata.bitsPerSample, type.byteWidth * 8, label)
+                    XCTAssertEqual(decoded.metadata.pageCount, 1, label)
+                    checked += 1
+                }
+            }
+        }
+        XCTAssertEqual(checked, 7 * 4 * 3)
+    }
+
+    func testTIFFColorModelsAndNoPixelSize() throws {
+        let white = makeScan(.uint16, channels: 1, colorModel: .minIsWhite)
+        let decodedWhite = try ImageDecoder.decode(bytes: ImageEncoder.encodeTIFF(white),
+                                                   name: "white.tif")
+        XCTAssertEqual(decodedWhite.metadata.colorModel, .minIsWhite)
+        assertSameImage(decodedWhite, white, format: .tiff, pixelSizeTolerance: 0,
+                        "min-is-white kept as stored")
+        let expected: [Int: ColorModel] = [1: .minIsBlack, 2: .grayAlpha, 3: .rgb, 4: .rgba]
+        for (channels, model) in expected {
+            let scan = makeScan(.uint8, channels: channels)
+            let decoded = try ImageDecoder.decode(bytes: ImageEncoder.encodeTIFF(scan),
+                                                  name: "model.tif")
+            XCTAssertEqual(decoded.metadata.colorModel, model, "\(channels) channels")
+            XCTAssertNil(decoded.metadata.pixelSizeMM, "no resolution written when unknown")
+        }
+    }
+
+    /// Strips hold about 64 KiB: a tall image spans many strips, a wide one has one row each.
+    func testTIFFManyStripsAndWideRows() throws {
+        for (width, height) in [(300, 700), (40_000, 3), (1, 1)] {
+            let scan = makeScan(.uint16, width: width, height: height, channels: 1)
+            for compression in TIFFCompression.allCases {
+                let decoded = try ImageDecoder.decode(
+                    bytes: ImageEncoder.encodeTIFF(scan, compression: compression),
+                    name: "strips.tif")
+                assertSameImage(decoded, scan, format: .tiff, pixelSizeTolerance: 0,
+                                "TIFF \(width)x\(height) \(compression.rawValue)")
+            }
+        }
+    }
+
+    func testTIFFRejectsUnsupported() {
+        let int8 = makeScan(.int8, channels: 1)
+        XCTAssertThrowsError(try ImageEncoder.encodeTIFF(int8)) { error in
+            XCTAssertEqual((error as? EncodeError)?.kind, .unsupported)
+            XCTAssertTrue("\(error)".contains("int8"), "\(error)")
+        }
+        let six = makeScan(.float32, channels: 6)
+        XCTAssertThrowsError(try ImageEncoder.encodeTIFF(six)) { error in
+            XCTAssertEqual((error as? EncodeError)?.kind, .unsupported)
+        }
+    }
+
+    func testWriteTIFFFile() throws {
+        let directory = try temporaryDirectory()
+        let path = directory + "/scan.tif"
+        let scan = makeScan(.float32, channels: 1, pixelSize: PixelSize(x: 0.8, y: 0.8))
+        try ImageEncoder.write(scan, to: path, format: .tiff, tiffCompression: .lzw)
+        assertSameImage(try ImageDecoder.decode(path: path), scan, format: .tiff,
+                        pixelSizeTolerance: tiffPixelSizeTolerance, "written TIFF")
+    }
+
     // MARK: - write(_:to:format:)
 
     private func temporaryDirectory() throws -> String {

@@ -94,6 +94,24 @@ final class OptimizerTests: XCTestCase {
                          [[0.890000002, -2.079999996], [0.91771035, -2.14134657]])
     }
 
+    /// Counts cache invalidations, as a layer caching derived weights would.
+    private final class Caching: Module {
+        let theta = Variable(Tensor(shape: [1], storage: [1]), requiresGrad: true)
+        var invalidations = 0
+        override func parametersOrModeDidChange() { invalidations += 1 }
+    }
+
+    func testEveryOptimizerStepLetsModulesDropCaches() {
+        let module = Caching()
+        let optimizers: [Optimizer] = [SGD(module: module, learningRate: 0.1),
+                                       Adam(module: module), AdamW(module: module)]
+        for (index, optimizer) in optimizers.enumerated() {
+            module.theta.grad = Tensor(shape: [1], storage: [1])
+            optimizer.step()
+            XCTAssertEqual(module.invalidations, index + 1)
+        }
+    }
+
     func testStateRoundTripResumesIdentically() throws {
         // Two steps in one go versus one step, save, restore into a fresh optimiser, one step.
         let straight = Single()

@@ -14,5 +14,6 @@
 
 #include "es_decode.h"
 #include "es_encode.h"
+#include "es_bench.h"
 
 #endif

@@ -67,7 +67,8 @@ typedef struct {
 typedef struct es_png es_png;
 es_png *es_png_create(void);
 es_status es_png_open(es_png *h, const uint8_t *data, size_t size, es_image_info *info);
-/* Decodes all rows into `out` (height * row_bytes bytes), then reads to IEND. */
+/* Sets up the expansion, decodes all rows into `out` (height * row_bytes bytes), then reads
+ * to IEND. Row buffers of the declared width are allocated only here. */
 es_status es_png_read(es_png *h, void *out, size_t row_bytes);
 const char *es_png_message(const es_png *h);
 void es_png_destroy(es_png *h);

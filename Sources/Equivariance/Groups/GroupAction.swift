@@ -114,6 +114,30 @@ public struct PlaneTransform: Sendable {
         self.weights = weights
     }
 
+    /// This transform preceded by a mask that zeroes every source sample farther than `radius`
+    /// from the plane centre. Interpolated groups rotate filters inside the inscribed disc so
+    /// that no pose loses the corners that another pose keeps.
+    public func maskedToDisc(radius: Double) -> PlaneTransform {
+        let cy = Double(inputHeight - 1) / 2, cx = Double(inputWidth - 1) / 2
+        var weights = self.weights
+        for (t, source) in sources.enumerated() where source >= 0 {
+            let y = Double(Int(source) / inputWidth) - cy, x = Double(Int(source) % inputWidth) - cx
+            if (x * x + y * y).squareRoot() > radius + 1e-9 { weights[t] = 0 }
+        }
+        return PlaneTransform(copying: self, weights: weights)
+    }
+
+    private init(copying other: PlaneTransform, weights: [Float]) {
+        inputHeight = other.inputHeight
+        inputWidth = other.inputWidth
+        outputHeight = other.outputHeight
+        outputWidth = other.outputWidth
+        taps = other.taps
+        isPermutation = false  // the weighted path honours the zeroed weights
+        sources = other.sources
+        self.weights = weights
+    }
+
     /// Writes the transformed plane: `output[p] = Σ_t w · input[source]`.
     /// - Parameters:
     ///   - input: (inputHeight · inputWidth) samples.

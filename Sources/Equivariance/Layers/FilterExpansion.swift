@@ -13,7 +13,8 @@ import TensorCore
 /// for C4 this is `out[r] = Σ_s f[s] ⋆ R^r ψ[(s − r) mod 4]`.
 ///
 /// `T_g` is the plane action of `PlaneTransform` on the k × k filter (exact for C4/D4, bilinear
-/// for other N). Both maps are linear in ψ, and `baseGradient` is the exact transpose of
+/// for other N, where every pose is also restricted to the disc inscribed in the k × k square
+/// so that all poses share one support; base-filter samples outside it get no gradient). Both maps are linear in ψ, and `baseGradient` is the exact transpose of
 /// `expand`: every bank entry's gradient goes back through the inverse transform and the
 /// contributions of all poses are summed onto the base filter they came from.
 public struct FilterExpansion: Sendable {
@@ -50,8 +51,13 @@ public struct FilterExpansion: Sendable {
         self.outputFields = outputFields
         self.inputFields = inputFields
         self.kernelSize = kernelSize
+        let exact = group.isExactOnPixelGrid
         transforms = group.elements.map {
-            PlaneTransform(group: group, element: $0, height: kernelSize, width: kernelSize)
+            let transform = PlaneTransform(group: group, element: $0, height: kernelSize,
+                                           width: kernelSize)
+            // Interpolated rotations would cut the corners of some poses only: restrict every
+            // pose to the inscribed disc (radius (k − 1)/2 + ½) so all share one support.
+            return exact ? transform : transform.maskedToDisc(radius: Double(kernelSize) / 2)
         }
         relativePose = (0..<group.order).map { g in
             (0..<group.order).map { h in group.composeIndex(group.inverseIndex(g), h) }

@@ -135,7 +135,7 @@ public final class EquivariantUNet: Module {
     let logitPool: GroupPooling
 
     /// A network with fresh weights drawn from `configuration.seed`.
-    public init(configuration: EquivariantUNetConfiguration) throws {
+    public required init(configuration: EquivariantUNetConfiguration) throws {
         try configuration.validate()
         self.configuration = configuration
         let c = configuration

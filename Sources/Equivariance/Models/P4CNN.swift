@@ -96,7 +96,7 @@ public final class P4CNN: Module {
     let spatialPool = GlobalPooling(.max)
 
     /// A network with fresh weights drawn from `configuration.seed`.
-    public init(configuration: P4CNNConfiguration) throws {
+    public required init(configuration: P4CNNConfiguration) throws {
         try configuration.validate()
         self.configuration = configuration
         var rng = SeededGenerator(seed: configuration.seed)

@@ -1,7 +1,8 @@
 import CCodecShims
 
-/// JPEG through libjpeg-turbo: gray → 1 channel, colour → RGB, Adobe CMYK/YCCK → CMYK with the
-/// Adobe inversion undone; the EXIF Orientation is reported (and applied by `ImageDecoder`).
+/// JPEG through libjpeg-turbo: gray → 1 channel, colour → RGB, Adobe CMYK/YCCK → CMYK with
+/// the Adobe inversion undone; the EXIF Orientation is reported (and applied by
+/// `ImageDecoder`).
 enum JPEGReader {
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>,
                        _ context: DecodeContext) throws -> Scan {

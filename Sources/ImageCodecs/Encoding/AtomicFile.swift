@@ -28,9 +28,12 @@ enum AtomicFile {
         }
         let prefix = directory == "/" ? "/" : directory + "/"
         var template = Array((prefix + "." + name + ".tmp-XXXXXX").utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress.unsafelyUnwrapped) }
+        let fd = template.withUnsafeMutableBufferPointer {
+            mkstemp($0.baseAddress.unsafelyUnwrapped)
+        }
         guard fd >= 0 else { throw failure("cannot create a temporary file in '\(directory)'") }
-        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress.unsafelyUnwrapped) }
+        let temporary = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+                               as: UTF8.self)
         var closed = false
         do {
             defer { if !closed { close(fd) } }

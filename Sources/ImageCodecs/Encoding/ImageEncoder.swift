@@ -84,16 +84,17 @@ public enum ImageEncoder {
 
     /// Encodes `scan` and writes it to `path` atomically: the bytes go to a temporary file in
     /// the same directory, which is synced and then renamed over `path`, so readers never see
-    /// a partial file. TIFF uses Deflate.
+    /// a partial file. `tiffCompression` applies to TIFF only.
     ///
     /// - Throws: `EncodeError` (`.unsupported` for JPEG, which EquiScan only reads; `.io` when
     ///   the file cannot be written), naming `path`.
-    public static func write(_ scan: Scan, to path: String, format: ImageFormat) throws {
+    public static func write(_ scan: Scan, to path: String, format: ImageFormat,
+                             tiffCompression: TIFFCompression = .deflate) throws {
         let bytes: [UInt8]
         do {
             switch format {
             case .png: bytes = try encodePNG(scan)
-            case .tiff: bytes = try encodeTIFF(scan)
+            case .tiff: bytes = try encodeTIFF(scan, compression: tiffCompression)
             case .jpeg:
                 throw EncodeError(file: path, format: .jpeg, kind: .unsupported,
                                   message: "JPEG output is not supported (lossy); "
@@ -160,7 +161,9 @@ public enum ImageEncoder {
                                    message: [CChar], format: ImageFormat) throws -> [UInt8] {
         defer { es_buffer_free(&buffer) }
         guard status == ES_ENCODE_OK else {
-            let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress.unsafelyUnwrapped) }
+            // The shim always NUL-terminates the message (it is zero-filled beforehand).
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+                              as: UTF8.self)
             let kind: EncodeError.Kind
             switch status {
             case ES_ENCODE_MEMORY: kind = .outOfMemory

@@ -5,5 +5,6 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure decode, kernel and model speed (use a release build).",
-        subcommands: [BenchConvCommand.self])
+        subcommands: [BenchConvCommand.self, BenchDecodeCommand.self,
+                      BenchModelsCommand.self])
 }

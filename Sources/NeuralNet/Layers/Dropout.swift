@@ -1,0 +1,21 @@
+import TensorCore
+
+/// Inverted dropout in training (each sample zeroed with `probability`, the rest scaled by
+/// 1/(1 − p)); the identity in evaluation. Any shape. The mask stream comes from the layer's
+/// own seeded generator, whose state is `generator` (save it to resume exactly).
+public final class Dropout: Module {
+    public let probability: Float
+    public var generator: SeededGenerator
+
+    public init(probability: Float = 0.5, seed: UInt64 = 0) {
+        precondition(probability >= 0 && probability < 1,
+                     "Dropout probability must be in [0, 1), got \(probability)")
+        self.probability = probability
+        generator = SeededGenerator(seed: seed)
+    }
+
+    override public func forward(_ input: Variable) -> Variable {
+        guard isTraining, probability > 0 else { return input }
+        return Functional.dropout(input, probability: probability, generator: &generator)
+    }
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Regenerates samples/scans from the shared medical data set (see samples/README.md).
+# Four scans are copied byte for byte; ct_small_128.tif is written by EquiScan's own TIFF
+# encoder from ct_small_128.png, with the pixel size of the original DICOM (PixelSpacing
+# 0.661468 mm, tag (0028,0030) of pydicom's CT_small.dcm), Deflate-compressed.
+#
+# Usage: scripts/make-samples.sh [DATA_DIR]   (default ../shared/data; EQUISCAN=path/to/binary)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATA="${1:-${DATA:-../shared/data}}"
+MEDICAL="$DATA/medical"
+OUT=samples/scans
+EQUISCAN="${EQUISCAN:-.build/release/equiscan}"
+
+if [ ! -x "$EQUISCAN" ]; then
+    swift build -c release --product equiscan
+fi
+
+mkdir -p "$OUT" samples/LICENSES
+for f in skimage_microaneurysms.png ct_small_128.png mr_small_64.png stardist_he_histo.jpg; do
+    cp "$MEDICAL/$f" "$OUT/$f"
+    chmod 644 "$OUT/$f"
+done
+"$EQUISCAN" convert "$OUT/ct_small_128.png" "$OUT/ct_small_128.tif" \
+    --format tiff --compression deflate --pixel-size 0.661468
+cp "$DATA/LICENSES/stardist.LICENSE.txt" samples/LICENSES/stardist.LICENSE.txt
+chmod 644 samples/LICENSES/stardist.LICENSE.txt
+
+"$EQUISCAN" inspect "$OUT"/* || true
+du -ch "$OUT"/* | tail -1
