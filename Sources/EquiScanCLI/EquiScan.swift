@@ -6,8 +6,8 @@ struct EquiScan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "equiscan",
         abstract: "Analyse medical scans with rotation-equivariant neural networks.",
-        subcommands: [InspectCommand.self, ConvertCommand.self, CanonicalizeCommand.self,
-                      BenchCommand.self])
+        subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self,
+                      EvaluateCommand.self, CanonicalizeCommand.self, BenchCommand.self])
 
     /// Runs the command; errors become messages and sysexits codes in `ErrorReporter`.
     static func main() {

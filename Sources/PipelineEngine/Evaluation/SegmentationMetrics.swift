@@ -40,7 +40,7 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     /// Computes the metrics over `cases`, each a predicted and a true label map of the same
     /// size (`width × height`, row-major, values in 0..<labelNames.count).
     public init(cases: [(predicted: [Int], truth: [Int], width: Int, height: Int)],
-                labelNames: [String]) {
+                labelNames: [String], hausdorff: Bool = true) {
         let k = labelNames.count
         var sums = [(dice: [Double], iou: [Double], hd: [Double])](
             repeating: ([], [], []), count: k)
@@ -50,7 +50,8 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         for item in cases {
             for label in 0..<k {
                 let scores = Self.scores(predicted: item.predicted, truth: item.truth,
-                                         width: item.width, height: item.height, label: label)
+                                         width: item.width, height: item.height, label: label,
+                                         hausdorff: hausdorff)
                 if let d = scores.dice { sums[label].dice.append(d) }
                 if let i = scores.iou { sums[label].iou.append(i) }
                 if let h = scores.hd95 { sums[label].hd.append(h) }
@@ -78,8 +79,9 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     }
 
     /// Dice, IoU and HD95 of one label in one case.
+    /// `hausdorff: false` skips HD95 (nil), for quick validation during training.
     public static func scores(predicted: [Int], truth: [Int], width: Int, height: Int,
-                              label: Int) -> CaseScores {
+                              label: Int, hausdorff: Bool = true) -> CaseScores {
         precondition(predicted.count == width * height && truth.count == width * height,
                      "label maps must hold width × height = \(width * height) values")
         let p = predicted.map { $0 == label }
@@ -96,7 +98,7 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         let dice = 2 * Double(intersection) / Double(pCount + tCount)
         let iou = Double(intersection) / Double(pCount + tCount - intersection)
         return CaseScores(dice: dice, iou: iou,
-                          hd95: hausdorff95(p, t, width: width, height: height))
+                          hd95: hausdorff ? hausdorff95(p, t, width: width, height: height) : nil)
     }
 
     /// Symmetric 95th-percentile Hausdorff distance in pixels (conventions above).

@@ -49,8 +49,8 @@ public enum ConvBenchmark {
         public var shape: Case
         public var forward: Figure
         public var forwardBackward: Figure
-        public var referenceForward: Figure
-        public var referenceForwardBackward: Figure
+        public var referenceForward: Figure?
+        public var referenceForwardBackward: Figure?
         public var forwardAlgorithm: String
     }
 
@@ -64,21 +64,32 @@ public enum ConvBenchmark {
         public var cases: [CaseResult]
     }
 
-    /// Seconds of each of `repetitions` runs of `body` after one warm-up run, stopping early
-    /// once `budget` seconds are spent (at least 3 runs).
-    static func time(repetitions: Int, budget: Double, _ body: () -> Void) -> [Double] {
-        body()
-        var times: [Double] = []
+    /// A timed piece of work and the FLOPs it counts for.
+    struct Job {
+        let flops: Double
+        let body: () -> Void
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+
+    /// Times every job once per round, round after round (after one warm-up run each), until
+    /// `rounds` rounds ran or `budget` seconds passed (at least 3 rounds). Interleaving keeps
+    /// the sgemm reference and the convolutions under the same machine load, so their ratios
+    /// are comparable even while other processes come and go.
+    static func timeInterleaved(_ jobs: [Job], rounds: Int, budget: Double) -> [[Double]] {
+        for job in jobs { job.body() }
+        var times = [[Double]](repeating: [], count: jobs.count)
         let clock = ContinuousClock()
         let start = clock.now
-        for r in 0..<repetitions {
-            let t0 = clock.now
-            body()
-            let elapsed = clock.now - t0
-            times.append(Double(elapsed.components.seconds)
-                         + Double(elapsed.components.attoseconds) * 1e-18)
-            let spent = clock.now - start
-            if r >= 2 && Double(spent.components.seconds) >= budget { break }
+        for round in 0..<rounds {
+            for (index, job) in jobs.enumerated() {
+                let t0 = clock.now
+                job.body()
+                times[index].append(seconds(clock.now - t0))
+            }
+            if round >= 2 && seconds(clock.now - start) >= budget { break }
         }
         return times
     }
@@ -91,23 +102,17 @@ public enum ConvBenchmark {
                       repetitions: times.count)
     }
 
-    /// Runs the benchmark: sgemm 1024³, then every case through the fast and reference paths.
-    public static func run(cases: [Case] = standardCases, repetitions: Int = 15,
-                           secondsPerFigure: Double = 2) -> Report {
+    /// Runs the benchmark: sgemm 1024³ and every case through the fast and reference paths,
+    /// interleaved, for at most `rounds` rounds or `seconds` seconds.
+    public static func run(cases: [Case] = standardCases, rounds: Int = 20,
+                           seconds budget: Double = 20, includeReference: Bool = true) -> Report {
         ThreadPolicy.configureBLAS()
         let size = 1024
         var rng = SeededGenerator(seed: 1)
         let a = Tensor.uniform(shape: [size, size], low: -1, high: 1, generator: &rng)
         let b = Tensor.uniform(shape: [size, size], low: -1, high: 1, generator: &rng)
-        let sgemmTimes = time(repetitions: repetitions * 2, budget: secondsPerFigure) {
-            _ = Tensor.matmul(a, b)
-        }
-        let sgemmFlops = 2 * Double(size * size * size)
-        let sorted = sgemmTimes.sorted()
-        let sgemm = sgemmFlops / sorted[0] / 1e9
-        let sgemmMedian = sgemmFlops / sorted[sorted.count / 2] / 1e9
-
-        var results: [CaseResult] = []
+        var jobs = [Job(flops: 2 * Double(size * size * size)) { _ = Tensor.matmul(a, b) }]
+        var geometries: [Conv2D.Geometry] = []
         for c in cases {
             let x = Tensor.gaussian(shape: [c.batch, c.inChannels, c.height, c.width],
                                     generator: &rng)
@@ -116,34 +121,41 @@ public enum ConvBenchmark {
             let bias = Tensor.gaussian(shape: [c.outChannels], generator: &rng)
             let g = Conv2D.Geometry(inputShape: x.shape, weightShape: w.shape, stride: 1,
                                     padding: c.padding)
+            geometries.append(g)
             let dy = Tensor.gaussian(shape: g.outputShape, generator: &rng)
-            func measure(_ body: @escaping () -> Void, flops: Double) -> Figure {
-                figure(flops: flops,
-                       times: time(repetitions: repetitions, budget: secondsPerFigure, body),
-                       sgemm: sgemm)
-            }
-            let forward = measure({
-                _ = Conv2D.forward(input: x, weight: w, bias: bias, stride: 1, padding: c.padding)
-            }, flops: g.flops)
-            let forwardBackward = measure({
-                _ = Conv2D.forward(input: x, weight: w, bias: bias, stride: 1, padding: c.padding)
-                _ = Conv2D.backward(outputGradient: dy, input: x, weight: w, stride: 1,
-                                    padding: c.padding)
-            }, flops: 3 * g.flops)
-            let referenceForward = measure({
-                _ = Conv2D.referenceForward(input: x, weight: w, bias: bias, stride: 1,
-                                            padding: c.padding)
-            }, flops: g.flops)
-            let referenceForwardBackward = measure({
-                _ = Conv2D.referenceForward(input: x, weight: w, bias: bias, stride: 1,
-                                            padding: c.padding)
+            let p = c.padding
+            jobs.append(Job(flops: g.flops) {
+                _ = Conv2D.forward(input: x, weight: w, bias: bias, stride: 1, padding: p)
+            })
+            jobs.append(Job(flops: 3 * g.flops) {
+                _ = Conv2D.forward(input: x, weight: w, bias: bias, stride: 1, padding: p)
+                _ = Conv2D.backward(outputGradient: dy, input: x, weight: w, stride: 1, padding: p)
+            })
+            guard includeReference else { continue }
+            jobs.append(Job(flops: g.flops) {
+                _ = Conv2D.referenceForward(input: x, weight: w, bias: bias, stride: 1, padding: p)
+            })
+            jobs.append(Job(flops: 3 * g.flops) {
+                _ = Conv2D.referenceForward(input: x, weight: w, bias: bias, stride: 1, padding: p)
                 _ = Conv2D.referenceBackward(outputGradient: dy, input: x, weight: w, stride: 1,
-                                             padding: c.padding)
-            }, flops: 3 * g.flops)
-            results.append(CaseResult(shape: c, forward: forward, forwardBackward: forwardBackward,
-                                      referenceForward: referenceForward,
-                                      referenceForwardBackward: referenceForwardBackward,
-                                      forwardAlgorithm: Conv2D.forwardAlgorithm(for: g)))
+                                             padding: p)
+            })
+        }
+        let times = timeInterleaved(jobs, rounds: rounds, budget: budget)
+        let sgemmSorted = times[0].sorted()
+        let sgemm = jobs[0].flops / sgemmSorted[0] / 1e9
+        let sgemmMedian = jobs[0].flops / sgemmSorted[sgemmSorted.count / 2] / 1e9
+        var results: [CaseResult] = []
+        let jobsPerCase = includeReference ? 4 : 2
+        for (index, c) in cases.enumerated() {
+            let f = { (k: Int) in
+                figure(flops: jobs[1 + jobsPerCase * index + k].flops,
+                       times: times[1 + jobsPerCase * index + k], sgemm: sgemm)
+            }
+            results.append(CaseResult(shape: c, forward: f(0), forwardBackward: f(1),
+                                      referenceForward: includeReference ? f(2) : nil,
+                                      referenceForwardBackward: includeReference ? f(3) : nil,
+                                      forwardAlgorithm: Conv2D.forwardAlgorithm(for: geometries[index])))
         }
         return Report(threads: ThreadPolicy.workerCount,
                       openblasThreads: Int(openblas_get_num_threads()),

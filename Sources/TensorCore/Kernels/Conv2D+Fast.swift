@@ -8,6 +8,9 @@ extension Conv2D {
         let g = Geometry(inputShape: input.shape, weightShape: weight.shape,
                          stride: stride, padding: padding)
         checkBias(bias, g)
+        if winogradApplies(g) {
+            return winogradForward(input: input, weight: weight, bias: bias, geometry: g)
+        }
         return imageParallelForward(input: input, weight: weight, bias: bias, geometry: g)
     }
 
@@ -21,13 +24,24 @@ extension Conv2D {
                          stride: stride, padding: padding)
         precondition(outputGradient.shape == g.outputShape,
                      "Conv2D outputGradient must be \(g.outputShape), got \(outputGradient.shape)")
+        if winogradApplies(g) {
+            return winogradBackward(outputGradient: outputGradient, input: input, weight: weight,
+                                    geometry: g, needsInputGradient: needsInputGradient)
+        }
         return imageParallelBackward(outputGradient: outputGradient, input: input, weight: weight,
                                      geometry: g, needsInputGradient: needsInputGradient)
     }
 
     /// Name of the algorithm `forward` uses for this geometry (reported by the benchmark).
     public static func forwardAlgorithm(for geometry: Geometry) -> String {
-        "im2col per image, images split across workers"
+        if winogradApplies(geometry) { return "Winograd F(2x2,3x3), blocks split across workers" }
+        if isPointwise(geometry) { return "1x1 as GEMM per image, images split across workers" }
+        return "im2col per image, images split across workers"
+    }
+
+    /// A 1×1 convolution with stride 1 and no padding: its im2col matrix is the image itself.
+    static func isPointwise(_ g: Geometry) -> Bool {
+        g.kernelHeight == 1 && g.kernelWidth == 1 && g.stride == 1 && g.padding == 0
     }
 
     // MARK: - Images split across workers
@@ -43,15 +57,17 @@ extension Conv2D {
         output.withUnsafeMutableBufferPointer { y in
             guard let xp = x.baseAddress, let wp = w.baseAddress,
                   let yp = y.baseAddress else { return }
+            let pointwise = isPointwise(g)
             ThreadPolicy.parallel(count: g.batch) { _, images in
                 let column = UnsafeMutablePointer<Float>.allocate(
-                    capacity: g.patchSize * g.outPixels)  // (K, Ho·Wo)
+                    capacity: pointwise ? 1 : g.patchSize * g.outPixels)  // (K, Ho·Wo)
                 defer { column.deallocate() }
                 for n in images {
-                    im2col(image: xp + n * g.inImageSize, geometry: g, column: column)
+                    let image = xp + n * g.inImageSize
+                    if !pointwise { im2col(image: image, geometry: g, column: column) }
                     BLAS.sgemm(m: g.outChannels, n: g.outPixels, k: g.patchSize,
-                               a: wp, lda: g.patchSize, b: column, ldb: g.outPixels,
-                               c: yp + n * g.outImageSize, ldc: g.outPixels)
+                               a: wp, lda: g.patchSize, b: pointwise ? image : UnsafePointer(column),
+                               ldb: g.outPixels, c: yp + n * g.outImageSize, ldc: g.outPixels)
                 }
             }
             if let bias { addBias(bias, to: yp, geometry: g) }
@@ -77,22 +93,30 @@ extension Conv2D {
             guard let xp = x.baseAddress, let wp = w.baseAddress, let dyp = dy.baseAddress,
                   let dwp = dw.baseAddress else { return }
             let dxp = dx.baseAddress
+            let pointwise = isPointwise(g)
             ThreadPolicy.parallel(count: g.batch) { chunk, images in
                 let column = UnsafeMutablePointer<Float>.allocate(
-                    capacity: g.patchSize * g.outPixels)  // (K, Ho·Wo)
+                    capacity: pointwise ? 1 : g.patchSize * g.outPixels)  // (K, Ho·Wo)
                 defer { column.deallocate() }
                 let dwChunk = dwp + chunk * weight.count  // (Cout, K)
                 for n in images {
                     let dyn = dyp + n * g.outImageSize
-                    im2col(image: xp + n * g.inImageSize, geometry: g, column: column)
+                    let image = xp + n * g.inImageSize
+                    if !pointwise { im2col(image: image, geometry: g, column: column) }
                     BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patchSize,
-                               k: g.outPixels, a: dyn, lda: g.outPixels, b: column,
-                               ldb: g.outPixels, beta: 1, c: dwChunk, ldc: g.patchSize)
+                               k: g.outPixels, a: dyn, lda: g.outPixels,
+                               b: pointwise ? image : UnsafePointer(column), ldb: g.outPixels, beta: 1,
+                               c: dwChunk, ldc: g.patchSize)
                     if needsInputGradient, let dxp {
+                        // A 1×1 convolution's col2im is the identity: write dx directly.
                         BLAS.sgemm(transposeA: true, m: g.patchSize, n: g.outPixels,
                                    k: g.outChannels, a: wp, lda: g.patchSize, b: dyn,
-                                   ldb: g.outPixels, c: column, ldc: g.outPixels)
-                        col2im(column: column, geometry: g, image: dxp + n * g.inImageSize)
+                                   ldb: g.outPixels,
+                                   c: pointwise ? dxp + n * g.inImageSize : column,
+                                   ldc: g.outPixels)
+                        if !pointwise {
+                            col2im(column: column, geometry: g, image: dxp + n * g.inImageSize)
+                        }
                     }
                 }
             }

@@ -71,9 +71,10 @@ public enum Softmax {
                 for k in 0..<extent { m = max(m, x[base + k * stride]) }
                 var total: Float = 0
                 for k in 0..<extent { total += exp(x[base + k * stride] - m) }
-                let shift = m + log(total)
+                // (x − m) − log Σ, not x − (m + log Σ): keeps the precision of x − m.
+                let logTotal = log(total)
                 for k in 0..<extent {
-                    output[base + k * stride] = x[base + k * stride] - shift
+                    output[base + k * stride] = (x[base + k * stride] - m) - logTotal
                 }
             }
         }

@@ -12,17 +12,48 @@ struct BenchConvCommand: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON.")
     var json = false
 
-    @Option(name: .long, help: "Seconds to spend per measured figure (default 2).")
-    var seconds: Double = 2
+    @Option(name: .long, help: "Time budget in seconds for all measurements (default 20).")
+    var seconds: Double = 20
+
+    @Option(name: .long, help: "Most measurement rounds (default 20; best of them is reported).")
+    var rounds: Int = 20
+
+    @Option(name: .long, help: "Compute threads (default: the thread policy's, min(2, cores)).")
+    var threads: Int?
+
+    @Option(name: .long, help: "Comma-separated case names to run (default: all of a,b).")
+    var cases: String?
+
+    @Flag(name: .long, help: "Skip the reference-path figures.")
+    var noReference = false
 
     func validate() throws {
-        guard seconds > 0, seconds <= 60 else {
-            throw ValidationError("--seconds \(seconds): expected a value in (0, 60]")
+        if let threads, threads < 1 {
+            throw ValidationError("--threads \(threads): expected at least 1")
+        }
+        if let cases {
+            let known = Set(ConvBenchmark.standardCases.map(\.name))
+            for name in cases.split(separator: ",") where !known.contains(String(name)) {
+                throw ValidationError("--cases: unknown case '\(name)'; expected one of "
+                                      + known.sorted().joined(separator: ", "))
+            }
+        }
+        guard seconds > 0, seconds <= 600 else {
+            throw ValidationError("--seconds \(seconds): expected a value in (0, 600]")
+        }
+        guard rounds >= 3 else {
+            throw ValidationError("--rounds \(rounds): expected at least 3")
         }
     }
 
     func run() throws {
-        let report = ConvBenchmark.run(secondsPerFigure: seconds)
+        if let threads { ThreadPolicy.workerCount = threads }
+        let selected = cases.map { list in
+            let names = Set(list.split(separator: ",").map(String.init))
+            return ConvBenchmark.standardCases.filter { names.contains($0.name) }
+        } ?? ConvBenchmark.standardCases
+        let report = ConvBenchmark.run(cases: selected, rounds: rounds, seconds: seconds,
+                                       includeReference: !noReference)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -41,9 +72,11 @@ struct BenchConvCommand: ParsableCommand {
             print("(\(s.name)) N=\(s.batch) \(s.inChannels)→\(s.outChannels) "
                   + "\(s.kernel)×\(s.kernel) pad \(s.padding) \(s.height)×\(s.width) "
                   + "[\(c.forwardAlgorithm)]")
-            for (label, figure) in [("forward", c.forward), ("forward+backward", c.forwardBackward),
-                                    ("reference forward", c.referenceForward),
-                                    ("reference fwd+bwd", c.referenceForwardBackward)] {
+            var figures = [("forward", c.forward), ("forward+backward", c.forwardBackward)]
+            if let reference = c.referenceForward, let both = c.referenceForwardBackward {
+                figures += [("reference forward", reference), ("reference fwd+bwd", both)]
+            }
+            for (label, figure) in figures {
                 print("  \(label.padding(toLength: 18, withPad: " ", startingAt: 0)) "
                       + "\(f(figure.gflops)) GFLOP/s  ratio \(r(figure.ratioToSgemm))  "
                       + "(median \(f(figure.medianGflops)))")

@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import PipelineEngine
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `equiscan train CONFIG.json [--resume] [--output DIR] [--data-root DIR]`: validates the
+/// config, trains, checkpoints every epoch and writes a model package.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an equivariant classifier or segmenter from a JSON config.",
+        discussion: """
+            The config is validated completely before any data is read (see docs/training.md). \
+            A checkpoint is written after every epoch; --resume continues from it exactly. On \
+            a terminal a live line shows epoch, step, loss, images/s and time left; otherwise \
+            one line is printed per epoch. Exit status: 0 done; 65 invalid config or data; 66 \
+            a file or folder is missing.
+            """)
+
+    @Argument(help: "Training config (JSON).")
+    var config: String
+
+    @Flag(help: "Continue from the last checkpoint in the output folder.")
+    var resume = false
+
+    @Option(help: "Model package folder to write (default: ./<name> from the config).")
+    var output: String?
+
+    @Option(help: "Folder that relative data paths resolve against (default: the config's).")
+    var dataRoot: String?
+
+    @Flag(help: "Only validate the config and print a summary; do not train.")
+    var validateOnly = false
+
+    func run() throws {
+        let parsed = try TrainingConfig.load(path: config)
+        let root = dataRoot ?? (config as NSString).deletingLastPathComponent
+        let folder = output ?? parsed.name
+        if validateOnly {
+            print("\(config): valid \(parsed.task.rawValue) config \"\(parsed.name)\" "
+                  + "(\(parsed.model.kind.rawValue), \(parsed.model.group.rawValue), "
+                  + "\(parsed.training.epochs) epochs)")
+            return
+        }
+        let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) == 1)
+        let trainer = Trainer(config: parsed,
+                              options: TrainingOptions(dataRoot: root.isEmpty ? "." : root,
+                                                       output: folder, resume: resume),
+                              progress: display.handle)
+        _ = try trainer.run()
+    }
+}
+
+/// Shows training progress: a live, rewritten line on a terminal, one line per epoch otherwise.
+final class ProgressDisplay {
+    let interactive: Bool
+    private var lastDraw = Date.distantPast
+
+    init(interactive: Bool) { self.interactive = interactive }
+
+    func handle(_ event: TrainingEvent) {
+        switch event {
+        case let .started(train, validation, parameters, firstEpoch, epochs, steps):
+            emit("training on \(train) cases, validating on \(validation); \(parameters) "
+                 + "parameters; epochs \(firstEpoch)...\(epochs), \(steps) steps each")
+        case let .step(epoch, step, steps, loss, rate, left):
+            guard interactive, step == steps || Date().timeIntervalSince(lastDraw) > 0.2 else {
+                return
+            }
+            lastDraw = Date()
+            let line = String(format: "epoch %d  step %d/%d  loss %.4f  %.1f img/s  ETA %@",
+                              epoch, step, steps, loss, rate, Self.duration(left))
+            fputs("\r\u{1B}[K" + line, stderr)
+            fflush(stderr)
+        case let .epochFinished(record, isBest):
+            if interactive { fputs("\r\u{1B}[K", stderr) }
+            let metrics = record.metrics.keys.sorted()
+                .map { String(format: "%@ %.4f", $0, record.metrics[$0] ?? 0) }
+                .joined(separator: "  ")
+            emit(String(format: "epoch %d  lr %.3g  loss %.4f  val loss %.4f  ", record.epoch,
+                        record.learningRate, record.trainLoss, record.validationLoss)
+                 + metrics + String(format: "  %.1fs", record.seconds) + (isBest ? "  *" : ""))
+        case let .stoppedEarly(epoch, best):
+            emit("early stop after epoch \(epoch); best epoch \(best)")
+        case let .interrupted(epoch):
+            emit("stopped after epoch \(epoch)")
+        case let .finished(package):
+            emit("model package written to \(package)")
+        }
+    }
+
+    private func emit(_ line: String) {
+        if interactive {
+            fputs(line + "\n", stderr)
+        } else {
+            print(line)
+            fflush(stdout)
+        }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60)
+            : String(format: "%dm%02ds", s / 60, s % 60)
+    }
+}
+
+extension ConfigError: CLIReportable {
+    var exitStatus: ExitStatus {
+        message.hasPrefix("cannot read the config file") ? .noInput : .dataError
+    }
+    var cliMessage: String { description }
+}
+
+extension DataError: CLIReportable {
+    var exitStatus: ExitStatus { kind == .missing ? .noInput : .dataError }
+    var cliMessage: String { description }
+}

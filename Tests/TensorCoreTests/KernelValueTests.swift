@@ -1,0 +1,140 @@
+import TensorCore
+import XCTest
+import _TestSupport
+
+/// Forward values of the non-convolution kernels against hand-worked or PyTorch-documented
+/// numbers, and the test helpers' own ability to fail.
+final class KernelValueTests: XCTestCase {
+    func testBilinearMatchesPyTorchAlignCornersFalse() {
+        // torch.nn.functional.interpolate([[1, 2], [3, 4]], scale_factor=2, mode="bilinear",
+        // align_corners=False): source index (i + ½)/2 − ½ clamped at 0.
+        let x = Tensor(shape: [1, 1, 2, 2], storage: [1, 2, 3, 4])
+        let expected = Tensor(shape: [1, 1, 4, 4], storage: [
+            1.0, 1.25, 1.75, 2.0,
+            1.5, 1.75, 2.25, 2.5,
+            2.5, 2.75, 3.25, 3.5,
+            3.0, 3.25, 3.75, 4.0,
+        ])
+        assertClose(Upsample.bilinearForward(input: x, factor: 2), expected, tolerance: 1e-6)
+        let nearest = Upsample.nearestForward(input: x, factor: 2)
+        XCTAssertEqual(nearest.storage, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
+        XCTAssertEqual(Upsample.nearestBackward(outputGradient: nearest, factor: 2).storage,
+                       [4, 8, 12, 16])
+    }
+
+    func testPoolingValues() {
+        let x = Tensor(shape: [1, 1, 3, 4], storage: [1, 5, 2, 0, 3, 4, 8, 7, 9, 6, 1, 2])
+        let (maxOut, argmax) = Pool2D.maxForward(input: x, kernel: 2, stride: 2)
+        XCTAssertEqual(maxOut.shape, [1, 1, 1, 2])
+        XCTAssertEqual(maxOut.storage, [5, 8])
+        XCTAssertEqual(argmax, [1, 6])
+        let (overlap, _) = Pool2D.maxForward(input: x, kernel: 2, stride: 1)
+        XCTAssertEqual(overlap.storage, [5, 8, 8, 9, 8, 8])
+        XCTAssertEqual(Pool2D.averageForward(input: x, kernel: 2).storage, [13.0 / 4, 17.0 / 4])
+        XCTAssertEqual(Pool2D.globalAverageForward(input: x).storage, [4])
+        XCTAssertEqual(Pool2D.globalMaxForward(input: x).argmax, [8])
+    }
+
+    func testBatchNormStatisticsAndRunningEstimates() {
+        // Channel 0 holds 1, 2, 3, 4 (mean 2.5, biased var 1.25, unbiased 5/3); channel 1 all 7.
+        let x = Tensor(shape: [2, 2, 2], storage: [1, 2, 7, 7, 3, 4, 7, 7])
+        var runningMean = Tensor(zeros: [2])
+        var runningVar = Tensor(zeros: [2], value: 1)
+        let (y, _) = BatchNorm.forward(input: x, gamma: Tensor(shape: [2], storage: [2, 1]),
+                                       beta: Tensor(shape: [2], storage: [0.5, -1]),
+                                       runningMean: &runningMean, runningVariance: &runningVar,
+                                       momentum: 0.1, epsilon: 1e-5, training: true)
+        let s = Float(1.25 + 1e-5).squareRoot()
+        assertClose(y, Tensor(shape: [2, 2, 2], storage: [
+            2 * -1.5 / s + 0.5, 2 * -0.5 / s + 0.5, -1, -1,
+            2 * 0.5 / s + 0.5, 2 * 1.5 / s + 0.5, -1, -1,
+        ]), tolerance: 1e-5, "a constant channel normalises to β")
+        assertClose(runningMean, Tensor(shape: [2], storage: [0.25, 0.7]), tolerance: 1e-6)
+        assertClose(runningVar, Tensor(shape: [2], storage: [0.9 + 0.1 * 5 / 3, 0.9]),
+                    tolerance: 1e-6)
+        // Inference uses the running estimates and leaves them alone.
+        let (z, _) = BatchNorm.forward(input: x, gamma: Tensor.ones([2]), beta: Tensor.zeros([2]),
+                                       runningMean: &runningMean, runningVariance: &runningVar,
+                                       epsilon: 0, training: false)
+        assertClose(z.storage[0], (1 - 0.25) / (0.9 + 0.1 * 5 / 3).squareRoot(), tolerance: 1e-6)
+        assertClose(runningMean, Tensor(shape: [2], storage: [0.25, 0.7]), tolerance: 0)
+    }
+
+    func testLinearMatchesLoops() {
+        var rng = SeededGenerator(seed: 31)
+        let x = Tensor.gaussian(shape: [3, 4], generator: &rng)
+        let w = Tensor.gaussian(shape: [2, 4], generator: &rng)
+        let b = Tensor(shape: [2], storage: [0.5, -1])
+        var expected = Tensor(zeros: [3, 2])
+        for n in 0..<3 {
+            for o in 0..<2 {
+                expected[n, o] = b.storage[o]
+                for f in 0..<4 { expected[n, o] += x[n, f] * w[o, f] }
+            }
+        }
+        assertClose(Linear.forward(input: x, weight: w, bias: b), expected, tolerance: 1e-5)
+    }
+
+    func testDropoutRateAndDeterminism() {
+        var a = SeededGenerator(seed: 3)
+        var b = SeededGenerator(seed: 3)
+        let x = Tensor.ones([10_000])
+        let first = Dropout.forward(input: x, probability: 0.25, generator: &a)
+        let second = Dropout.forward(input: x, probability: 0.25, generator: &b)
+        assertBitwiseEqual(first.mask, second.mask)
+        let dropped = first.mask.storage.filter { $0 == 0 }.count
+        XCTAssertEqual(Double(dropped) / 10_000, 0.25, accuracy: 0.02)
+        assertClose(first.output.mean(), 1, tolerance: 0.03, "inverted dropout keeps the mean")
+    }
+
+    func testSoftmaxIsStableForLargeLogits() {
+        let x = Tensor(shape: [1, 3], storage: [1000, 1000, -1000])
+        assertClose(Softmax.forward(logits: x, axis: 1), Tensor(shape: [1, 3], storage: [0.5, 0.5, 0]),
+                    tolerance: 1e-7)
+        assertClose(Softmax.logSoftmaxForward(logits: x, axis: 1).storage[0], -Float(log(2.0)),
+                    tolerance: 1e-6)
+    }
+
+    /// The gradient checker must catch a wrong gradient and report where.
+    func testGradientCheckDetectsAWrongGradient() {
+        let x = Tensor(shape: [3], storage: [0.5, -1, 2])
+        let right = x.scaled(by: 2)  // d/dx Σ x² = 2x
+        var wrong = right
+        wrong.storage[2] += 0.1
+        let good = GradientCheck.check(inputs: [x], function: { $0[0].squaredNorm },
+                                       analytic: [right])
+        XCTAssertLessThan(good.worstError, 1e-3, "\(good)")
+        let bad = GradientCheck.check(inputs: [x], function: { $0[0].squaredNorm },
+                                      analytic: [wrong])
+        XCTAssertEqual(bad.sampleIndex, 2)
+        XCTAssertGreaterThan(bad.worstError, 0.02, "\(bad)")
+    }
+
+    func testDiscrepancyReportsWorstErrors() {
+        let report = Discrepancy(actual: [1, 2.5, 3, 100], expected: [1, 2, 3, 101],
+                                 absolute: 0.1, relative: 0)
+        XCTAssertEqual(report.worstAbsoluteError, 1)
+        XCTAssertEqual(report.worstAbsoluteIndex, 3)
+        XCTAssertEqual(report.worstRelativeError, 0.25)
+        XCTAssertEqual(report.worstRelativeIndex, 1)
+        XCTAssertGreaterThan(report.worstExcess, 0)
+        let nan = Discrepancy(actual: [.nan], expected: [0], absolute: 1, relative: 1)
+        XCTAssertGreaterThan(nan.worstExcess, 0, "NaN must fail")
+    }
+
+    func testThreadPolicyChunksCoverTheRangeOnce() {
+        for count in [1, 2, 7, 64] {
+            for chunks in 1...3 {
+                let ranges = (0..<chunks).map { ThreadPolicy.chunkRange($0, of: chunks, count: count) }
+                XCTAssertEqual(ranges.flatMap { Array($0) }, Array(0..<count))
+            }
+        }
+        var seen = [Int](repeating: 0, count: 10)
+        seen.withUnsafeMutableBufferPointer { buffer in
+            ThreadPolicy.parallel(count: 10) { _, range in
+                for i in range { buffer[i] += 1 }
+            }
+        }
+        XCTAssertEqual(seen, [Int](repeating: 1, count: 10))
+    }
+}
