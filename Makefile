@@ -34,6 +34,10 @@ test: deps
 demo: release
 	$(RELEASE_BIN) inspect samples/scans/*
 
+## Trains the sample models of samples/models/ on the real data in $(DATA) (minutes each).
+models: release
+	DATA=$(DATA) BIN=$(RELEASE_BIN) scripts/train-sample-models.sh
+
 bench: release
 	$(RELEASE_BIN) bench decode --json
 	$(RELEASE_BIN) bench conv --json

@@ -94,6 +94,11 @@ final class TrainingConfigTests: XCTestCase {
              "training.classWeights: expected 3 weights (one per class), got 2"),
             (["data", "classes"], "[\"a\", \"a\"]",
              "data.classes[1]: duplicate class name \"a\""),
+            (["augmentation", "crop"], "[28, 24]",
+             "augmentation.groupElements: quarter turns need square images: set input width "
+             + "and height equal or give a square augmentation.crop"),
+            (["data", "repeats"], "0", "data.repeats: expected a whole number from 1 to 1000, "
+             + "got 0"),
         ]
         for (path, value, expected) in cases {
             XCTAssertEqual(error(setting: path, to: value), expected, "setting \(path)")

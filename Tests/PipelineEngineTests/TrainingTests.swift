@@ -93,6 +93,14 @@ final class TrainingTests: XCTestCase {
             if case .classIndex(predicted) = c.target { correct += 1 }
         }
         XCTAssertEqual(Double(correct) / Double(index.cases.count), accuracy, accuracy: 1e-9)
+        // Evaluation: the untransformed figures match the recorded validation accuracy; the
+        // C4-invariant classifier predicts every case identically under all four turns.
+        let report = try Evaluator.evaluate(package, data: "\(root)/val")
+        XCTAssertEqual(report.metrics["accuracy"] ?? -1, accuracy, accuracy: 1e-9)
+        XCTAssertEqual(report.orbitConsistency, 1)
+        XCTAssertEqual(report.perElement.map(\.element), ["r0", "r1", "r2", "r3"])
+        XCTAssertEqual(report.groupAverage["accuracy"] ?? -1, accuracy, accuracy: 1e-9)
+        XCTAssertEqual(report.confusion?.flatMap { $0 }.reduce(0, +), 12)
         let csv = try String(contentsOfFile: "\(output)/training-log.csv", encoding: .utf8)
         XCTAssertTrue(csv.hasPrefix("epoch,learningRate,trainLoss,validationLoss,accuracy,"), csv)
         XCTAssertEqual(csv.split(separator: "\n").count, 7)
@@ -176,5 +184,12 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(package.metadata.labels?.map(\.name), ["background", "square"])
         let dice = package.metadata.validationMetrics["meanDice"] ?? 0
         XCTAssertGreaterThan(dice, 0.6, "validation Dice \(dice)")
+        // The C4 U-Net's masks turn with the scan: every case is orbit-consistent, and the Dice
+        // is the same under every turn (to rounding of the mean).
+        let report = try Evaluator.evaluate(package, data: "\(root)/seg")
+        XCTAssertEqual(report.orbitConsistency, 1)
+        let dices = report.perElement.compactMap { $0.metrics["meanDice"] }
+        XCTAssertLessThan((dices.max() ?? 1) - (dices.min() ?? 0), 1e-9, "\(dices)")
+        XCTAssertNotNil(report.perLabel?[1].hd95)
     }
 }

@@ -53,7 +53,8 @@ public enum PackagedModel {
         let url = URL(fileURLWithPath: path)
         switch architecture {
         case P4CNN.architectureName: return .classifier(try P4CNN.load(from: url))
-        case EquivariantUNet.architectureName: return .segmenter(try EquivariantUNet.load(from: url))
+        case EquivariantUNet.architectureName:
+            return .segmenter(try EquivariantUNet.load(from: url))
         default:
             throw DataError(.mismatch, file: path, "unknown architecture \"\(architecture)\"")
         }

@@ -81,7 +81,9 @@ public final class Trainer {
         self.progress = progress
     }
 
-    var checkpointFolder: String { (options.output as NSString).appendingPathComponent("checkpoint") }
+    var checkpointFolder: String {
+        (options.output as NSString).appendingPathComponent("checkpoint")
+    }
 
     func checkpointPath(_ name: String) -> String {
         (checkpointFolder as NSString).appendingPathComponent(name)
@@ -116,7 +118,8 @@ public final class Trainer {
         }
 
         let batchSize = config.training.batchSize
-        let steps = (trainIndex.cases.count + batchSize - 1) / batchSize
+        let visits = trainIndex.cases.count * config.data.repeats
+        let steps = (visits + batchSize - 1) / batchSize
         progress(.started(trainCases: trainIndex.cases.count,
                           validationCases: validationIndex.cases.count,
                           parameters: module.trainableParameterCount,
@@ -133,7 +136,7 @@ public final class Trainer {
             optimizer.learningRate = Float(rate)
             let started = Date()
             module.train()
-            var order = Array(trainIndex.cases.indices)
+            var order = (0..<visits).map { $0 % trainIndex.cases.count }
             state.generator.shuffle(&order)
             var lossSum = 0.0
             for step in 0..<steps {
@@ -201,7 +204,8 @@ public final class Trainer {
             }
         }
 
-        let best = try SafeTensors.read(from: URL(fileURLWithPath: checkpointPath("best.safetensors")))
+        let best = try SafeTensors.read(
+            from: URL(fileURLWithPath: checkpointPath("best.safetensors")))
         try module.load(stateDictionary: best.tensors)
         module.eval()
         try writePackage(model: model, state: state, train: trainIndex,
@@ -490,9 +494,10 @@ public final class Trainer {
         try AtomicFile.write(TrainingLog.csv(state.log),
                              to: (folder as NSString).appendingPathComponent("training-log.csv"))
         let epochs = state.log
+        let lossSeries = [("train", epochs.map(\.trainLoss)),
+                          ("validation", epochs.map(\.validationLoss))]
         try AtomicFile.write(TrainingLog.svg(title: "\(config.name): loss", yLabel: "loss",
-                                             series: [("train", epochs.map(\.trainLoss)),
-                                                      ("validation", epochs.map(\.validationLoss))]),
+                                             series: lossSeries),
                              to: (folder as NSString).appendingPathComponent("loss.svg"))
         let metricNames = Array(Set(epochs.flatMap(\.metrics.keys))).sorted()
         try AtomicFile.write(TrainingLog.svg(

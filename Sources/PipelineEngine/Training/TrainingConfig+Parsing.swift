@@ -66,6 +66,17 @@ extension TrainingConfig {
                                   + "by \(factor), but \(where_) is \(value)")
             }
         }
+        let square = augmentation.crop.map { $0[0] == $0[1] } ?? (input.width == input.height)
+        if augmentation.groupElements, !square {
+            throw ConfigError(path: root.path.appending("augmentation").appending("groupElements"),
+                              message: "quarter turns need square images: set input width and "
+                              + "height equal or give a square augmentation.crop")
+        }
+        if task == .orientation, input.width != input.height {
+            throw ConfigError(path: root.path.appending("input").appending("height"),
+                              message: "orientation models need square input, but width is "
+                              + "\(input.width) and height \(input.height)")
+        }
         if case .explicit(let weights) = training.classWeights {
             let count = task == .classification ? data.classes.count : data.labels.count
             if count > 0, weights.count != count {
@@ -80,7 +91,7 @@ extension TrainingConfig {
 extension DataSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> DataSpec {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
-                                            "format", "classes", "labels", "cache"])
+                                            "format", "classes", "labels", "cache", "repeats"])
         func sources(_ key: String, required: Bool) throws -> [String] {
             guard let sourceNode = object.optional(key) else {
                 if required {
@@ -179,8 +190,10 @@ extension DataSpec {
         let cache = try object.value("cache", default: CachePolicy.auto) {
             try $0.choice(CachePolicy.self)
         }
+        let repeats = try object.value("repeats", default: 1) { try $0.integer(in: 1...1000) }
         return DataSpec(train: train, validation: validation, validationFraction: fraction,
-                        format: format, classes: classes, labels: labels, cache: cache)
+                        format: format, classes: classes, labels: labels, cache: cache,
+                        repeats: repeats)
     }
 }
 

@@ -76,6 +76,9 @@ public struct DataSpec: Sendable, Equatable {
     /// Segmentation classes in output order; index 0 is usually the background.
     public var labels: [LabelClass]
     public var cache: CachePolicy
+    /// Times each training case is visited per epoch (each visit draws fresh augmentation);
+    /// lets small sets of large scans give many random crops per epoch.
+    public var repeats: Int
 }
 
 /// Network architecture.
