@@ -40,7 +40,8 @@ extension Tensor {
         let k2 = transposeRight ? rhs.shape[1] : rhs.shape[0]
         let n = transposeRight ? rhs.shape[0] : rhs.shape[1]
         precondition(k == k2, "matmul: inner extents \(k) and \(k2) differ "
-                     + "(\(lhs.shape) × \(rhs.shape), transposes \(transposeLeft), \(transposeRight))")
+                     + "(\(lhs.shape) × \(rhs.shape), "
+                     + "transposes \(transposeLeft), \(transposeRight))")
         var out = [Float](repeating: 0, count: m * n)  // (m, n)
         lhs.storage.withUnsafeBufferPointer { a in
             rhs.storage.withUnsafeBufferPointer { b in

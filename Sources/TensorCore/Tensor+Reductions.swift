@@ -26,13 +26,17 @@ extension Tensor {
     /// Largest sample. The tensor must not be empty.
     public func max() -> Float {
         precondition(count > 0, "max() of an empty tensor")
-        return storage.withUnsafeBufferPointer { p in p.dropFirst().reduce(p[0]) { Swift.max($0, $1) } }
+        return storage.withUnsafeBufferPointer { p in
+            p.dropFirst().reduce(p[0]) { Swift.max($0, $1) }
+        }
     }
 
     /// Smallest sample. The tensor must not be empty.
     public func min() -> Float {
         precondition(count > 0, "min() of an empty tensor")
-        return storage.withUnsafeBufferPointer { p in p.dropFirst().reduce(p[0]) { Swift.min($0, $1) } }
+        return storage.withUnsafeBufferPointer { p in
+            p.dropFirst().reduce(p[0]) { Swift.min($0, $1) }
+        }
     }
 
     /// Splits the shape around `axis` into (outer, extent, inner) counts.

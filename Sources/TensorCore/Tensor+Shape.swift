@@ -54,9 +54,10 @@ extension Tensor {
         let first = tensors[0]
         precondition(axis >= 0 && axis < first.rank, "concatenate: axis \(axis) out of range")
         for t in tensors {
-            precondition(t.rank == first.rank
-                         && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] },
-                         "concatenate: shape \(t.shape) does not match \(first.shape) off axis \(axis)")
+            let matches = t.rank == first.rank
+                && (0..<first.rank).allSatisfy { $0 == axis || t.shape[$0] == first.shape[$0] }
+            precondition(matches, "concatenate: shape \(t.shape) does not match \(first.shape) "
+                         + "off axis \(axis)")
         }
         let outer = first.shape[..<axis].reduce(1, *)
         let inner = first.shape[(axis + 1)...].reduce(1, *)

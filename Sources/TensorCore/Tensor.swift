@@ -19,7 +19,8 @@ public struct Tensor: Equatable, Sendable {
     public init(shape: [Int], storage: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "Tensor shape \(shape) has a negative extent")
         precondition(shape.reduce(1, *) == storage.count,
-                     "Tensor shape \(shape) needs \(shape.reduce(1, *)) samples, got \(storage.count)")
+                     "Tensor shape \(shape) needs \(shape.reduce(1, *)) samples, "
+                     + "got \(storage.count)")
         self.shape = shape
         self.storage = storage
     }

@@ -22,7 +22,7 @@ import Foundation
 ///   are independent of `workerCount` (they reduce per image or per channel in index order).
 ///
 /// Which split wins was measured with `equiscan bench conv` (see the TensorCore README section
-/// in `Sources/TensorCore/README.md`).
+/// in `Sources/TensorCore/TensorCore.docc/TensorCore.md`).
 public enum ThreadPolicy {
     nonisolated(unsafe) private static var configuredWorkers: Int =
         Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))
@@ -49,7 +49,7 @@ public enum ThreadPolicy {
     public static func parallel(count: Int, minimumPerChunk: Int = 1,
                                 _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let chunks = Swift.min(configuredWorkers, Swift.max(1, count / Swift.max(1, minimumPerChunk)))
+        let chunks = chunkCount(count: count, minimumPerChunk: minimumPerChunk)
         if chunks <= 1 {
             body(0, 0..<count)
             return

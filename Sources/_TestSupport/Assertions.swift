@@ -80,7 +80,8 @@ public func assertClose(_ actual: Tensor, _ expected: Tensor, tolerance: Float,
     let report = Discrepancy(actual: actual.storage, expected: expected.storage,
                              absolute: tolerance, relative: relativeTolerance)
     if report.worstExcess > 0 {
-        let where_ = actual.count > 0 ? multiIndex(report.worstExcessIndex, shape: actual.shape) : []
+        let where_ = actual.count > 0
+            ? multiIndex(report.worstExcessIndex, shape: actual.shape) : []
         XCTFail("not close (tolerance \(tolerance) + \(relativeTolerance)·|expected|): \(report); "
                 + "worst at multi-index \(where_). \(message())", file: file, line: line)
     }

@@ -37,7 +37,9 @@ public enum GradientCheck {
         precondition(output.shape == weights.shape,
                      "probe: output \(output.shape) and weights \(weights.shape) differ")
         var total = 0.0
-        for i in 0..<output.count { total += Double(output.storage[i]) * Double(weights.storage[i]) }
+        for i in 0..<output.count {
+            total += Double(output.storage[i]) * Double(weights.storage[i])
+        }
         return Float(total)
     }
 

@@ -56,8 +56,10 @@ public enum NaiveReference {
                                     let y = stride * i - padding + u
                                     let x = stride * j - padding + v
                                     guard y >= 0, y < h, x >= 0, x < w else { continue }
-                                    dw[((o * cin + c) * kh + u) * kw + v] += g * Double(input[b, c, y, x])
-                                    dx[((b * cin + c) * h + y) * w + x] += g * Double(weight[o, c, u, v])
+                                    let wIndex = ((o * cin + c) * kh + u) * kw + v
+                                    let xIndex = ((b * cin + c) * h + y) * w + x
+                                    dw[wIndex] += g * Double(input[b, c, y, x])
+                                    dx[xIndex] += g * Double(weight[o, c, u, v])
                                 }
                             }
                         }

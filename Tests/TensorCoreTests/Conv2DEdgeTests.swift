@@ -23,7 +23,9 @@ final class Conv2DEdgeTests: XCTestCase {
                                   padding: padding)
         let naive = NaiveReference.conv2DBackward(outputGradient: g, input: x, weight: weight,
                                                   stride: stride, padding: padding)
-        guard let dx = got.input else { return XCTFail("no dx, \(context)", file: file, line: line) }
+        guard let dx = got.input else {
+            return XCTFail("no dx, \(context)", file: file, line: line)
+        }
         assertClose(dx, naive.input, tolerance: 1e-4, relativeTolerance: 1e-4, "dx, \(context)",
                     file: file, line: line)
         assertClose(got.weight, naive.weight, tolerance: 1e-3, relativeTolerance: 1e-4,

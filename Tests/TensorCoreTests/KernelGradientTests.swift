@@ -93,10 +93,12 @@ final class KernelGradientTests: XCTestCase {
             let nearest = Upsample.nearestForward(input: x, factor: factor)
             let probe = Tensor.gaussian(shape: nearest.shape, generator: &rng)
             GradientCheck.assertGradients(
-                inputs: [x], analytic: [Upsample.nearestBackward(outputGradient: probe, factor: factor)],
+                inputs: [x],
+                analytic: [Upsample.nearestBackward(outputGradient: probe, factor: factor)],
                 tolerance: 1e-3, "nearest \(shape) ×\(factor)"
             ) { t in
-                GradientCheck.probe(Upsample.nearestForward(input: t[0], factor: factor), weights: probe)
+                GradientCheck.probe(Upsample.nearestForward(input: t[0], factor: factor),
+                                    weights: probe)
             }
             GradientCheck.assertGradients(
                 inputs: [x],
@@ -118,7 +120,8 @@ final class KernelGradientTests: XCTestCase {
             let beta = Tensor.gaussian(shape: [channels], generator: &rng)
             for training in [true, false] {
                 var runningMean = Tensor.gaussian(shape: [channels], std: 0.1, generator: &rng)
-                var runningVar = Tensor.uniform(shape: [channels], low: 0.5, high: 2, generator: &rng)
+                var runningVar = Tensor.uniform(shape: [channels], low: 0.5, high: 2,
+                                                generator: &rng)
                 let (savedMean, savedVar) = (runningMean, runningVar)
                 let (y, cache) = BatchNorm.forward(input: x, gamma: gamma, beta: beta,
                                                    runningMean: &runningMean,
@@ -193,18 +196,22 @@ final class KernelGradientTests: XCTestCase {
             let x = Tensor.gaussian(shape: shape, std: 2, generator: &rng)
             let probe = Tensor.gaussian(shape: shape, generator: &rng)
             let y = Softmax.forward(logits: x, axis: axis)
-            assertClose(y.sum(alongAxis: axis), Tensor(zeros: y.sum(alongAxis: axis).shape, value: 1),
+            let sums = y.sum(alongAxis: axis)
+            assertClose(sums, Tensor(zeros: sums.shape, value: 1),
                         tolerance: 1e-6, "softmax sums to 1")
             GradientCheck.assertGradients(
                 inputs: [x],
                 analytic: [Softmax.backward(outputGradient: probe, output: y, axis: axis)],
                 epsilon: 1e-3, tolerance: 2e-3, "softmax \(shape) axis \(axis)"
-            ) { t in GradientCheck.probe(Softmax.forward(logits: t[0], axis: axis), weights: probe) }
+            ) { t in
+                GradientCheck.probe(Softmax.forward(logits: t[0], axis: axis), weights: probe)
+            }
             let logY = Softmax.logSoftmaxForward(logits: x, axis: axis)
             assertClose(logY.map { Float(exp(Double($0))) }, y, tolerance: 1e-6)
             GradientCheck.assertGradients(
                 inputs: [x],
-                analytic: [Softmax.logSoftmaxBackward(outputGradient: probe, output: logY, axis: axis)],
+                analytic: [Softmax.logSoftmaxBackward(outputGradient: probe, output: logY,
+                                                      axis: axis)],
                 epsilon: 1e-3, tolerance: 2e-3, "log-softmax \(shape) axis \(axis)"
             ) { t in
                 GradientCheck.probe(Softmax.logSoftmaxForward(logits: t[0], axis: axis),

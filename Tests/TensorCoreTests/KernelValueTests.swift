@@ -89,7 +89,8 @@ final class KernelValueTests: XCTestCase {
 
     func testSoftmaxIsStableForLargeLogits() {
         let x = Tensor(shape: [1, 3], storage: [1000, 1000, -1000])
-        assertClose(Softmax.forward(logits: x, axis: 1), Tensor(shape: [1, 3], storage: [0.5, 0.5, 0]),
+        assertClose(Softmax.forward(logits: x, axis: 1),
+                    Tensor(shape: [1, 3], storage: [0.5, 0.5, 0]),
                     tolerance: 1e-7)
         assertClose(Softmax.logSoftmaxForward(logits: x, axis: 1).storage[0], -Float(log(2.0)),
                     tolerance: 1e-6)
@@ -125,7 +126,9 @@ final class KernelValueTests: XCTestCase {
     func testThreadPolicyChunksCoverTheRangeOnce() {
         for count in [1, 2, 7, 64] {
             for chunks in 1...3 {
-                let ranges = (0..<chunks).map { ThreadPolicy.chunkRange($0, of: chunks, count: count) }
+                let ranges = (0..<chunks).map {
+                    ThreadPolicy.chunkRange($0, of: chunks, count: count)
+                }
                 XCTAssertEqual(ranges.flatMap { Array($0) }, Array(0..<count))
             }
         }

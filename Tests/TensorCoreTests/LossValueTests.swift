@@ -35,7 +35,8 @@ final class LossValueTests: XCTestCase {
         assertClose(weighted.loss, Float((4 * -log(0.5) - log(0.25)) / 2), tolerance: 1e-6)
         // Large logits stay finite.
         let extreme = Loss.binaryCrossEntropyWithLogits(
-            logits: Tensor(shape: [2], storage: [100, -100]), targets: Tensor(shape: [2], storage: [0, 1]))
+            logits: Tensor(shape: [2], storage: [100, -100]),
+            targets: Tensor(shape: [2], storage: [0, 1]))
         assertClose(extreme.loss, 100, tolerance: 1e-3)
     }
 

@@ -48,7 +48,8 @@ final class TensorTests: XCTestCase {
         XCTAssertEqual(a.squaredNorm, 91)
         XCTAssertEqual(a.max(), 6)
         XCTAssertEqual(a.sum(alongAxis: 0), Tensor(shape: [3], storage: [5, 7, 9]))
-        XCTAssertEqual(a.sum(alongAxis: 1, keepingAxis: true), Tensor(shape: [2, 1], storage: [6, 15]))
+        XCTAssertEqual(a.sum(alongAxis: 1, keepingAxis: true),
+                       Tensor(shape: [2, 1], storage: [6, 15]))
         XCTAssertEqual(a.mean(alongAxis: 1), Tensor(shape: [2], storage: [2, 5]))
         XCTAssertEqual(b.argmax(alongAxis: 1), [0, 0])
         XCTAssertEqual(a.argmax(alongAxis: 0), [1, 1, 1])
@@ -61,7 +62,11 @@ final class TensorTests: XCTestCase {
         let t = Tensor(shape: [2, 3, 4], generator: { Float($0) })
         let p = t.permuted([2, 0, 1])
         XCTAssertEqual(p.shape, [4, 2, 3])
-        for i in 0..<2 { for j in 0..<3 { for k in 0..<4 { XCTAssertEqual(p[k, i, j], t[i, j, k]) } } }
+        for i in 0..<2 {
+            for j in 0..<3 {
+                for k in 0..<4 { XCTAssertEqual(p[k, i, j], t[i, j, k]) }
+            }
+        }
         XCTAssertEqual(p.permuted([1, 2, 0]), t)
         let s = t.slice(axis: 1, range: 1..<3)
         XCTAssertEqual(s.shape, [2, 2, 4])
@@ -78,7 +83,9 @@ final class TensorTests: XCTestCase {
         var expected = Tensor(zeros: [5, 3])
         for i in 0..<5 { for j in 0..<3 { for k in 0..<7 { expected[i, j] += a[i, k] * b[k, j] } } }
         assertClose(Tensor.matmul(a, b), expected, tolerance: 1e-5)
-        assertClose(Tensor.matmul(a.permuted([1, 0]), b, transposeLeft: true), expected, tolerance: 1e-5)
-        assertClose(Tensor.matmul(a, b.permuted([1, 0]), transposeRight: true), expected, tolerance: 1e-5)
+        assertClose(Tensor.matmul(a.permuted([1, 0]), b, transposeLeft: true), expected,
+                    tolerance: 1e-5)
+        assertClose(Tensor.matmul(a, b.permuted([1, 0]), transposeRight: true), expected,
+                    tolerance: 1e-5)
     }
 }

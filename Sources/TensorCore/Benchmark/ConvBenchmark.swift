@@ -155,7 +155,8 @@ public enum ConvBenchmark {
             results.append(CaseResult(shape: c, forward: f(0), forwardBackward: f(1),
                                       referenceForward: includeReference ? f(2) : nil,
                                       referenceForwardBackward: includeReference ? f(3) : nil,
-                                      forwardAlgorithm: Conv2D.forwardAlgorithm(for: geometries[index])))
+                                      forwardAlgorithm:
+                                        Conv2D.forwardAlgorithm(for: geometries[index])))
         }
         return Report(threads: ThreadPolicy.workerCount,
                       openblasThreads: Int(openblas_get_num_threads()),

@@ -66,7 +66,8 @@ extension Conv2D {
                     let image = xp + n * g.inImageSize
                     if !pointwise { im2col(image: image, geometry: g, column: column) }
                     BLAS.sgemm(m: g.outChannels, n: g.outPixels, k: g.patchSize,
-                               a: wp, lda: g.patchSize, b: pointwise ? image : UnsafePointer(column),
+                               a: wp, lda: g.patchSize,
+                               b: pointwise ? image : UnsafePointer(column),
                                ldb: g.outPixels, c: yp + n * g.outImageSize, ldc: g.outPixels)
                 }
             }
@@ -84,7 +85,8 @@ extension Conv2D {
         let chunks = ThreadPolicy.chunkCount(count: g.batch)
         var inputGradient = [Float](repeating: 0,
                                     count: needsInputGradient ? input.count : 0)  // (N, Cin, H, W)
-        var partials = [Float](repeating: 0, count: max(chunks, 1) * weight.count)  // (chunk, Cout, K)
+        // (chunk, Cout, K)
+        var partials = [Float](repeating: 0, count: max(chunks, 1) * weight.count)
         input.storage.withUnsafeBufferPointer { x in          // (N, Cin, H, W)
         weight.storage.withUnsafeBufferPointer { w in         // (Cout, K)
         outputGradient.storage.withUnsafeBufferPointer { dy in  // (N, Cout, Ho·Wo)
@@ -105,7 +107,8 @@ extension Conv2D {
                     if !pointwise { im2col(image: image, geometry: g, column: column) }
                     BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.patchSize,
                                k: g.outPixels, a: dyn, lda: g.outPixels,
-                               b: pointwise ? image : UnsafePointer(column), ldb: g.outPixels, beta: 1,
+                               b: pointwise ? image : UnsafePointer(column),
+                               ldb: g.outPixels, beta: 1,
                                c: dwChunk, ldc: g.patchSize)
                     if needsInputGradient, let dxp {
                         // A 1×1 convolution's col2im is the identity: write dx directly.

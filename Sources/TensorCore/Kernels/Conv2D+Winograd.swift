@@ -42,6 +42,11 @@ extension Conv2D {
         /// Height of the zero-padded image the tiles cover: 2·tilesH + 2.
         let paddedHeight: Int
         var maxTilesPerBlock: Int { rowsPerBlock * tilesW }
+        /// Samples between the ξ-slices of V (16, Cin, T_b) and of M (16, Cout, T_b). The
+        /// slices are padded so that their starts are not a multiple of 4 KiB apart: the
+        /// transforms write all 16 slices at once, and equal 4 KiB offsets would make those 16
+        /// streams collide in the same L1 cache sets.
+        let inStride: Int, outStride: Int
 
         init(_ g: Geometry) {
             self.g = g
@@ -51,6 +56,9 @@ extension Conv2D {
             blocksPerImage = (tilesH + rowsPerBlock - 1) / rowsPerBlock
             paddedWidth = 2 * tilesW + 2
             paddedHeight = 2 * tilesH + 2
+            let tiles = rowsPerBlock * tilesW
+            inStride = (g.inChannels * tiles + 15) / 16 * 16 + 16
+            outStride = (g.outChannels * tiles + 15) / 16 * 16 + 16
         }
 
         func tileRows(block: Int) -> Range<Int> {
@@ -119,7 +127,8 @@ extension Conv2D {
         let tb = rows.count * plan.tilesW
         let wp = plan.paddedWidth
         let d = scratch           // 4 padded input rows (4, Wp)
-        let t = scratch + 4 * wp  // their vertical transform Bᵀ d (4, Wp)
+        let t = scratch + 4 * wp  // their vertical transform Bᵀ d (4, Wp), de-interleaved
+        let half = wp / 2  // tilesW + 1 even and as many odd columns per row
         // Valid input columns map to padded columns x' = x + p.
         let xLow = min(wp, g.padding), xHigh = min(wp, g.padding + g.width)
         for c in 0..<g.inChannels {
@@ -137,22 +146,33 @@ extension Conv2D {
                                         count: xHigh - xLow)
                     if xHigh < wp { (row + xHigh).update(repeating: 0, count: wp - xHigh) }
                 }
-                for x in 0..<wp {
-                    let d0 = d[x], d1 = d[wp + x], d2 = d[2 * wp + x], d3 = d[3 * wp + x]
-                    t[x] = d0 - d2
-                    t[wp + x] = d1 + d2
-                    t[2 * wp + x] = d2 - d1
-                    t[3 * wp + x] = d1 - d3
+                // Vertical transform Bᵀ d, stored de-interleaved: even columns of row k at
+                // t[k·Wp + i], odd ones at t[k·Wp + half + i], so the horizontal pass below
+                // reads with unit stride and vectorises.
+                for i in 0..<half {
+                    let x = 2 * i
+                    let e0 = d[x], e1 = d[wp + x], e2 = d[2 * wp + x], e3 = d[3 * wp + x]
+                    let o0 = d[x + 1], o1 = d[wp + x + 1]
+                    let o2 = d[2 * wp + x + 1], o3 = d[3 * wp + x + 1]
+                    t[i] = e0 - e2
+                    t[wp + i] = e1 + e2
+                    t[2 * wp + i] = e2 - e1
+                    t[3 * wp + i] = e1 - e3
+                    t[half + i] = o0 - o2
+                    t[wp + half + i] = o1 + o2
+                    t[2 * wp + half + i] = o2 - o1
+                    t[3 * wp + half + i] = o1 - o3
                 }
                 let base = v + c * tb + rowIndex * plan.tilesW
-                let xiStride = g.inChannels * tb
+                let xiStride = plan.inStride
                 for k in 0..<4 {
-                    let tk = t + k * wp
+                    let even = t + k * wp, odd = even + half
                     let out0 = base + (4 * k) * xiStride, out1 = base + (4 * k + 1) * xiStride
                     let out2 = base + (4 * k + 2) * xiStride, out3 = base + (4 * k + 3) * xiStride
+                    // Tile tw spans columns 2tw … 2tw + 3:
+                    // even[tw], odd[tw], even[tw + 1], odd[tw + 1].
                     for tw in 0..<plan.tilesW {
-                        let a = tk[2 * tw], b = tk[2 * tw + 1]
-                        let cc = tk[2 * tw + 2], dd = tk[2 * tw + 3]
+                        let a = even[tw], b = odd[tw], cc = even[tw + 1], dd = odd[tw + 1]
                         out0[tw] = a - cc
                         out1[tw] = b + cc
                         out2[tw] = cc - b
@@ -169,7 +189,7 @@ extension Conv2D {
                                         output: UnsafeMutablePointer<Float>) {
         let g = plan.g
         let tb = rows.count * plan.tilesW
-        let xiStride = g.outChannels * tb
+        let xiStride = plan.outStride
         let fullTilesW = g.outWidth / 2  // tiles whose 2 columns are both inside
         for o in 0..<g.outChannels {
             let b = bias?[o] ?? 0
@@ -223,7 +243,7 @@ extension Conv2D {
                                                 dm: UnsafeMutablePointer<Float>) {
         let g = plan.g
         let tb = rows.count * plan.tilesW
-        let xiStride = g.outChannels * tb
+        let xiStride = plan.outStride
         let fullTilesW = g.outWidth / 2
         for o in 0..<g.outChannels {
             let plane = outputGradient + o * g.outPixels
@@ -270,7 +290,7 @@ extension Conv2D {
                                                paddedGradient: UnsafeMutablePointer<Float>) {
         let g = plan.g
         let tb = rows.count * plan.tilesW
-        let xiStride = g.inChannels * tb
+        let xiStride = plan.inStride
         let wp = plan.paddedWidth
         for c in 0..<g.inChannels {
             let plane = paddedGradient + c * plan.paddedHeight * wp
@@ -310,7 +330,6 @@ extension Conv2D {
     static func winogradForward(input: Tensor, weight: Tensor, bias: Tensor?,
                                 geometry g: Geometry) -> Tensor {
         let plan = WinogradPlan(g)
-        let maxTiles = plan.maxTilesPerBlock
         var output = [Float](repeating: 0, count: g.batch * g.outImageSize)  // (N, Cout, Ho, Wo)
         var u = [Float](repeating: 0, count: 16 * g.outChannels * g.inChannels)  // (16, Cout, Cin)
         let biasStorage = bias?.storage
@@ -325,9 +344,9 @@ extension Conv2D {
             let items = g.batch * plan.blocksPerImage
             ThreadPolicy.parallel(count: items) { _, range in
                 let v = UnsafeMutablePointer<Float>.allocate(
-                    capacity: 16 * g.inChannels * maxTiles)  // (16, Cin, T_b)
+                    capacity: 16 * plan.inStride)  // (16, Cin, T_b)
                 let m = UnsafeMutablePointer<Float>.allocate(
-                    capacity: 16 * g.outChannels * maxTiles)  // (16, Cout, T_b)
+                    capacity: 16 * plan.outStride)  // (16, Cout, T_b)
                 let scratch = UnsafeMutablePointer<Float>.allocate(
                     capacity: 8 * plan.paddedWidth)  // (8, Wp)
                 defer {
@@ -345,8 +364,8 @@ extension Conv2D {
                         for xi in 0..<16 {
                             BLAS.sgemm(m: g.outChannels, n: tb, k: g.inChannels,
                                        a: uConst + xi * g.outChannels * g.inChannels,
-                                       lda: g.inChannels, b: v + xi * g.inChannels * tb, ldb: tb,
-                                       c: m + xi * g.outChannels * tb, ldc: tb)
+                                       lda: g.inChannels, b: v + xi * plan.inStride, ldb: tb,
+                                       c: m + xi * plan.outStride, ldc: tb)
                         }
                         winogradOutputTransform(m: m, plan: plan, rows: rows, bias: biasPointer,
                                                 output: yp + n * g.outImageSize)
@@ -364,7 +383,6 @@ extension Conv2D {
                                  geometry g: Geometry, needsInputGradient: Bool)
         -> (input: Tensor?, weight: Tensor, bias: Tensor) {
         let plan = WinogradPlan(g)
-        let maxTiles = plan.maxTilesPerBlock
         let chunks = max(1, ThreadPolicy.chunkCount(count: g.batch))
         let uCount = 16 * g.outChannels * g.inChannels
         var u = [Float](repeating: 0, count: uCount)  // (16, Cout, Cin)
@@ -388,9 +406,9 @@ extension Conv2D {
             let uConst = UnsafePointer(up)
             ThreadPolicy.parallel(count: g.batch) { chunk, images in
                 let v = UnsafeMutablePointer<Float>.allocate(
-                    capacity: 16 * g.inChannels * maxTiles)  // (16, Cin, T_b); reused as dV
+                    capacity: 16 * plan.inStride)  // (16, Cin, T_b); reused as dV
                 let dm = UnsafeMutablePointer<Float>.allocate(
-                    capacity: 16 * g.outChannels * maxTiles)  // (16, Cout, T_b)
+                    capacity: 16 * plan.outStride)  // (16, Cout, T_b)
                 let scratch = UnsafeMutablePointer<Float>.allocate(
                     capacity: 8 * plan.paddedWidth)  // (8, Wp)
                 let padded = UnsafeMutablePointer<Float>.allocate(
@@ -414,8 +432,8 @@ extension Conv2D {
                             dm: dm)
                         for xi in 0..<16 {
                             BLAS.sgemm(transposeB: true, m: g.outChannels, n: g.inChannels, k: tb,
-                                       a: dm + xi * g.outChannels * tb, lda: tb,
-                                       b: v + xi * g.inChannels * tb, ldb: tb, beta: 1,
+                                       a: dm + xi * plan.outStride, lda: tb,
+                                       b: v + xi * plan.inStride, ldb: tb, beta: 1,
                                        c: duChunk + xi * g.outChannels * g.inChannels,
                                        ldc: g.inChannels)
                         }
@@ -423,8 +441,8 @@ extension Conv2D {
                         for xi in 0..<16 {
                             BLAS.sgemm(transposeA: true, m: g.inChannels, n: tb, k: g.outChannels,
                                        a: uConst + xi * g.outChannels * g.inChannels,
-                                       lda: g.inChannels, b: dm + xi * g.outChannels * tb, ldb: tb,
-                                       c: v + xi * g.inChannels * tb, ldc: tb)
+                                       lda: g.inChannels, b: dm + xi * plan.outStride, ldb: tb,
+                                       c: v + xi * plan.inStride, ldc: tb)
                         }
                         winogradInputGradientTransform(dv: v, plan: plan, rows: rows,
                                                        paddedGradient: padded)

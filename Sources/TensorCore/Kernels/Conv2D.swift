@@ -10,7 +10,8 @@
 ///
 ///     ∂L/∂w[o, c, u, v] = Σ_{n, i, j} g[n, o, i, j] · x[n, c, s·i − p + u, s·j − p + v]
 ///     ∂L/∂b[o]          = Σ_{n, i, j} g[n, o, i, j]
-///     ∂L/∂x[n, c, y, x] = Σ_{o, u, v : s·i − p + u = y, s·j − p + v = x} w[o, c, u, v] · g[n, o, i, j]
+///     ∂L/∂x[n, c, y, x] = Σ w[o, c, u, v] · g[n, o, i, j]
+///                          over o, u, v, i, j with s·i − p + u = y and s·j − p + v = x
 ///
 /// Two implementations share this interface:
 /// - the **reference path** (`referenceForward` / `referenceBackward`): per image, im2col
@@ -46,7 +47,8 @@ public enum Conv2D {
             precondition(weightShape.count == 4,
                          "Conv2D weight must be (Cout, Cin, kH, kW), got \(weightShape)")
             precondition(inputShape[1] == weightShape[1],
-                         "Conv2D input has \(inputShape[1]) channels, weight expects \(weightShape[1])")
+                         "Conv2D input has \(inputShape[1]) channels, "
+                         + "weight expects \(weightShape[1])")
             precondition(stride >= 1, "Conv2D stride must be ≥ 1, got \(stride)")
             precondition(padding >= 0, "Conv2D padding must be ≥ 0, got \(padding)")
             batch = inputShape[0]
@@ -165,7 +167,8 @@ public enum Conv2D {
                     let out = column + row * rowStride  // (Ho·Wo)
                     // Output columns j with 0 ≤ s·j − p + v < W.
                     let jLow = min(g.outWidth, max(0, (p - v + s - 1) / s))
-                    let jHigh = validEnd(g.width - 1 + p - v, stride: s, limit: g.outWidth, low: jLow)
+                    let jHigh = validEnd(g.width - 1 + p - v, stride: s, limit: g.outWidth,
+                                         low: jLow)
                     for i in 0..<g.outHeight {
                         let dst = out + i * g.outWidth
                         let y = s * i - p + u
@@ -203,7 +206,8 @@ public enum Conv2D {
                 for v in 0..<g.kernelWidth {
                     let src = column + row * stride  // (Ho·Wo)
                     let jLow = min(g.outWidth, max(0, (p - v + s - 1) / s))
-                    let jHigh = validEnd(g.width - 1 + p - v, stride: s, limit: g.outWidth, low: jLow)
+                    let jHigh = validEnd(g.width - 1 + p - v, stride: s, limit: g.outWidth,
+                                         low: jLow)
                     for i in 0..<g.outHeight {
                         let y = s * i - p + u
                         if y < 0 || y >= g.height { continue }
@@ -226,7 +230,8 @@ public enum Conv2D {
     }
 
     /// Adds bias[o] to every output position of channel o; `output` is (N, Cout, Ho·Wo).
-    static func addBias(_ bias: Tensor, to output: UnsafeMutablePointer<Float>, geometry g: Geometry) {
+    static func addBias(_ bias: Tensor, to output: UnsafeMutablePointer<Float>,
+                        geometry g: Geometry) {
         bias.storage.withUnsafeBufferPointer { b in
             for n in 0..<g.batch {
                 for o in 0..<g.outChannels {

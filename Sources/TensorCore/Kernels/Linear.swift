@@ -13,7 +13,8 @@ public enum Linear {
     /// y = x · Wᵀ + b. input (N, F), weight (O, F), bias (O) or nil → (N, O).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         precondition(input.rank == 2 && weight.rank == 2 && input.shape[1] == weight.shape[1],
-                     "Linear needs input (N, F) and weight (O, F), got \(input.shape), \(weight.shape)")
+                     "Linear needs input (N, F) and weight (O, F), "
+                     + "got \(input.shape), \(weight.shape)")
         var output = Tensor.matmul(input, weight, transposeRight: true)  // (N, O)
         if let bias {
             let outFeatures = weight.shape[0]

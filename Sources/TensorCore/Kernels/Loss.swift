@@ -13,7 +13,8 @@ public enum Loss {
         let batch = logits.shape[0], classes = logits.shape[1]
         let inner = logits.shape.dropFirst(2).reduce(1, *)
         precondition(targets.count == batch * inner,
-                     "\(targets.count) targets for logits \(logits.shape); expected \(batch * inner)")
+                     "\(targets.count) targets for logits \(logits.shape); "
+                     + "expected \(batch * inner)")
         return (batch, classes, inner)
     }
 
@@ -52,7 +53,8 @@ public enum Loss {
                     totalWeight += weight
                     for k in 0..<classes {
                         let p = Float(exp(Double(x[base + k * inner]) - logSum))
-                        gradient[base + k * inner] = Float(weight) * (p - (k == Int(target) ? 1 : 0))
+                        let onehot: Float = k == Int(target) ? 1 : 0
+                        gradient[base + k * inner] = Float(weight) * (p - onehot)
                     }
                 }
             }
@@ -104,7 +106,8 @@ public enum Loss {
                                 epsilon: Float = 1) -> (loss: Float, gradient: Tensor) {
         let (batch, classes, inner) = classLayout(logits, targets)
         let weights = classWeights ?? [Float](repeating: 1, count: classes)
-        precondition(weights.count == classes, "\(weights.count) class weights for \(classes) classes")
+        precondition(weights.count == classes,
+                     "\(weights.count) class weights for \(classes) classes")
         let weightSum = Double(weights.reduce(0, +))
         precondition(weightSum > 0, "soft Dice class weights must not sum to 0")
         let probabilities = Softmax.forward(logits: logits, axis: 1)  // (N, C, …)
@@ -113,7 +116,8 @@ public enum Loss {
         for n in 0..<batch {
             for i in 0..<inner {
                 let target = Int(targets[n * inner + i])
-                precondition(target >= 0 && target < classes, "target \(target) outside 0..<\(classes)")
+                precondition(target >= 0 && target < classes,
+                             "target \(target) outside 0..<\(classes)")
                 for c in 0..<classes {
                     let p = Double(probabilities.storage[(n * classes + c) * inner + i])
                     sums[c] += p
@@ -162,8 +166,9 @@ public enum Loss {
 
     /// Weighted sum Σ_k a_k L_k of losses of the same input, with the matching gradient
     /// Σ_k a_k ∂L_k/∂x (e.g. 0.5 · cross-entropy + 0.5 · Dice).
-    public static func weightedSum(_ terms: [(weight: Float, loss: (loss: Float, gradient: Tensor))])
-        -> (loss: Float, gradient: Tensor) {
+    public static func weightedSum(
+        _ terms: [(weight: Float, loss: (loss: Float, gradient: Tensor))]
+    ) -> (loss: Float, gradient: Tensor) {
         precondition(!terms.isEmpty, "weightedSum needs at least one loss")
         var loss: Float = 0
         var gradient = Tensor(zeros: terms[0].loss.gradient.shape)

@@ -15,7 +15,8 @@ public enum Upsample {
     }
 
     static func scaledShape(_ shape: [Int], factor: Int) -> [Int] {
-        Array(shape.dropLast(2)) + [shape[shape.count - 2] * factor, shape[shape.count - 1] * factor]
+        Array(shape.dropLast(2))
+            + [shape[shape.count - 2] * factor, shape[shape.count - 1] * factor]
     }
 
     /// Nearest-neighbour upsampling by `factor`.
@@ -27,7 +28,8 @@ public enum Upsample {
             for plane in 0..<count {
                 for i in 0..<oh {
                     for j in 0..<ow {
-                        output[(plane * oh + i) * ow + j] = x[(plane * h + i / factor) * w + j / factor]
+                        output[(plane * oh + i) * ow + j] =
+                            x[(plane * h + i / factor) * w + j / factor]
                     }
                 }
             }
@@ -46,7 +48,8 @@ public enum Upsample {
             for plane in 0..<count {
                 for i in 0..<oh {
                     for j in 0..<ow {
-                        result[(plane * h + i / factor) * w + j / factor] += g[(plane * oh + i) * ow + j]
+                        result[(plane * h + i / factor) * w + j / factor] +=
+                            g[(plane * oh + i) * ow + j]
                     }
                 }
             }
