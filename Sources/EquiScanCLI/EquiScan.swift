@@ -7,7 +7,7 @@ struct EquiScan: ParsableCommand {
         commandName: "equiscan",
         abstract: "Analyse medical scans with rotation-equivariant neural networks.",
         subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self,
-                      EvaluateCommand.self, BenchCommand.self])
+                      EvaluateCommand.self, CanonicalizeCommand.self, BenchCommand.self])
 
     /// Runs the command; errors become messages and sysexits codes in `ErrorReporter`.
     static func main() {

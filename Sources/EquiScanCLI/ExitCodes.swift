@@ -1,4 +1,5 @@
 import ArgumentParser
+import Canonicalization
 import ImageCodecs
 
 #if canImport(Glibc)
@@ -115,4 +116,9 @@ enum ErrorReporter {
             exit(status.rawValue)
         }
     }
+}
+
+extension CanonicalizationError: CLIReportable {
+    var exitStatus: ExitStatus { .dataError }
+    var cliMessage: String { description }
 }

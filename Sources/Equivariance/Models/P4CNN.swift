@@ -188,6 +188,11 @@ public final class P4CNN: Module {
         precondition(input.shape.count == 4 && input.shape[1] == configuration.inputChannels,
                      "P4CNN input must be (N, \(configuration.inputChannels), H, W), got "
                      + "\(input.shape)")
+        if !GradientTape.isRecording {
+            // Deployed path: each conv with its batch norm and ReLU is one Conv2D.
+            let features = runFusedInference(layers, input.value)  // (N, classes, G, h, w)
+            return spatialPool(groupPool(Variable(features)))
+        }
         var x = input
         for layer in layers { x = layer(x) }  // (N, classes, G, h, w)
         return spatialPool(groupPool(x))  // (N, classes)

@@ -6,5 +6,5 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure decode, kernel and model speed (use a release build).",
         subcommands: [BenchConvCommand.self, BenchDecodeCommand.self,
-                      BenchModelsCommand.self])
+                      BenchModelsCommand.self, BenchCanonicalizeCommand.self])
 }

@@ -1,0 +1,133 @@
+import Foundation
+import TensorCore
+
+extension ScorerPreprocessing {
+    /// The scorer input of a batch: (N, C, H, W) → (N, C, size, size), every image cropped,
+    /// resized and normalised on its own.
+    public func apply(_ images: Tensor) -> Tensor {
+        precondition(images.rank == 4, "scorer preprocessing takes (N, C, H, W), got \(images.shape)")
+        let (batch, channels) = (images.shape[0], images.shape[1])
+        let cropped = Self.centreCrop(images, ratio: cropRatio)
+        let rows = Self.resizeWeights(from: cropped.shape[2], to: size)
+        let columns = Self.resizeWeights(from: cropped.shape[3], to: size)
+        let plane = size * size
+        var result = [Float](repeating: 0, count: batch * channels * plane)  // (N, C, S, S)
+        let croppedPlane = cropped.shape[2] * cropped.shape[3]
+        for p in 0..<(batch * channels) {
+            let start = p * croppedPlane
+            let resized = Self.resize(Array(cropped.storage[start..<(start + croppedPlane)]),
+                                      height: cropped.shape[2], width: cropped.shape[3],
+                                      rows: rows, columns: columns)
+            result.replaceSubrange((p * plane)..<((p + 1) * plane), with: resized)
+        }
+        let imageSize = channels * plane
+        for n in 0..<batch {
+            let range = (n * imageSize)..<((n + 1) * imageSize)
+            result.replaceSubrange(range, with: normalize(Array(result[range])))
+        }
+        return Tensor(shape: [batch, channels, size, size], storage: result)
+    }
+
+    /// The intensity mapping of one image's samples (all channels together).
+    public func normalize(_ values: [Float]) -> [Float] {
+        guard !values.isEmpty else { return values }
+        switch normalization {
+        case .none:
+            return values
+        case .minMax:
+            return Self.window(values, low: values.min() ?? 0, high: values.max() ?? 0)
+        case .zScore:
+            let n = Double(values.count)
+            let mean = values.reduce(0.0) { $0 + Double($1) } / n
+            let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
+            let std = variance.squareRoot()
+            return values.map { std > 0 ? Float((Double($0) - mean) / std) : 0 }
+        case let .percentile(lower, upper):
+            let sorted = values.sorted()
+            return Self.window(values, low: Self.percentile(sorted, lower),
+                               high: Self.percentile(sorted, upper))
+        }
+    }
+
+    /// Linear-interpolated percentile (numpy's default) of sorted values; `q` in 0...100.
+    static func percentile(_ sorted: [Float], _ q: Double) -> Float {
+        let position = q / 100 * Double(sorted.count - 1)
+        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
+        let fraction = Float(position - Double(low))
+        return sorted[low] + (sorted[high] - sorted[low]) * fraction
+    }
+
+    /// Clip to [low, high] and map onto [0, 1]; an empty window gives zeros.
+    static func window(_ values: [Float], low: Float, high: Float) -> [Float] {
+        guard high > low else { return [Float](repeating: 0, count: values.count) }
+        let scale = 1 / (high - low)
+        return values.map { (min(max($0, low), high) - low) * scale }
+    }
+
+    /// The centre (round(H·ratio) ± 1) × (round(W·ratio) ± 1) box of every plane, with margins
+    /// equal on both sides so that the crop commutes with quarter turns and mirrors.
+    static func centreCrop(_ images: Tensor, ratio: Double) -> Tensor {
+        let height = images.shape[2], width = images.shape[3]
+        let marginRows = Int((Double(height) * (1 - ratio) / 2).rounded(.down))
+        let marginColumns = Int((Double(width) * (1 - ratio) / 2).rounded(.down))
+        guard marginRows > 0 || marginColumns > 0 else { return images }
+        let rows = images.slice(axis: 2, range: marginRows..<(height - marginRows))
+        return rows.slice(axis: 3, range: marginColumns..<(width - marginColumns))
+    }
+
+    /// Resampling weights from `inputExtent` to `outputExtent` samples: a triangle (bilinear)
+    /// filter with pixel centres aligned, widened by the reduction factor when shrinking
+    /// (antialiasing, like Pillow's bilinear resize), edge samples repeated. The weights of
+    /// output o and of output (S − 1 − o) are mirror images, computed once, so the resize
+    /// commutes with mirrors exactly.
+    static func resizeWeights(from inputExtent: Int, to outputExtent: Int)
+        -> [(start: Int, weights: [Float])] {
+        let scale = Double(inputExtent) / Double(outputExtent)
+        let support = max(scale, 1)
+        var table = [(start: Int, weights: [Float])](repeating: (0, []), count: outputExtent)
+        for o in 0..<((outputExtent + 1) / 2) {
+            let centre = (Double(o) + 0.5) * scale - 0.5
+            let first = Int((centre - support).rounded(.up))
+            let last = Int((centre + support).rounded(.down))
+            var raw: [Double] = []
+            for i in first...last { raw.append(max(0, 1 - abs(Double(i) - centre) / support)) }
+            let total = raw.reduce(0, +)
+            var weights = [Float](repeating: 0, count: inputExtent)
+            for (k, w) in raw.enumerated() {
+                let index = min(max(first + k, 0), inputExtent - 1)
+                weights[index] += Float(w / total)
+            }
+            let nonZero = weights.indices.filter { weights[$0] != 0 }
+            let lo = nonZero.first ?? 0, hi = nonZero.last ?? 0
+            table[o] = (lo, Array(weights[lo...hi]))
+            let mirrored = outputExtent - 1 - o
+            table[mirrored] = (inputExtent - 1 - hi, Array(weights[lo...hi].reversed()))
+        }
+        return table
+    }
+
+    /// Separable resize of one plane: rows, then columns.
+    static func resize(_ plane: [Float], height: Int, width: Int,
+                       rows: [(start: Int, weights: [Float])],
+                       columns: [(start: Int, weights: [Float])]) -> [Float] {
+        let outHeight = rows.count, outWidth = columns.count
+        var vertical = [Float](repeating: 0, count: outHeight * width)  // (S, W)
+        for (o, row) in rows.enumerated() {
+            for (k, w) in row.weights.enumerated() {
+                let source = (row.start + k) * width
+                for x in 0..<width { vertical[o * width + x] += w * plane[source + x] }
+            }
+        }
+        var result = [Float](repeating: 0, count: outHeight * outWidth)  // (S, S)
+        for y in 0..<outHeight {
+            for (o, column) in columns.enumerated() {
+                var sum: Float = 0
+                for (k, w) in column.weights.enumerated() {
+                    sum += w * vertical[y * width + column.start + k]
+                }
+                result[y * outWidth + o] = sum
+            }
+        }
+        return result
+    }
+}
