@@ -53,6 +53,11 @@ public enum Pool2D {
                 for plane in planes {
                     let source = x + plane * inPlane
                     let out = y + plane * outPlane, index = a + plane * outPlane
+                    if kernel == 2 && s == 2 {
+                        maxPool2x2(source, width: p.width, outHeight: p.outHeight,
+                                   outWidth: p.outWidth, output: out, argmax: index)
+                        continue
+                    }
                     for i in 0..<p.outHeight {
                         for j in 0..<p.outWidth {
                             let corner = (i * s) * p.width + j * s
@@ -76,6 +81,34 @@ public enum Pool2D {
             }
         }}}
         return (Tensor(shape: p.leading + [p.outHeight, p.outWidth], storage: output), argmax)
+    }
+
+    /// The common 2×2, stride-2 window of `maxForward` for one plane, unrolled (same tie and
+    /// NaN rules: first maximum in row-major window order wins, NaN propagates).
+    @inline(__always)
+    static func maxPool2x2(_ source: UnsafePointer<Float>, width: Int, outHeight: Int,
+                           outWidth: Int, output: UnsafeMutablePointer<Float>,
+                           argmax: UnsafeMutablePointer<Int32>) {
+        for i in 0..<outHeight {
+            let top = 2 * i * width
+            for j in 0..<outWidth {
+                let corner = top + 2 * j
+                var best = source[corner]
+                var bestIndex = corner
+                @inline(__always) func consider(_ candidate: Int) {
+                    let value = source[candidate]
+                    if value > best || (value.isNaN && !best.isNaN) {
+                        best = value
+                        bestIndex = candidate
+                    }
+                }
+                consider(corner + 1)
+                consider(corner + width)
+                consider(corner + width + 1)
+                output[i * outWidth + j] = best
+                argmax[i * outWidth + j] = Int32(truncatingIfNeeded: bestIndex)
+            }
+        }
     }
 
     /// Max pooling backward: ∂L/∂x (inputShape) with each g added at its arg-max.
