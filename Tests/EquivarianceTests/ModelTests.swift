@@ -117,7 +117,8 @@ final class ModelTests: XCTestCase {
             for conv in convolutions { conv.train() }
             let fresh = run(model, x)
             let error = EquivarianceCheck.relativeError(cachedFirst, fresh)
-            print("U-Net \(group): deployed (cached, folded) vs re-expanded: relative error \(error)")
+            print("U-Net \(group): deployed (cached, folded) vs re-expanded: relative error "
+                  + "\(error)")
             XCTAssertLessThan(error, 1e-5)
             // The tape path in evaluation mode (recording on) uses the cached, unfolded bank.
             for conv in convolutions { conv.eval() }
@@ -130,7 +131,8 @@ final class ModelTests: XCTestCase {
     /// Band-split inference convolution gives the same samples as one whole-image Conv2D.
     func testBandedInferenceConvolutionMatchesConv2D() {
         var rng = TestRandom(seed: 37)
-        for (shape, k, p) in [([1, 3, 9, 7], 3, 1), ([2, 64, 128, 128], 3, 1), ([1, 2, 6, 6], 5, 0)] {
+        let cases = [([1, 3, 9, 7], 3, 1), ([2, 64, 128, 128], 3, 1), ([1, 2, 6, 6], 5, 0)]
+        for (shape, k, p) in cases {
             let x = rng.tensor(shape)
             let bank = rng.tensor([4, shape[1], k, k])
             let bias = rng.tensor([4])

@@ -157,7 +157,8 @@ public final class LiftingConvolution: EquivariantConvolution {
     /// (N, Cin, H, W) → (N, Cout, |G|, Ho, Wo).
     public override func forward(_ input: Variable) -> Variable {
         precondition(input.shape.count == 4 && input.shape[1] == inputChannels,
-                     "LiftingConvolution input must be (N, \(inputChannels), H, W), got \(input.shape)")
+                     "LiftingConvolution input must be (N, \(inputChannels), H, W), got "
+                     + "\(input.shape)")
         return convolve(input)
     }
 }

@@ -195,7 +195,8 @@ public final class EquivariantUNet: Module {
         guard height > 0, width > 0, height % m == 0, width % m == 0 else {
             throw EquivarianceError(
                 "input of \(height)×\(width) pixels does not fit the equivariant U-Net: height "
-                + "and width must be positive multiples of \(m) (\(configuration.fieldsPerLevel.count) "
+                + "and width must be positive multiples of \(m) "
+                + "(\(configuration.fieldsPerLevel.count) "
                 + "levels, 2×2 pooling between them); pad or crop the image, or set "
                 + "inputSizePolicy to pad")
         }
@@ -243,7 +244,8 @@ public final class EquivariantUNet: Module {
                 + "\(images.shape)")
         }
         let h = images.shape[2], w = images.shape[3]
-        if configuration.inputSizePolicy == .refuse || (try? checkInput(height: h, width: w)) != nil {
+        let fits = (try? checkInput(height: h, width: w)) != nil
+        if configuration.inputSizePolicy == .refuse || fits {
             try checkInput(height: h, width: w)
             return GradientTape.withoutRecording { forward(Variable(images)).value }
         }

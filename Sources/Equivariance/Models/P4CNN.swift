@@ -202,7 +202,8 @@ public final class P4CNN: Module {
     /// gradients; throws when the size would break exact invariance.
     public func classify(_ images: Tensor) throws -> Tensor {
         guard images.rank == 4, images.shape[1] == configuration.inputChannels else {
-            throw EquivarianceError("P4CNN input must be (N, \(configuration.inputChannels), H, W), "
+            throw EquivarianceError("P4CNN input must be (N, \(configuration.inputChannels), H, "
+                                    + "W), "
                                     + "got \(images.shape)")
         }
         try checkInput(height: images.shape[2], width: images.shape[3])
