@@ -16,7 +16,8 @@ public struct EquivarianceReport: CustomStringConvertible {
 
     /// "worst 3.1e-07 at R^1 F over 8 elements".
     public var description: String {
-        "worst relative error \(worstError) at \(worstElement) over \(relativeErrors.count) elements"
+        "worst relative error \(worstError) at \(worstElement) over \(relativeErrors.count) "
+            + "elements"
     }
 }
 

@@ -13,7 +13,8 @@ final class GroupActionTests: XCTestCase {
         XCTAssertEqual(half.storage, [6, 5, 4, 3, 2, 1])
         let three = Group.c4.transformPlanes(plane, by: GroupElement(rotation: 3))
         XCTAssertEqual(three.storage, [4, 1, 5, 2, 6, 3])  // numpy rot90(m, 3)
-        let mirrored = Group.d4.transformPlanes(plane, by: GroupElement(mirrored: true, rotation: 0))
+        let mirrored = Group.d4.transformPlanes(plane,
+                                                by: GroupElement(mirrored: true, rotation: 0))
         XCTAssertEqual(mirrored.storage, [3, 2, 1, 6, 5, 4])
         // R F: mirror first, then rotate: rot90(fliplr(m)) == [[1,4],[2,5],[3,6]].
         let rf = Group.d4.transformPlanes(plane, by: GroupElement(mirrored: true, rotation: 1))
@@ -30,7 +31,8 @@ final class GroupActionTests: XCTestCase {
         for group in [Group.c4, .d4, .dihedral(2)] {
             for g in group.elements {
                 for h in group.elements {
-                    let stepwise = group.transformPlanes(group.transformPlanes(images, by: h), by: g)
+                    let once = group.transformPlanes(images, by: h)
+                    let stepwise = group.transformPlanes(once, by: g)
                     let direct = group.transformPlanes(images, by: group.compose(g, h))
                     XCTAssertEqual(stepwise, direct, "\(group): T_\(g) T_\(h) ≠ T_{gh}")
                 }
@@ -69,13 +71,15 @@ final class GroupActionTests: XCTestCase {
 
     func testLabelMapsTurnExactly() {
         let labels: [Int32] = [0, 1, 2, 3, 4, 5]
-        let turned = Group.c4.transformLabels(labels, height: 2, width: 3, by: GroupElement(rotation: 1))
+        let turned = Group.c4.transformLabels(labels, height: 2, width: 3,
+                                              by: GroupElement(rotation: 1))
         XCTAssertEqual(turned.labels, [2, 5, 1, 4, 0, 3])
         XCTAssertEqual(turned.height, 3)
         XCTAssertEqual(turned.width, 2)
         // C8 by 45°: nearest sampling keeps the centre label and only uses existing labels.
         let square = (0..<25).map { Int32($0) }
-        let diagonal = Group.c8.transformLabels(square, height: 5, width: 5, by: GroupElement(rotation: 1))
+        let diagonal = Group.c8.transformLabels(square, height: 5, width: 5,
+                                                by: GroupElement(rotation: 1))
         XCTAssertEqual(diagonal.labels[12], 12)
         XCTAssertTrue(diagonal.labels.allSatisfy { (0..<25).contains($0) })
     }
@@ -112,7 +116,8 @@ final class GroupActionTests: XCTestCase {
         }
     }
 
-    /// Bank entries follow the C4 formula literally: bank[o·4 + r, i·4 + s] = R^r ψ[o, i, (s−r) mod 4].
+    /// Bank entries follow the C4 formula literally:
+    /// bank[o·4 + r, i·4 + s] = R^r ψ[o, i, (s−r) mod 4].
     func testGroupBankMatchesC4Formula() {
         var rng = TestRandom(seed: 4)
         let expansion = FilterExpansion(group: .c4, kind: .group, outputFields: 2, inputFields: 2,
@@ -123,11 +128,14 @@ final class GroupActionTests: XCTestCase {
             for i in 0..<2 {
                 for r in 0..<4 {
                     for s in 0..<4 {
-                        let filter = Tensor(shape: [3, 3], generator: { base[o, i, (s - r + 4) % 4, $0 / 3, $0 % 3] })
+                        let filter = Tensor(shape: [3, 3]) {
+                            base[o, i, (s - r + 4) % 4, $0 / 3, $0 % 3]
+                        }
                         var turned = filter
                         for _ in 0..<r { turned = numpyRot90(turned) }
                         for p in 0..<9 {
-                            XCTAssertEqual(bank[o * 4 + r, i * 4 + s, p / 3, p % 3], turned.storage[p])
+                            XCTAssertEqual(bank[o * 4 + r, i * 4 + s, p / 3, p % 3],
+                                           turned.storage[p])
                         }
                     }
                 }

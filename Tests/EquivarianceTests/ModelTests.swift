@@ -99,21 +99,49 @@ final class ModelTests: XCTestCase {
     }
 
     /// Evaluation with cached banks equals evaluation with every convolution re-expanding
-    /// (training-mode convolutions, batch norm in evaluation mode).
+    /// (training-mode convolutions, batch norm in evaluation mode). The deployed path also
+    /// folds batch norm into the bank, which reorders rounding: tolerance 1e-5 relative.
     func testCachedEvaluationEqualsFreshExpansion() throws {
         var rng = TestRandom(seed: 34)
-        let model = try EquivariantUNet(configuration: .init(group: .d4, fieldsPerLevel: [2, 3]))
-        let x = rng.tensor([2, 1, 8, 8])
-        warmUp(model, x)
-        let cachedFirst = run(model, x)
-        let cachedSecond = run(model, x)
-        let convolutions = model.namedModules().compactMap { $0.module as? EquivariantConvolution }
-        XCTAssertEqual(convolutions.count, 7)
-        XCTAssertTrue(convolutions.allSatisfy(\.hasCachedFilterBank))
-        for conv in convolutions { conv.train() }
-        let fresh = run(model, x)
-        XCTAssertEqual(cachedFirst, fresh)
-        XCTAssertEqual(cachedSecond, fresh)
+        for group in [Group.c4, .d4] {
+            let model = try EquivariantUNet(configuration: .init(group: group,
+                                                                 fieldsPerLevel: [2, 3]))
+            let x = rng.tensor([2, 1, 8, 8])
+            warmUp(model, x)
+            let cachedFirst = run(model, x)
+            let cachedSecond = run(model, x)
+            let convolutions = model.namedModules()
+                .compactMap { $0.module as? EquivariantConvolution }
+            XCTAssertEqual(convolutions.count, 7)
+            XCTAssertEqual(cachedFirst, cachedSecond)
+            for conv in convolutions { conv.train() }
+            let fresh = run(model, x)
+            let error = EquivarianceCheck.relativeError(cachedFirst, fresh)
+            print("U-Net \(group): deployed (cached, folded) vs re-expanded: relative error "
+                  + "\(error)")
+            XCTAssertLessThan(error, 1e-5)
+            // The tape path in evaluation mode (recording on) uses the cached, unfolded bank.
+            for conv in convolutions { conv.eval() }
+            let taped = model(Variable(x)).value
+            XCTAssertTrue(convolutions.allSatisfy(\.hasCachedFilterBank))
+            XCTAssertLessThan(EquivarianceCheck.relativeError(taped, fresh), 1e-5)
+        }
+    }
+
+    /// Band-split inference convolution gives the same samples as one whole-image Conv2D.
+    func testBandedInferenceConvolutionMatchesConv2D() {
+        var rng = TestRandom(seed: 37)
+        let cases = [([1, 3, 9, 7], 3, 1), ([2, 64, 128, 128], 3, 1), ([1, 2, 6, 6], 5, 0)]
+        for (shape, k, p) in cases {
+            let x = rng.tensor(shape)
+            let bank = rng.tensor([4, shape[1], k, k])
+            let bias = rng.tensor([4])
+            let banded = InferenceConvolution.convolve(x, bank: bank, bias: bias, padding: p)
+            let whole = Conv2D.forward(input: x, weight: bank, bias: bias, padding: p)
+            let error = EquivarianceCheck.relativeError(banded, whole)
+            print("banded conv \(shape) k\(k): relative error \(error)")
+            XCTAssertLessThan(error, 1e-6, "\(shape)")
+        }
     }
 
     func testSaveAndLoadThroughStateDictionaryAndConfiguration() throws {

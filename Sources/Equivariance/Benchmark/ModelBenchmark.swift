@@ -37,6 +37,11 @@ public enum ModelBenchmark {
         public var gflops: Double
         /// gflops / sgemm GFLOP/s.
         public var ratioToSgemm: Double
+        /// GFLOP/s of a 1024³ sgemm measured just before this case (load on a shared machine
+        /// drifts; this is the fairer reference).
+        public var adjacentSgemmGflops: Double
+        /// gflops / adjacentSgemmGflops.
+        public var ratioToAdjacentSgemm: Double
         /// Peak resident memory during the case, MiB.
         public var peakResidentMiB: Double
         /// Whether the peak was isolated per case (clear_refs worked).
@@ -82,6 +87,7 @@ public enum ModelBenchmark {
         let input = Tensor.gaussian(shape: [shape.batch, shape.inputChannels, shape.height,
                                             shape.width], generator: &rng)
         model.eval()
+        let adjacent = sgemmGflops(seconds: 1)
         let isolated = resetPeakResident()
         let times = time(budget: seconds) {
             _ = GradientTape.withoutRecording { model(Variable(input)) }
@@ -93,7 +99,8 @@ public enum ModelBenchmark {
         return Result(shape: shape, imagesPerSecond: images / best,
                       medianImagesPerSecond: images / median,
                       gflopPerImage: flopsPerImage / 1e9, gflops: gflops,
-                      ratioToSgemm: gflops / sgemm, peakResidentMiB: peakResidentMiB(),
+                      ratioToSgemm: gflops / sgemm, adjacentSgemmGflops: adjacent,
+                      ratioToAdjacentSgemm: gflops / adjacent, peakResidentMiB: peakResidentMiB(),
                       peakIsPerCase: isolated, repetitions: times.count)
     }
 

@@ -27,7 +27,8 @@ public struct Group: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// The group of the given kind with `rotationCount` rotations (at least 1).
     public init(kind: Kind, rotationCount: Int) {
-        precondition(rotationCount >= 1, "a group needs at least one rotation, got \(rotationCount)")
+        precondition(rotationCount >= 1,
+                     "a group needs at least one rotation, got \(rotationCount)")
         self.kind = kind
         self.rotationCount = rotationCount
     }
@@ -68,7 +69,8 @@ public struct Group: Hashable, Sendable, Codable, CustomStringConvertible {
 
     /// The element stored at `index` (0 ≤ index < order).
     public func element(at index: Int) -> GroupElement {
-        precondition(index >= 0 && index < order, "element index \(index) outside 0..<\(order) of \(self)")
+        precondition(index >= 0 && index < order,
+                     "element index \(index) outside 0..<\(order) of \(self)")
         return GroupElement(mirrored: index >= rotationCount, rotation: index % rotationCount)
     }
 

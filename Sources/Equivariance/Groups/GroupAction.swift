@@ -191,7 +191,8 @@ extension Group {
     /// `PlaneTransform`). Under an odd number of quarter turns H and W swap.
     public func transformPlanes(_ tensor: Tensor, by element: GroupElement,
                                 interpolation: PlaneInterpolation = .bilinear) -> Tensor {
-        precondition(tensor.rank >= 2, "transformPlanes needs a tensor of rank ≥ 2, got \(tensor.shape)")
+        precondition(tensor.rank >= 2,
+                     "transformPlanes needs a tensor of rank ≥ 2, got \(tensor.shape)")
         let height = tensor.shape[tensor.rank - 2], width = tensor.shape[tensor.rank - 1]
         let transform = PlaneTransform(group: self, element: element, height: height,
                                        width: width, interpolation: interpolation)
@@ -203,7 +204,9 @@ extension Group {
         let planeSize = height * width
         tensor.storage.withUnsafeBufferPointer { input in
             result.withUnsafeMutableBufferPointer { output in
-                guard let inBase = input.baseAddress, let outBase = output.baseAddress else { return }
+                guard let inBase = input.baseAddress, let outBase = output.baseAddress else {
+                    return
+                }
                 for plane in 0..<planes {
                     transform.apply(inBase + plane * planeSize, into: outBase + plane * planeSize)
                 }
@@ -219,7 +222,8 @@ extension Group {
     public func transformRegular(_ featureMap: Tensor, by element: GroupElement,
                                  interpolation: PlaneInterpolation = .bilinear) -> Tensor {
         precondition(featureMap.rank == 5 && featureMap.shape[2] == order,
-                     "a regular feature map of \(self) is (N, C, \(order), H, W), got \(featureMap.shape)")
+                     "a regular feature map of \(self) is (N, C, \(order), H, W), got "
+                     + "\(featureMap.shape)")
         let spatial = transformPlanes(featureMap, by: element, interpolation: interpolation)
         let g = index(of: element)
         let permutation = (0..<order).map { composeIndex(g, $0) }  // h ↦ g·h
@@ -246,7 +250,8 @@ extension Group {
                                 by element: GroupElement,
                                 fill: Int32 = 0) -> (labels: [Int32], height: Int, width: Int) {
         precondition(labels.count == height * width,
-                     "label map of \(height)×\(width) needs \(height * width) labels, got \(labels.count)")
+                     "label map of \(height)×\(width) needs \(height * width) labels, got "
+                     + "\(labels.count)")
         let transform = PlaneTransform(group: self, element: element, height: height,
                                        width: width, interpolation: .nearest)
         var result = [Int32](repeating: fill, count: labels.count)

@@ -14,7 +14,8 @@ import TensorCore
 ///
 /// `T_g` is the plane action of `PlaneTransform` on the k × k filter (exact for C4/D4, bilinear
 /// for other N, where every pose is also restricted to the disc inscribed in the k × k square
-/// so that all poses share one support; base-filter samples outside it get no gradient). Both maps are linear in ψ, and `baseGradient` is the exact transpose of
+/// so that all poses share one support; base-filter samples outside it get no gradient).
+/// Both maps are linear in ψ, and `baseGradient` is the exact transpose of
 /// `expand`: every bank entry's gradient goes back through the inverse transform and the
 /// contributions of all poses are summed onto the base filter they came from.
 public struct FilterExpansion: Sendable {
@@ -87,7 +88,9 @@ public struct FilterExpansion: Sendable {
         let plane = kernelSize * kernelSize
         base.storage.withUnsafeBufferPointer { source in
             bank.withUnsafeMutableBufferPointer { destination in
-                guard let src = source.baseAddress, let dst = destination.baseAddress else { return }
+                guard let src = source.baseAddress, let dst = destination.baseAddress else {
+                    return
+                }
                 forEachPair { sourcePlane, bankPlane, g in
                     transforms[g].apply(src + sourcePlane * plane, into: dst + bankPlane * plane)
                 }
@@ -105,7 +108,9 @@ public struct FilterExpansion: Sendable {
         let plane = kernelSize * kernelSize
         bankGradient.storage.withUnsafeBufferPointer { source in
             gradient.withUnsafeMutableBufferPointer { destination in
-                guard let src = source.baseAddress, let dst = destination.baseAddress else { return }
+                guard let src = source.baseAddress, let dst = destination.baseAddress else {
+                    return
+                }
                 forEachPair { basePlane, bankPlane, g in
                     transforms[g].applyTransposed(src + bankPlane * plane,
                                                   addingInto: dst + basePlane * plane)

@@ -60,6 +60,7 @@ public class EquivariantConvolution: Module {
     /// Bank layout and the T_g transforms.
     public let expansion: FilterExpansion
     private let _bankCache = FilterBankCache()
+    let _foldedCache = FoldedBankCache()
 
     init(expansion: FilterExpansion, stride: Int, padding: Int, useBias: Bool, fanIn: Int,
          generator: inout SeededGenerator) {
@@ -96,6 +97,7 @@ public class EquivariantConvolution: Module {
     /// Drops the cached bank (weights loaded or stepped, or the mode switched).
     open override func parametersOrModeDidChange() {
         _bankCache.invalidate()
+        _foldedCache.invalidate()
     }
 
     /// Spatial output extent for an input extent.
@@ -155,7 +157,8 @@ public final class LiftingConvolution: EquivariantConvolution {
     /// (N, Cin, H, W) → (N, Cout, |G|, Ho, Wo).
     public override func forward(_ input: Variable) -> Variable {
         precondition(input.shape.count == 4 && input.shape[1] == inputChannels,
-                     "LiftingConvolution input must be (N, \(inputChannels), H, W), got \(input.shape)")
+                     "LiftingConvolution input must be (N, \(inputChannels), H, W), got "
+                     + "\(input.shape)")
         return convolve(input)
     }
 }

@@ -106,6 +106,11 @@ public final class EquivariantBlock: Module {
 
     /// conv → norm → ReLU, `count` times.
     public override func forward(_ input: Variable) -> Variable {
+        if !GradientTape.isRecording {
+            var layers: [Module] = []
+            for (conv, norm) in zip(convolutions, norms) { layers += [conv, norm, activation] }
+            return Variable(runFusedInference(layers, input.value))
+        }
         var x = input
         for (conv, norm) in zip(convolutions, norms) { x = activation(norm(conv(x))) }
         return x
@@ -190,7 +195,8 @@ public final class EquivariantUNet: Module {
         guard height > 0, width > 0, height % m == 0, width % m == 0 else {
             throw EquivarianceError(
                 "input of \(height)×\(width) pixels does not fit the equivariant U-Net: height "
-                + "and width must be positive multiples of \(m) (\(configuration.fieldsPerLevel.count) "
+                + "and width must be positive multiples of \(m) "
+                + "(\(configuration.fieldsPerLevel.count) "
                 + "levels, 2×2 pooling between them); pad or crop the image, or set "
                 + "inputSizePolicy to pad")
         }
@@ -202,6 +208,15 @@ public final class EquivariantUNet: Module {
         precondition(input.shape.count == 4 && input.shape[1] == configuration.inputChannels,
                      "EquivariantUNet input must be (N, \(configuration.inputChannels), H, W), got "
                      + "\(input.shape)")
+        let batch = input.shape[0]
+        if !isTraining && !GradientTape.isRecording && batch > 1 {
+            // Inference one image at a time: evaluation mode makes images independent, and
+            // the activations of one 256² image are a fraction of a batch's. The convolutions
+            // split large images into bands, so one image still uses every worker.
+            let images = input.value.split(axis: 0, sizes: [Int](repeating: 1, count: batch))
+            return Variable(Tensor.concatenate(images.map { forward(Variable($0)).value },
+                                               axis: 0))
+        }
         var x = input
         var skips: [Variable] = []
         for (level, block) in encoder.enumerated() {
@@ -212,6 +227,9 @@ public final class EquivariantUNet: Module {
         for block in decoder {
             guard let skip = skips.popLast() else { break }
             x = block(TapeOperations.concatenateFields([skip, upsample(x)]))
+        }
+        if !GradientTape.isRecording && !head.isTraining {
+            return logitPool(Variable(head.inferenceForward(x.value, norm: nil, relu: false)))
         }
         return logitPool(head(x))  // (N, classes, H, W)
     }
@@ -226,7 +244,8 @@ public final class EquivariantUNet: Module {
                 + "\(images.shape)")
         }
         let h = images.shape[2], w = images.shape[3]
-        if configuration.inputSizePolicy == .refuse || (try? checkInput(height: h, width: w)) != nil {
+        let fits = (try? checkInput(height: h, width: w)) != nil
+        if configuration.inputSizePolicy == .refuse || fits {
             try checkInput(height: h, width: w)
             return GradientTape.withoutRecording { forward(Variable(images)).value }
         }

@@ -188,6 +188,11 @@ public final class P4CNN: Module {
         precondition(input.shape.count == 4 && input.shape[1] == configuration.inputChannels,
                      "P4CNN input must be (N, \(configuration.inputChannels), H, W), got "
                      + "\(input.shape)")
+        if !GradientTape.isRecording {
+            // Deployed path: each conv with its batch norm and ReLU is one Conv2D.
+            let features = runFusedInference(layers, input.value)  // (N, classes, G, h, w)
+            return spatialPool(groupPool(Variable(features)))
+        }
         var x = input
         for layer in layers { x = layer(x) }  // (N, classes, G, h, w)
         return spatialPool(groupPool(x))  // (N, classes)
@@ -197,7 +202,8 @@ public final class P4CNN: Module {
     /// gradients; throws when the size would break exact invariance.
     public func classify(_ images: Tensor) throws -> Tensor {
         guard images.rank == 4, images.shape[1] == configuration.inputChannels else {
-            throw EquivarianceError("P4CNN input must be (N, \(configuration.inputChannels), H, W), "
+            throw EquivarianceError("P4CNN input must be (N, \(configuration.inputChannels), H, "
+                                    + "W), "
                                     + "got \(images.shape)")
         }
         try checkInput(height: images.shape[2], width: images.shape[3])

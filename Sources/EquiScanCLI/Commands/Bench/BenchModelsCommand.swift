@@ -33,9 +33,11 @@ struct BenchModelsCommand: ParsableCommand {
         for r in report.results {
             let s = r.shape
             print(String(format: "%@ N=%d %d×%d×%d: %.1f images/s, %.1f GFLOP/s, "
-                         + "ratio %.2f (target %.2f), peak %.0f MiB%@",
+                         + "ratio %.2f (target %.2f; %.2f of the sgemm run just before), "
+                         + "peak %.0f MiB%@",
                          s.name, s.batch, s.inputChannels, s.height, s.width, r.imagesPerSecond,
-                         r.gflops, r.ratioToSgemm, s.targetRatioToSgemm, r.peakResidentMiB,
+                         r.gflops, r.ratioToSgemm, s.targetRatioToSgemm,
+                         r.ratioToAdjacentSgemm, r.peakResidentMiB,
                          r.peakIsPerCase ? "" : " (process peak)"))
         }
     }

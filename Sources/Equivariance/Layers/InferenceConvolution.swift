@@ -1,0 +1,201 @@
+import NeuralNet
+import TensorCore
+
+/// The deployed form of a convolution block for inference: the expanded bank with the
+/// following group batch norm folded in, one Conv2D over horizontal strips, and ReLU in place.
+///
+/// Folding (evaluation mode only, where batch norm is affine): with s_o = γ_o / √(v_o + ε),
+/// `BN(conv(x; W, b))_o = conv(x; s_o·W_o, s_o·(b_o − μ_o) + β_o)`, so the block costs one
+/// Conv2D and one in-place pass. Strips: a stride-1 convolution of an (N, C, H, W) map is split
+/// into S row bands per image, each cut out with its k − 1 halo rows and explicit zero padding,
+/// and the N·S bands run as one batch. That bounds the im2col buffer of every worker
+/// (K × band pixels instead of K × H·W) and lets a single large image use every worker; the
+/// samples computed are the same sums as one whole-image Conv2D.
+enum InferenceConvolution {
+    /// Upper bound on one worker's im2col buffer, in samples (16 MiB).
+    static let columnBudget = 4 << 20
+
+    /// conv2d(x, bank, bias) with stride 1 and symmetric `padding`, computed over row bands
+    /// when the image is large or the batch is smaller than the worker count.
+    /// x (N, C, H, W), bank (Cout, C, k, k), bias (Cout) → (N, Cout, Ho, Wo).
+    static func convolve(_ x: Tensor, bank: Tensor, bias: Tensor?, padding: Int) -> Tensor {
+        let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (cout, k) = (bank.shape[0], bank.shape[2])
+        let ho = h + 2 * padding - k + 1, wo = w + 2 * padding - k + 1
+        let patch = c * k * k
+        let workers = ThreadPolicy.workerCount
+        var bands = max(1, (patch * ho * wo + columnBudget - 1) / columnBudget)
+        if n * bands < workers { bands = (workers + n - 1) / n }
+        bands = min(bands, ho)
+        guard bands > 1 else {
+            return Conv2D.forward(input: x, weight: bank, bias: bias, padding: padding)
+        }
+        let rows = (ho + bands - 1) / bands  // output rows per band (the last may be short)
+        let bandHeight = rows + k - 1, bandWidth = w + 2 * padding
+        // (N·S, C, rows + k − 1, W + 2p): every band with its halo, zero outside the image.
+        var banded = [Float](repeating: 0, count: n * bands * c * bandHeight * bandWidth)
+        x.storage.withUnsafeBufferPointer { source in
+            banded.withUnsafeMutableBufferPointer { destination in
+                ThreadPolicy.parallel(count: n * bands) { _, range in
+                    for nb in range {
+                        let image = nb / bands, band = nb % bands
+                        for channel in 0..<c {
+                            let from = (image * c + channel) * h * w
+                            let to = (nb * c + channel) * bandHeight * bandWidth
+                            for row in 0..<bandHeight {
+                                let y = band * rows + row - padding  // row in the image
+                                guard y >= 0, y < h else { continue }
+                                let dst = to + row * bandWidth + padding
+                                let src = from + y * w
+                                for col in 0..<w { destination[dst + col] = source[src + col] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let bandInput = Tensor(shape: [n * bands, c, bandHeight, bandWidth], storage: banded)
+        let bandOutput = Conv2D.forward(input: bandInput, weight: bank, bias: bias, padding: 0)
+        // (N·S, Cout, rows, Wo) → (N, Cout, Ho, Wo), dropping the rows past Ho.
+        var output = [Float](repeating: 0, count: n * cout * ho * wo)
+        bandOutput.storage.withUnsafeBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { destination in
+                ThreadPolicy.parallel(count: n * bands) { _, range in
+                    for nb in range {
+                        let image = nb / bands, band = nb % bands
+                        let first = band * rows, count = min(rows, ho - first)
+                        guard count > 0 else { continue }
+                        for o in 0..<cout {
+                            let src = (nb * cout + o) * rows * wo
+                            let dst = ((image * cout + o) * ho + first) * wo
+                            for i in 0..<(count * wo) { destination[dst + i] = source[src + i] }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [n, cout, ho, wo], storage: output)
+    }
+
+    /// max(x, 0) in place.
+    static func reluInPlace(_ x: inout Tensor) {
+        x.storage.withUnsafeMutableBufferPointer { values in
+            for i in 0..<values.count where values[i] < 0 { values[i] = 0 }
+        }
+    }
+}
+
+/// The folded bank and bias of one convolution (with its batch norm), cached while none of the
+/// tensors they were built from changes.
+final class FoldedBankCache {
+    private var sources: [Tensor] = []
+    private var folded: (bank: Tensor, bias: Tensor)?
+
+    func value(sources current: [Tensor], build: () -> (bank: Tensor, bias: Tensor))
+        -> (bank: Tensor, bias: Tensor) {
+        if let folded, sources == current { return folded }
+        let fresh = build()
+        folded = fresh
+        sources = current
+        return fresh
+    }
+
+    func invalidate() {
+        folded = nil
+        sources = []
+    }
+}
+
+extension EquivariantConvolution {
+    /// Inference without the tape: conv (with `norm` folded in when given), then ReLU when
+    /// `relu`. Requires evaluation mode of this layer and of `norm`.
+    /// Input (N, C or C·|G| channels as for `forward`) → (N, Cout, |G|, Ho, Wo).
+    func inferenceForward(_ input: Tensor, norm: GroupBatchNorm?, relu: Bool) -> Tensor {
+        precondition(!isTraining && !(norm?.isTraining ?? false),
+                     "the folded inference path needs evaluation mode")
+        let order = group.order
+        let view: Tensor
+        if input.rank == 5 {
+            let s = input.shape
+            view = input.reshaped([s[0], s[1] * s[2], s[3], s[4]])
+        } else {
+            view = input
+        }
+        var sources = [weight.value]
+        if let bias { sources.append(bias.value) }
+        if let norm {
+            sources += [norm.gamma.value, norm.beta.value, norm.runningMean.value,
+                        norm.runningVariance.value]
+        }
+        let (bank, foldedBias) = _foldedCache.value(sources: sources) {
+            var bank = expansion.expand(weight.value)  // (Cout·G, ·, k, k)
+            var shift = [Float](repeating: 0, count: outputFields)  // per field
+            var scale = [Float](repeating: 1, count: outputFields)
+            for o in 0..<outputFields {
+                let b = bias?.value.storage[o] ?? 0
+                if let norm {
+                    scale[o] = norm.gamma.value.storage[o]
+                        / (norm.runningVariance.value.storage[o] + norm.epsilon).squareRoot()
+                    shift[o] = scale[o] * (b - norm.runningMean.value.storage[o])
+                        + norm.beta.value.storage[o]
+                } else {
+                    shift[o] = b
+                }
+            }
+            let perField = bank.count / outputFields
+            bank.storage.withUnsafeMutableBufferPointer { values in
+                for o in 0..<outputFields where scale[o] != 1 {
+                    for i in (o * perField)..<((o + 1) * perField) { values[i] *= scale[o] }
+                }
+            }
+            var expandedBias = [Float](repeating: 0, count: outputFields * order)  // (Cout·G)
+            for o in 0..<outputFields {
+                for g in 0..<order { expandedBias[o * order + g] = shift[o] }
+            }
+            return (bank, Tensor(shape: [outputFields * order], storage: expandedBias))
+        }
+        var output: Tensor
+        if stride == 1 {
+            output = InferenceConvolution.convolve(view, bank: bank, bias: foldedBias,
+                                                   padding: padding)
+        } else {
+            output = Conv2D.forward(input: view, weight: bank, bias: foldedBias, stride: stride,
+                                    padding: padding)
+        }
+        if relu { InferenceConvolution.reluInPlace(&output) }
+        let s = output.shape  // (N, Cout·G, Ho, Wo)
+        return output.reshaped([s[0], outputFields, order, s[2], s[3]])
+    }
+}
+
+/// Runs a list of layers without the tape, fusing every convolution with the group batch norm
+/// and ReLU that follow it (see `EquivariantConvolution.inferenceForward`). Layers in training
+/// mode, and anything that is not such a run, go through their ordinary `forward`.
+func runFusedInference(_ layers: [Module], _ input: Tensor) -> Tensor {
+    var x = input
+    var index = 0
+    while index < layers.count {
+        if let conv = layers[index] as? EquivariantConvolution, !conv.isTraining {
+            var consumed = 1
+            var norm: GroupBatchNorm?
+            if index + 1 < layers.count, let next = layers[index + 1] as? GroupBatchNorm,
+               !next.isTraining {
+                norm = next
+                consumed += 1
+            }
+            var relu = false
+            if index + consumed < layers.count,
+               let next = layers[index + consumed] as? PointwiseNonlinearity,
+               next.function == .relu {
+                relu = true
+                consumed += 1
+            }
+            x = conv.inferenceForward(x, norm: norm, relu: relu)
+            index += consumed
+        } else {
+            x = layers[index](Variable(x)).value
+            index += 1
+        }
+    }
+    return x
+}
