@@ -43,9 +43,16 @@ public enum ThreadPolicy {
         openblas_set_num_threads(Int32(configuredWorkers))
     }
 
+    /// True while a `parallel` region runs. Written only by the thread that starts the region,
+    /// before the workers start and after they all finished; workers only read it.
+    nonisolated(unsafe) private static var insideParallelRegion = false
+
     /// Runs `body(chunk, range)` for `workerCount` (or fewer) contiguous chunks of 0..<count
     /// in parallel, with OpenBLAS single-threaded meanwhile. Chunk boundaries depend only on
-    /// `count` and `workerCount`, so results are reproducible.
+    /// `count` and `workerCount`, so results are reproducible. Called from inside another
+    /// parallel region (a kernel used by a kernel), it runs `body(0, 0..<count)` on the calling
+    /// thread instead, so threads never multiply. Start regions from one thread at a time (the
+    /// project runs one forward or backward pass at a time and parallelises inside kernels).
     public static func parallel(count: Int, minimumPerChunk: Int = 1,
                                 _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         guard count > 0 else { return }
@@ -56,15 +63,20 @@ public enum ThreadPolicy {
         }
         let previous = openblas_get_num_threads()
         openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(previous) }
+        insideParallelRegion = true
+        defer {
+            insideParallelRegion = false
+            openblas_set_num_threads(previous)
+        }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             body(chunk, chunkRange(chunk, of: chunks, count: count))
         }
     }
 
-    /// Number of chunks `parallel(count:minimumPerChunk:)` will use.
+    /// Number of chunks `parallel(count:minimumPerChunk:)` will use (1 inside a region).
     public static func chunkCount(count: Int, minimumPerChunk: Int = 1) -> Int {
         guard count > 0 else { return 0 }
+        if insideParallelRegion { return 1 }
         return Swift.min(configuredWorkers, Swift.max(1, count / Swift.max(1, minimumPerChunk)))
     }
 

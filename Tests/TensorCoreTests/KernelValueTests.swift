@@ -140,4 +140,31 @@ final class KernelValueTests: XCTestCase {
         }
         XCTAssertEqual(seen, [Int](repeating: 1, count: 10))
     }
+
+    /// A kernel running inside another's parallel region runs serially and gives the same
+    /// result as on its own.
+    func testNestedParallelRegionsRunSerially() {
+        let saved = ThreadPolicy.workerCount
+        defer { ThreadPolicy.workerCount = saved }
+        ThreadPolicy.workerCount = 2
+        var rng = SeededGenerator(seed: 41)
+        let x = Tensor.gaussian(shape: [2, 3, 9, 9], generator: &rng)
+        let w = Tensor.gaussian(shape: [4, 3, 3, 3], generator: &rng)
+        let alone = Conv2D.forward(input: x, weight: w, bias: nil, stride: 1, padding: 1)
+        var nested = [Tensor](repeating: Tensor(scalar: 0), count: 2)
+        var innerChunks = [Int](repeating: 0, count: 2)
+        nested.withUnsafeMutableBufferPointer { results in
+            innerChunks.withUnsafeMutableBufferPointer { chunks in
+                ThreadPolicy.parallel(count: 2) { _, range in
+                    for i in range {
+                        chunks[i] = ThreadPolicy.chunkCount(count: 100)
+                        results[i] = Conv2D.forward(input: x, weight: w, bias: nil, stride: 1,
+                                                    padding: 1)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(innerChunks, [1, 1])
+        for result in nested { assertBitwiseEqual(result, alone) }
+    }
 }

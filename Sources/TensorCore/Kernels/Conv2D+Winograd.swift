@@ -149,7 +149,24 @@ extension Conv2D {
                 // Vertical transform Bᵀ d, stored de-interleaved: even columns of row k at
                 // t[k·Wp + i], odd ones at t[k·Wp + half + i], so the horizontal pass below
                 // reads with unit stride and vectorises.
-                for i in 0..<half {
+                var i = 0
+                while i + 4 <= half {
+                    let x = 2 * i
+                    let r0 = load8(d + x), r1 = load8(d + wp + x)
+                    let r2 = load8(d + 2 * wp + x), r3 = load8(d + 3 * wp + x)
+                    let e0 = r0.evenHalf, e1 = r1.evenHalf, e2 = r2.evenHalf, e3 = r3.evenHalf
+                    let o0 = r0.oddHalf, o1 = r1.oddHalf, o2 = r2.oddHalf, o3 = r3.oddHalf
+                    store4(e0 - e2, t + i)
+                    store4(e1 + e2, t + wp + i)
+                    store4(e2 - e1, t + 2 * wp + i)
+                    store4(e1 - e3, t + 3 * wp + i)
+                    store4(o0 - o2, t + half + i)
+                    store4(o1 + o2, t + wp + half + i)
+                    store4(o2 - o1, t + 2 * wp + half + i)
+                    store4(o1 - o3, t + 3 * wp + half + i)
+                    i += 4
+                }
+                while i < half {
                     let x = 2 * i
                     let e0 = d[x], e1 = d[wp + x], e2 = d[2 * wp + x], e3 = d[3 * wp + x]
                     let o0 = d[x + 1], o1 = d[wp + x + 1]
@@ -162,6 +179,7 @@ extension Conv2D {
                     t[wp + half + i] = o1 + o2
                     t[2 * wp + half + i] = o2 - o1
                     t[3 * wp + half + i] = o1 - o3
+                    i += 1
                 }
                 let base = v + c * tb + rowIndex * plan.tilesW
                 let xiStride = plan.inStride
@@ -171,12 +189,23 @@ extension Conv2D {
                     let out2 = base + (4 * k + 2) * xiStride, out3 = base + (4 * k + 3) * xiStride
                     // Tile tw spans columns 2tw … 2tw + 3:
                     // even[tw], odd[tw], even[tw + 1], odd[tw + 1].
-                    for tw in 0..<plan.tilesW {
+                    var tw = 0
+                    while tw + 4 <= plan.tilesW {
+                        let a = load4(even + tw), b = load4(odd + tw)
+                        let cc = load4(even + tw + 1), dd = load4(odd + tw + 1)
+                        store4(a - cc, out0 + tw)
+                        store4(b + cc, out1 + tw)
+                        store4(cc - b, out2 + tw)
+                        store4(b - dd, out3 + tw)
+                        tw += 4
+                    }
+                    while tw < plan.tilesW {
                         let a = even[tw], b = odd[tw], cc = even[tw + 1], dd = odd[tw + 1]
                         out0[tw] = a - cc
                         out1[tw] = b + cc
                         out2[tw] = cc - b
                         out3[tw] = b - dd
+                        tw += 1
                     }
                 }
             }
@@ -213,8 +242,30 @@ extension Conv2D {
                     return (s00 + s01 + s02 + b, s01 - s02 - s03 + b,
                             s10 + s11 + s12 + b, s11 - s12 - s13 + b)
                 }
+                var start = 0
                 if secondRow {
-                    for tw in 0..<fullTilesW {
+                    // Four tiles at a time: the same sums on SIMD lanes, then the two output
+                    // columns of each tile interleaved back into image order.
+                    let bias4 = SIMD4<Float>(repeating: b)
+                    while start + 4 <= fullTilesW {
+                        @inline(__always) func at(_ i: Int, _ j: Int) -> SIMD4<Float> {
+                            load4(base + (4 * i + j) * xiStride + start)
+                        }
+                        let s00 = at(0, 0) + at(1, 0) + at(2, 0)
+                        let s10 = at(1, 0) - at(2, 0) - at(3, 0)
+                        let s01 = at(0, 1) + at(1, 1) + at(2, 1)
+                        let s11 = at(1, 1) - at(2, 1) - at(3, 1)
+                        let s02 = at(0, 2) + at(1, 2) + at(2, 2)
+                        let s12 = at(1, 2) - at(2, 2) - at(3, 2)
+                        let s03 = at(0, 3) + at(1, 3) + at(2, 3)
+                        let s13 = at(1, 3) - at(2, 3) - at(3, 3)
+                        let y00 = s00 + s01 + s02 + bias4, y01 = s01 - s02 - s03 + bias4
+                        let y10 = s10 + s11 + s12 + bias4, y11 = s11 - s12 - s13 + bias4
+                        store8(interleave(y00, y01), row0 + 2 * start)
+                        store8(interleave(y10, y11), row1 + 2 * start)
+                        start += 4
+                    }
+                    for tw in start..<fullTilesW {
                         let y = tile(tw)
                         row0[2 * tw] = y.0
                         row0[2 * tw + 1] = y.1
@@ -271,7 +322,26 @@ extension Conv2D {
                     put(2, rows.2.0, rows.2.1)
                     put(3, rows.3.0, rows.3.1)
                 }
-                for tw in 0..<fullTilesW {
+                // Four tiles at a time on SIMD lanes, then one by one.
+                var start = 0
+                let scale4 = SIMD4<Float>(repeating: hasRow1)
+                while start + 4 <= fullTilesW {
+                    let top = load8(row0 + 2 * start), bottom = load8(row1 + 2 * start)
+                    let g00 = top.evenHalf, g01 = top.oddHalf
+                    let g10 = bottom.evenHalf * scale4, g11 = bottom.oddHalf * scale4
+                    @inline(__always) func put(_ i: Int, _ a: SIMD4<Float>, _ b: SIMD4<Float>) {
+                        store4(a, base + (4 * i) * xiStride + start)
+                        store4(a + b, base + (4 * i + 1) * xiStride + start)
+                        store4(a - b, base + (4 * i + 2) * xiStride + start)
+                        store4(-b, base + (4 * i + 3) * xiStride + start)
+                    }
+                    put(0, g00, g01)
+                    put(1, g00 + g10, g01 + g11)
+                    put(2, g00 - g10, g01 - g11)
+                    put(3, -g10, -g11)
+                    start += 4
+                }
+                for tw in start..<fullTilesW {
                     let x0 = 2 * tw
                     store(tw, row0[x0], row0[x0 + 1], hasRow1 * row1[x0], hasRow1 * row1[x0 + 1])
                 }
@@ -484,4 +554,46 @@ extension Optional where Wrapped == [Float] {
         case .none: return body(nil)
         }
     }
+}
+
+/// Four samples from `pointer` (any alignment).
+@inline(__always)
+func load4(_ pointer: UnsafePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+/// Four samples from `pointer` (any alignment).
+@inline(__always)
+func load4(_ pointer: UnsafeMutablePointer<Float>) -> SIMD4<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Float>.self)
+}
+
+/// Eight samples from `pointer` (any alignment).
+@inline(__always)
+func load8(_ pointer: UnsafePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Eight samples from `pointer` (any alignment).
+@inline(__always)
+func load8(_ pointer: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+/// Stores four samples at `pointer` (any alignment).
+@inline(__always)
+func store4(_ value: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD4<Float>.self)
+}
+
+/// Stores eight samples at `pointer` (any alignment).
+@inline(__always)
+func store8(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self)
+}
+
+/// (a₀, b₀, a₁, b₁, a₂, b₂, a₃, b₃).
+@inline(__always)
+func interleave(_ a: SIMD4<Float>, _ b: SIMD4<Float>) -> SIMD8<Float> {
+    SIMD8(a[0], b[0], a[1], b[1], a[2], b[2], a[3], b[3])
 }
