@@ -75,10 +75,18 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         return Float((-2.0 * _log(u1)).squareRoot() * _cos(2.0 * Double.pi * u2))
     }
 
-    /// A uniform integer in 0..<bound, unbiased (Lemire's method via the standard library).
+    /// A uniform integer in 0..<bound, unbiased, by Lemire's multiply-and-reject method
+    /// ("Fast Random Integer Generation in an Interval", 2019). Implemented here rather than
+    /// through `Int.random(in:using:)` so the stream cannot change with the standard library.
     public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0, "nextInt(below:) needs a positive bound, got \(bound)")
-        return Int.random(in: 0..<bound, using: &self)
+        let range = UInt64(bound)
+        var product = next().multipliedFullWidth(by: range)
+        if product.low < range {
+            let threshold = (0 &- range) % range
+            while product.low < threshold { product = next().multipliedFullWidth(by: range) }
+        }
+        return Int(product.high)
     }
 }
 
