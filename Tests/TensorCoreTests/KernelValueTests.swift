@@ -141,6 +141,29 @@ final class KernelValueTests: XCTestCase {
         XCTAssertEqual(seen, [Int](repeating: 1, count: 10))
     }
 
+    /// Pooling and batch norm split planes / channels across workers once inputs are large;
+    /// the bits must equal a single worker's.
+    func testParallelPoolingAndBatchNormMatchOneWorkerBitForBit() {
+        let saved = ThreadPolicy.workerCount
+        defer { ThreadPolicy.workerCount = saved }
+        var rng = SeededGenerator(seed: 42)
+        let x = Tensor.gaussian(shape: [4, 8, 32, 32], generator: &rng)
+        let g = Tensor.gaussian(shape: x.shape, generator: &rng)
+        var results: [[Tensor]] = []
+        for workers in [1, 2] {
+            ThreadPolicy.workerCount = workers
+            let (pooled, argmax) = Pool2D.maxForward(input: x, kernel: 2, stride: 2)
+            var mean = Tensor.zeros([8]), variance = Tensor.ones([8])
+            let (normalized, cache) = BatchNorm.forward(
+                input: x, gamma: Tensor.ones([8]), beta: Tensor.zeros([8]), runningMean: &mean,
+                runningVariance: &variance, training: true)
+            let back = BatchNorm.backward(outputGradient: g, cache: cache)
+            results.append([pooled, Tensor(shape: [argmax.count], storage: argmax.map(Float.init)),
+                            normalized, mean, variance, back.input, back.gamma, back.beta])
+        }
+        for (a, b) in zip(results[0], results[1]) { assertBitwiseEqual(a, b) }
+    }
+
     /// A kernel running inside another's parallel region runs serially and gives the same
     /// result as on its own.
     func testNestedParallelRegionsRunSerially() {

@@ -47,57 +47,64 @@ public enum BatchNorm {
                          "BatchNorm \(name) must be (\(channels)), got \(t.shape)")
         }
         let perChannel = outer * inner
+        precondition(!training || perChannel > 1,
+                     "BatchNorm training needs more than one value per channel, got \(input.shape)")
         var mean = [Float](repeating: 0, count: channels)  // (C)
         var inverseStd = [Float](repeating: 0, count: channels)  // (C)
+        var normalized = [Float](repeating: 0, count: input.count)  // input shape
+        var output = [Float](repeating: 0, count: input.count)  // input shape
+        // Channels are split across workers; each channel's sums run in index order on one
+        // worker, so the result does not depend on the worker count.
         input.storage.withUnsafeBufferPointer { x in  // (N, C, inner)
-            for c in 0..<channels {
-                if training {
-                    precondition(perChannel > 1 || !training,
-                                 "BatchNorm training needs more than one value per channel")
-                    var total = 0.0
-                    for n in 0..<outer {
-                        let base = (n * channels + c) * inner
-                        for i in 0..<inner { total += Double(x[base + i]) }
+        gamma.storage.withUnsafeBufferPointer { scale in
+        beta.storage.withUnsafeBufferPointer { shift in
+        runningMean.storage.withUnsafeMutableBufferPointer { rm in
+        runningVariance.storage.withUnsafeMutableBufferPointer { rv in
+        mean.withUnsafeMutableBufferPointer { mu in
+        inverseStd.withUnsafeMutableBufferPointer { inv in
+        normalized.withUnsafeMutableBufferPointer { xhat in
+        output.withUnsafeMutableBufferPointer { y in
+            ThreadPolicy.parallel(count: channels,
+                                  minimumPerChunk: max(1, 16_384 / max(perChannel, 1))) {
+                _, range in
+                for c in range {
+                    if training {
+                        var total = 0.0
+                        for n in 0..<outer {
+                            let base = (n * channels + c) * inner
+                            for i in 0..<inner { total += Double(x[base + i]) }
+                        }
+                        let m = total / Double(perChannel)
+                        var squares = 0.0
+                        for n in 0..<outer {
+                            let base = (n * channels + c) * inner
+                            for i in 0..<inner {
+                                let d = Double(x[base + i]) - m
+                                squares += d * d
+                            }
+                        }
+                        let variance = squares / Double(perChannel)
+                        mu[c] = Float(m)
+                        inv[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
+                        let unbiased = variance * Double(perChannel) / Double(perChannel - 1)
+                        rm[c] = (1 - momentum) * rm[c] + momentum * Float(m)
+                        rv[c] = (1 - momentum) * rv[c] + momentum * Float(unbiased)
+                    } else {
+                        mu[c] = rm[c]
+                        inv[c] = 1 / (rv[c] + epsilon).squareRoot()
                     }
-                    let mu = total / Double(perChannel)
-                    var squares = 0.0
+                    let m = mu[c], s = inv[c], a = scale[c], b = shift[c]
                     for n in 0..<outer {
                         let base = (n * channels + c) * inner
                         for i in 0..<inner {
-                            let d = Double(x[base + i]) - mu
-                            squares += d * d
+                            let value = (x[base + i] - m) * s
+                            xhat[base + i] = value
+                            y[base + i] = a * value + b
                         }
                     }
-                    let variance = squares / Double(perChannel)
-                    mean[c] = Float(mu)
-                    inverseStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
-                    let unbiased = variance * Double(perChannel) / Double(perChannel - 1)
-                    runningMean.storage[c] = (1 - momentum) * runningMean.storage[c]
-                        + momentum * Float(mu)
-                    runningVariance.storage[c] = (1 - momentum) * runningVariance.storage[c]
-                        + momentum * Float(unbiased)
-                } else {
-                    mean[c] = runningMean.storage[c]
-                    inverseStd[c] = 1 / (runningVariance.storage[c] + epsilon).squareRoot()
                 }
             }
-        }
-        var normalized = [Float](repeating: 0, count: input.count)  // input shape
-        var output = [Float](repeating: 0, count: input.count)  // input shape
-        input.storage.withUnsafeBufferPointer { x in
-            for n in 0..<outer {
-                for c in 0..<channels {
-                    let base = (n * channels + c) * inner
-                    let mu = mean[c], inv = inverseStd[c]
-                    let scale = gamma.storage[c], shift = beta.storage[c]
-                    for i in 0..<inner {
-                        let value = (x[base + i] - mu) * inv
-                        normalized[base + i] = value
-                        output[base + i] = scale * value + shift
-                    }
-                }
-            }
-        }
+        }}}}}}}}}
         let cache = BatchNormCache(normalized: Tensor(shape: input.shape, storage: normalized),
                                    inverseStd: inverseStd, gamma: gamma, training: training)
         return (Tensor(shape: input.shape, storage: output), cache)
@@ -115,8 +122,15 @@ public enum BatchNorm {
         var betaGradient = [Float](repeating: 0, count: channels)  // (C)
         var inputGradient = [Float](repeating: 0, count: outputGradient.count)  // input shape
         outputGradient.storage.withUnsafeBufferPointer { g in
-            cache.normalized.storage.withUnsafeBufferPointer { xhat in
-                for c in 0..<channels {
+        cache.normalized.storage.withUnsafeBufferPointer { xhat in
+        cache.gamma.storage.withUnsafeBufferPointer { gamma in
+        gammaGradient.withUnsafeMutableBufferPointer { dgamma in
+        betaGradient.withUnsafeMutableBufferPointer { dbeta in
+        inputGradient.withUnsafeMutableBufferPointer { dx in
+            ThreadPolicy.parallel(count: channels,
+                                  minimumPerChunk: max(1, 16_384 / max(outer * inner, 1))) {
+                _, range in
+                for c in range {
                     var sumG = 0.0, sumGX = 0.0
                     for n in 0..<outer {
                         let base = (n * channels + c) * inner
@@ -125,21 +139,20 @@ public enum BatchNorm {
                             sumGX += Double(g[base + i]) * Double(xhat[base + i])
                         }
                     }
-                    betaGradient[c] = Float(sumG)
-                    gammaGradient[c] = Float(sumGX)
-                    let scale = cache.gamma.storage[c] * cache.inverseStd[c]
-                    let meanG = Float(sumG / m), meanGX = Float(sumGX / m)
+                    dbeta[c] = Float(sumG)
+                    dgamma[c] = Float(sumGX)
+                    let scale = gamma[c] * cache.inverseStd[c]
+                    let meanG = cache.training ? Float(sumG / m) : 0
+                    let meanGX = cache.training ? Float(sumGX / m) : 0
                     for n in 0..<outer {
                         let base = (n * channels + c) * inner
                         for i in 0..<inner {
-                            inputGradient[base + i] = cache.training
-                                ? scale * (g[base + i] - meanG - xhat[base + i] * meanGX)
-                                : scale * g[base + i]
+                            dx[base + i] = scale * (g[base + i] - meanG - xhat[base + i] * meanGX)
                         }
                     }
                 }
             }
-        }
+        }}}}}}
         return (Tensor(shape: outputGradient.shape, storage: inputGradient),
                 Tensor(shape: [channels], storage: gammaGradient),
                 Tensor(shape: [channels], storage: betaGradient))

@@ -32,38 +32,83 @@ public enum Pool2D {
     }
 
     /// Max pooling. Returns the output (…, Ho, Wo) and, per output sample, the flat index
-    /// (y·W + x) within its input plane of the maximum (first one on ties).
+    /// (y·W + x) within its input plane of the maximum (first one on ties; NaN propagates).
+    /// Planes are split across `ThreadPolicy.workerCount` workers (disjoint outputs).
     public static func maxForward(input: Tensor, kernel: Int, stride: Int? = nil)
         -> (output: Tensor, argmax: [Int32]) {
         let s = stride ?? kernel
         let p = Planes(input.shape, kernel: kernel, stride: s)
         let outPlane = p.outHeight * p.outWidth
+        let inPlane = p.height * p.width
         var output = [Float](repeating: 0, count: p.count * outPlane)  // (…, Ho, Wo)
         var argmax = [Int32](repeating: 0, count: p.count * outPlane)  // (…, Ho, Wo)
-        input.storage.withUnsafeBufferPointer { x in  // (…, H, W)
-            for plane in 0..<p.count {
-                let base = plane * p.height * p.width
-                for i in 0..<p.outHeight {
-                    for j in 0..<p.outWidth {
-                        var best = -Float.infinity
-                        var bestIndex = (i * s) * p.width + j * s
-                        for u in 0..<kernel {
-                            for v in 0..<kernel {
-                                let index = (i * s + u) * p.width + j * s + v
-                                let value = x[base + index]
-                                if value > best || value.isNaN {
-                                    best = value
-                                    bestIndex = index
+        input.storage.withUnsafeBufferPointer { xb in  // (…, H, W)
+        output.withUnsafeMutableBufferPointer { yb in
+        argmax.withUnsafeMutableBufferPointer { ab in
+            guard let x = xb.baseAddress, let y = yb.baseAddress, let a = ab.baseAddress else {
+                return
+            }
+            ThreadPolicy.parallel(count: p.count, minimumPerChunk: 16_384 / max(inPlane, 1)) {
+                _, planes in
+                for plane in planes {
+                    let source = x + plane * inPlane
+                    let out = y + plane * outPlane, index = a + plane * outPlane
+                    if kernel == 2 && s == 2 {
+                        maxPool2x2(source, width: p.width, outHeight: p.outHeight,
+                                   outWidth: p.outWidth, output: out, argmax: index)
+                        continue
+                    }
+                    for i in 0..<p.outHeight {
+                        for j in 0..<p.outWidth {
+                            let corner = (i * s) * p.width + j * s
+                            var best = source[corner]
+                            var bestIndex = corner
+                            for u in 0..<kernel {
+                                let row = corner + u * p.width
+                                for v in 0..<kernel {
+                                    let value = source[row + v]
+                                    if value > best || (value.isNaN && !best.isNaN) {
+                                        best = value
+                                        bestIndex = row + v
+                                    }
                                 }
                             }
+                            out[i * p.outWidth + j] = best
+                            index[i * p.outWidth + j] = Int32(truncatingIfNeeded: bestIndex)
                         }
-                        output[plane * outPlane + i * p.outWidth + j] = best
-                        argmax[plane * outPlane + i * p.outWidth + j] = Int32(bestIndex)
                     }
                 }
             }
-        }
+        }}}
         return (Tensor(shape: p.leading + [p.outHeight, p.outWidth], storage: output), argmax)
+    }
+
+    /// The common 2×2, stride-2 window of `maxForward` for one plane, unrolled (same tie and
+    /// NaN rules: first maximum in row-major window order wins, NaN propagates).
+    @inline(__always)
+    static func maxPool2x2(_ source: UnsafePointer<Float>, width: Int, outHeight: Int,
+                           outWidth: Int, output: UnsafeMutablePointer<Float>,
+                           argmax: UnsafeMutablePointer<Int32>) {
+        for i in 0..<outHeight {
+            let top = 2 * i * width
+            for j in 0..<outWidth {
+                let corner = top + 2 * j
+                var best = source[corner]
+                var bestIndex = corner
+                @inline(__always) func consider(_ candidate: Int) {
+                    let value = source[candidate]
+                    if value > best || (value.isNaN && !best.isNaN) {
+                        best = value
+                        bestIndex = candidate
+                    }
+                }
+                consider(corner + 1)
+                consider(corner + width)
+                consider(corner + width + 1)
+                output[i * outWidth + j] = best
+                argmax[i * outWidth + j] = Int32(truncatingIfNeeded: bestIndex)
+            }
+        }
     }
 
     /// Max pooling backward: ∂L/∂x (inputShape) with each g added at its arg-max.
@@ -76,13 +121,14 @@ public enum Pool2D {
         let outPlane = outputGradient.count / max(planes, 1)
         var result = [Float](repeating: 0, count: planes * planeSize)  // inputShape
         outputGradient.storage.withUnsafeBufferPointer { g in
+        argmax.withUnsafeBufferPointer { a in
+        result.withUnsafeMutableBufferPointer { r in
             for plane in 0..<planes {
                 for k in 0..<outPlane {
-                    result[plane * planeSize + Int(argmax[plane * outPlane + k])]
-                        += g[plane * outPlane + k]
+                    r[plane * planeSize + Int(a[plane * outPlane + k])] += g[plane * outPlane + k]
                 }
             }
-        }
+        }}}
         return Tensor(shape: inputShape, storage: result)
     }
 
