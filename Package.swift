@@ -80,7 +80,8 @@ let package = Package(
                                    "Equivariance", "NeuralNet", "TensorCore", "_TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "EquiScanCLITests",
-                    dependencies: ["EquiScanCLI", "_TestSupport"],
+                    dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
+                                   "Equivariance", "ImageCodecs"],
                     swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v5]
