@@ -79,7 +79,8 @@ let package = Package(
                     dependencies: ["PipelineEngine", "ImageCodecs", "_TestSupport"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "EquiScanCLITests",
-                    dependencies: ["EquiScanCLI", "_TestSupport"],
+                    dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
+                                   "Equivariance", "ImageCodecs"],
                     swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v5]

@@ -55,11 +55,27 @@ public final class DiscreteCanonicalizer: Module {
     public var group: Group { configuration.group }
 
     /// The scorer input of a batch: (N, C, H, W) → (N, C, S, S) (`ScorerPreprocessing`).
+    ///
+    /// For C8 and D8 the input is also masked to the disc inscribed in the S × S square: an
+    /// interpolated 45° turn moves the corners out of the frame and brings edge-padded
+    /// samples in, so only the disc holds the same content in every pose.
     public func scorerInput(_ images: Tensor) -> Tensor {
         precondition(images.rank == 4 && images.shape[1] == configuration.network.inputChannels,
                      "canonicalizer input must be (N, \(configuration.network.inputChannels), H, "
                      + "W), got \(images.shape)")
-        return configuration.preprocessing.apply(images)
+        var input = configuration.preprocessing.apply(images)
+        guard !group.isExactOnPixelGrid else { return input }
+        let size = configuration.preprocessing.size
+        let centre = Double(size - 1) / 2, radius = Double(size) / 2
+        var mask = [Float](repeating: 0, count: size * size)  // (S, S)
+        for i in 0..<size {
+            for j in 0..<size {
+                let di = Double(i) - centre, dj = Double(j) - centre
+                mask[i * size + j] = di * di + dj * dj <= radius * radius ? 1 : 0
+            }
+        }
+        for p in 0..<input.count { input.storage[p] *= mask[p % (size * size)] }
+        return input
     }
 
     /// Scores of already preprocessed scorer inputs (N, C, S, S) → (N, |G|), on the tape.

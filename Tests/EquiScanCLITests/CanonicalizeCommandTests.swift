@@ -1,0 +1,97 @@
+import Canonicalization
+import Equivariance
+import Foundation
+import ImageCodecs
+import XCTest
+import _TestSupport
+
+/// `equiscan canonicalize`: poses, corrected scans, JSON and exit statuses, run through the
+/// built binary with a small seeded D4 canonicalizer.
+final class CanonicalizeCommandTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("canonicalize-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// A seeded D4 canonicalizer saved to `model.safetensors`, and an upright scan plus the
+    /// same scan turned by R^1 F (mirrored, then a quarter turn).
+    private func prepare() throws -> (model: String, upright: String, turned: String) {
+        let configuration = CanonicalizerConfiguration(
+            group: .d4, preprocessing: ScorerPreprocessing(size: 32),
+            network: ScoringNetworkConfiguration(fields: [4, 6, 4], poolingSteps: 2, seed: 5))
+        let canonicalizer = try DiscreteCanonicalizer(configuration: configuration)
+        canonicalizer.eval()
+        let model = folder.appendingPathComponent("model.safetensors")
+        try canonicalizer.save(weightsTo: model)
+        let scan = try ImageDecoder.decode(
+            path: Fixtures.path("orientation/cr_chest_1841x1955.png"))
+        let upright = folder.appendingPathComponent("upright.png").path
+        let turned = folder.appendingPathComponent("turned.png").path
+        try ImageEncoder.write(scan, to: upright, format: .png)
+        try ImageEncoder.write(scan.mirrored().rotated90(times: 1), to: turned, format: .png)
+        return (model.path, upright, turned)
+    }
+
+    private func pose(_ object: [String: Any]) throws -> GroupElement {
+        let pose = try XCTUnwrap(object["pose"] as? [String: Any], "\(object)")
+        let rotation = try XCTUnwrap(pose["rotation"] as? Double)
+        let mirrored = try XCTUnwrap(pose["mirrored"] as? Bool)
+        let confidence = try XCTUnwrap(pose["confidence"] as? Double)
+        XCTAssertTrue((0...1).contains(confidence))
+        XCTAssertEqual(pose["group"] as? String, "D4")
+        return GroupElement(mirrored: mirrored, rotation: Int(rotation))
+    }
+
+    /// The pose of g·x is g ∘ pose(x); an unreadable file gets its own error object and the
+    /// run exits 65 after the others.
+    func testJSONPosesComposeAndBadFileGivesExit65() throws {
+        let (model, upright, turned) = try prepare()
+        let broken = folder.appendingPathComponent("broken.png").path
+        try Data("not a scan".utf8).write(to: URL(fileURLWithPath: broken))
+        let result = try CLIRunner.run(["canonicalize", "-m", model, upright, broken, turned,
+                                        "--json"])
+        XCTAssertEqual(result.status, 65, result.stderr)
+        let objects = try CLIRunner.jsonArray(result)
+        XCTAssertEqual(objects.map { $0["file"] as? String }, [upright, broken, turned])
+        XCTAssertNotNil(objects[1]["error"] as? String)
+        XCTAssertNil(objects[1]["pose"])
+        let g = GroupElement(mirrored: true, rotation: 1)
+        XCTAssertEqual(try pose(objects[2]), Group.d4.compose(g, try pose(objects[0])))
+    }
+
+    /// With -o both files come out identical (the canonical form), as 8-bit PNGs of the
+    /// scan's own size family, and the text output names the pose.
+    func testCorrectedScansAreWrittenAndAgree() throws {
+        let (model, upright, turned) = try prepare()
+        let output = folder.appendingPathComponent("out", isDirectory: true).path
+        let result = try CLIRunner.run(["canonicalize", "--model", model, upright, turned,
+                                        "-o", output])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("upright.png: rotation "), result.stdout)
+        XCTAssertTrue(result.stdout.contains("mirrored "), result.stdout)
+        let a = try ImageDecoder.decode(path: output + "/upright.png")
+        let b = try ImageDecoder.decode(path: output + "/turned.png")
+        XCTAssertEqual(a.samples.sampleType, .uint8)
+        XCTAssertEqual(a.metadata.format, .png)
+        XCTAssertEqual(a.samples, b.samples)
+        XCTAssertEqual([a.width, a.height], [b.width, b.height])
+    }
+
+    /// A model path that does not exist is "no input" (66); a file that is no canonicalizer
+    /// is invalid data (65).
+    func testBadModelPaths() throws {
+        let (_, upright, _) = try prepare()
+        let missing = try CLIRunner.run(["canonicalize", "-m", folder.path + "/nope", upright])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        let notModel = try CLIRunner.run(["canonicalize", "-m", upright, upright])
+        XCTAssertEqual(notModel.status, 65, notModel.stderr)
+        XCTAssertTrue(notModel.stderr.contains("equiscan: "), notModel.stderr)
+    }
+}
