@@ -11,7 +11,7 @@ final class TrainingConfigTests: XCTestCase {
       "input": {"width": 32, "height": 32, "channels": 3,
                 "normalization": {"kind": "percentile", "lower": 1, "upper": 99}},
       "model": {"kind": "p4cnn", "group": "D4", "width": 6, "depth": 3},
-      "augmentation": {"groupElements": true, "flips": true, "crop": [28, 28],
+      "augmentation": {"groupElements": true, "flips": true, "crop": [24, 24],
                        "brightness": 0.1, "contrast": 0.1},
       "training": {"epochs": 5, "batchSize": 8,
                    "optimizer": {"kind": "adam", "learningRate": 0.001},
@@ -31,7 +31,7 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(config.input.normalization, .percentile(lower: 1, upper: 99))
         XCTAssertEqual(config.model.group, .d4)
         XCTAssertEqual(config.model.width, 6)
-        XCTAssertEqual(config.augmentation.crop, [28, 28])
+        XCTAssertEqual(config.augmentation.crop, [24, 24])
         XCTAssertEqual(config.training.optimizer, .adam)
         XCTAssertEqual(config.training.learningRate, 0.001)
         XCTAssertEqual(config.training.schedule, .cosine)
@@ -94,9 +94,12 @@ final class TrainingConfigTests: XCTestCase {
              "training.classWeights: expected 3 weights (one per class), got 2"),
             (["data", "classes"], "[\"a\", \"a\"]",
              "data.classes[1]: duplicate class name \"a\""),
-            (["augmentation", "crop"], "[28, 24]",
+            (["augmentation", "crop"], "[24, 16]",
              "augmentation.groupElements: quarter turns need square images: set input width "
              + "and height equal or give a square augmentation.crop"),
+            (["augmentation", "crop"], "[20, 20]",
+             "model.depth: 3 pooling steps need sizes divisible by 8, but augmentation.crop is "
+             + "20"),
             (["data", "repeats"], "0", "data.repeats: expected a whole number from 1 to 1000, "
              + "got 0"),
         ]

@@ -1,4 +1,5 @@
 import ImageCodecs
+import TensorCore
 
 /// A float image in planar layout, `(C, H, W)` row-major: the form scans take between decoding
 /// and batching, so that resizing, normalising and augmenting work on one plain array.
@@ -149,9 +150,9 @@ public struct ImagePlanes: Sendable, Equatable {
         return values.map { (min(max($0, low), high) - low) * scale }
     }
 
-    /// The planes of an `(1, C, H, W)` tensor row.
-    public func copy(into storage: inout [Float], at offset: Int) {
-        storage.replaceSubrange(offset..<(offset + values.count), with: values)
+    /// The image as a one-image batch tensor `(1, C, H, W)`.
+    public var tensor: Tensor {
+        Tensor(shape: [1, channels, height, width], storage: values)
     }
 }
 

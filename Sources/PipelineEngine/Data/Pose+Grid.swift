@@ -71,3 +71,16 @@ extension Pose {
         return (out, outWidth, outHeight)
     }
 }
+
+extension Pose {
+    /// The pose `self ∘ other`: applying the result equals applying `other`, then `self`.
+    public func composed(with other: Pose) -> Pose {
+        // Found by acting on an asymmetric 3x2 probe: D4 acts freely on its pixel labels.
+        let probe = LabelMap(width: 3, height: 2, values: [0, 1, 2, 3, 4, 5])
+        let target = apply(to: other.apply(to: probe))
+        for candidate in Pose.all(group: .d4) where candidate.apply(to: probe) == target {
+            return candidate
+        }
+        preconditionFailure("D4 is closed under composition")
+    }
+}

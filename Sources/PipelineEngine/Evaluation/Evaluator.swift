@@ -58,9 +58,8 @@ public enum Evaluator {
             index = try DatasetIndex.segmentation(root: data,
                                                   labelNames: package.outputNames)
         case .orientation:
-            throw DataError(.unsupportedScan, file: package.folder,
-                            "orientation packages are evaluated by the canonicalizer, which this "
-                            + "build does not include")
+            return try evaluateOrientation(package, data: data, batchSize: batchSize,
+                                           decode: decode)
         }
         let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
                                 cache: .auto, caseCount: index.cases.count, decode: decode)
@@ -134,6 +133,56 @@ public enum Evaluator {
             perClass: first.0?.perClass, perLabel: first.1?.perLabel,
             confusion: first.0?.confusion, group: metadata.group.rawValue,
             groupAverage: average, perElement: perElement,
+            orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
+            cases: index.cases.count)
+    }
+
+    /// Every upright scan of `data` turned by every pose of the group: rotation, mirror and
+    /// full-pose accuracy, accuracy per true pose, and orbit consistency (the canonical form,
+    /// predicted pose undone, is the same for every turned copy of a scan).
+    static func evaluateOrientation(_ package: ModelPackage, data: String, batchSize: Int,
+                                    decode: @escaping (String) throws -> Scan) throws
+        -> EvaluationReport {
+        let metadata = package.metadata
+        let index = try DatasetIndex.orientation(sources: [data])
+        let loader = CaseLoader(input: metadata.input, cache: .auto,
+                                caseCount: index.cases.count, decode: decode)
+        let poses = Pose.all(group: metadata.group)
+        var truth: [Pose] = []
+        var predicted: [Pose] = []
+        var consistent = 0
+        for dataCase in index.cases {
+            let upright = try loader.load(dataCase)
+            let items = poses.map { LoadedCase(image: $0.apply(to: upright.image)) }
+            var found: [Pose] = []
+            var start = 0
+            while start < items.count {
+                let batch = Array(items[start..<min(items.count, start + batchSize)])
+                let scores = package.model.predict(Batch(batch).images)
+                let k = scores.shape[1]
+                for n in 0..<batch.count {
+                    let row = scores.storage[(n * k)..<((n + 1) * k)].map(Double.init)
+                    found.append(poses[ClassificationMetrics.argmax(row)])
+                }
+                start += batchSize
+            }
+            truth += poses
+            predicted += found
+            // Canonical form of g·x is found⁻¹·g·x: the same for all g when consistent.
+            let canonical = Set(zip(poses, found).map { $1.inverse.composed(with: $0) })
+            if canonical.count == 1 { consistent += 1 }
+        }
+        let m = OrientationMetrics(truth: truth, predicted: predicted)
+        let scalars = ["rotationAccuracy": m.rotationAccuracy, "mirrorAccuracy": m.mirrorAccuracy,
+                       "poseAccuracy": m.poseAccuracy]
+        let perElement = poses.map { pose in
+            EvaluationReport.ElementMetrics(
+                element: name(pose), metrics: ["poseAccuracy": m.perPose[name(pose)] ?? 0])
+        }
+        return EvaluationReport(
+            task: .orientation, model: metadata.name, metrics: scalars, perClass: nil,
+            perLabel: nil, confusion: nil, group: metadata.group.rawValue,
+            groupAverage: scalars, perElement: perElement,
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
             cases: index.cases.count)
     }

@@ -1,3 +1,4 @@
+import Canonicalization
 import Equivariance
 import Foundation
 import NeuralNet
@@ -7,12 +8,14 @@ import TensorCore
 public enum PackagedModel {
     case classifier(P4CNN)
     case segmenter(EquivariantUNet)
+    case canonicalizer(DiscreteCanonicalizer)
 
     /// The module (for training, weights and mode switches).
     public var module: Module {
         switch self {
         case .classifier(let m): return m
         case .segmenter(let m): return m
+        case .canonicalizer(let m): return m
         }
     }
 
@@ -21,12 +24,24 @@ public enum PackagedModel {
         switch self {
         case .classifier: return P4CNN.architectureName
         case .segmenter: return EquivariantUNet.architectureName
+        case .canonicalizer: return CanonicalizerMetadata.architectureName
         }
     }
 
-    /// Logits without recording gradients: (N, classes) or (N, classes, H, W).
+    /// Logits without recording gradients: (N, classes), (N, classes, H, W), or pose scores
+    /// (N, |G|) for a canonicalizer (index order of `Pose.all(group:)`).
     public func predict(_ images: Tensor) -> Tensor {
-        GradientTape.withoutRecording { module(Variable(images)).value }
+        GradientTape.withoutRecording { forward(images).value }
+    }
+
+    /// The forward pass on the tape (training): a canonicalizer first maps the images to its
+    /// scorer input.
+    public func forward(_ images: Tensor) -> Variable {
+        switch self {
+        case .classifier(let m): return m(Variable(images))
+        case .segmenter(let m): return m(Variable(images))
+        case .canonicalizer(let m): return m(Variable(m.scorerInput(images)))
+        }
     }
 
     /// Saves weights with the architecture configuration in the file's metadata, under the
@@ -39,6 +54,11 @@ public enum PackagedModel {
         switch self {
         case .classifier(let m): configuration = try encoder.encode(m.configuration)
         case .segmenter(let m): configuration = try encoder.encode(m.configuration)
+        case .canonicalizer(let m):
+            // The canonicalizer's own file format (group and preprocessing in the metadata),
+            // so `equiscan canonicalize -m` can use the weights directly.
+            try m.save(weightsTo: URL(fileURLWithPath: path), extraMetadata: metadata)
+            return
         }
         var all = metadata
         all[EquivariantModelMetadata.modelKey] = architecture
@@ -55,6 +75,8 @@ public enum PackagedModel {
         case P4CNN.architectureName: return .classifier(try P4CNN.load(from: url))
         case EquivariantUNet.architectureName:
             return .segmenter(try EquivariantUNet.load(from: url))
+        case CanonicalizerMetadata.architectureName:
+            return .canonicalizer(try DiscreteCanonicalizer.load(from: url))
         default:
             throw DataError(.mismatch, file: path, "unknown architecture \"\(architecture)\"")
         }
@@ -92,10 +114,28 @@ public enum ModelFactory {
                 inputSizePolicy: .pad, seed: seed)
             return .segmenter(try EquivariantUNet(configuration: configuration))
         case .canonicalizer:
-            throw ConfigError(path: ConfigPath.root.appending("model").appending("kind"),
-                              message: "orientation canonicalizer training is not available in "
-                              + "this build (it needs the Canonicalization module's "
-                              + "DiscreteCanonicalizer)")
+            // Scorer: lifting conv and `depth` group convs of `width` fields (the last one
+            // scores), 2x2 average pools after the first `depth` layers; the scorer
+            // preprocessing repeats this package's resize and normalisation, so the weights
+            // also work on raw scans in `equiscan canonicalize`.
+            let normalization: IntensityNormalization
+            switch input.normalization {
+            case .none, .window: normalization = .none
+            case .minMax: normalization = .minMax
+            case .zScore: normalization = .zScore
+            case let .percentile(lower, upper): normalization = .percentile(lower: lower,
+                                                                            upper: upper)
+            }
+            let configuration = CanonicalizerConfiguration(
+                group: g,
+                preprocessing: ScorerPreprocessing(cropRatio: 1, size: input.width,
+                                                   normalization: normalization),
+                network: ScoringNetworkConfiguration(
+                    inputChannels: input.channels,
+                    fields: [Int](repeating: spec.width, count: spec.depth + 1),
+                    liftingKernelSize: spec.kernelSize, kernelSize: spec.kernelSize,
+                    poolingSteps: spec.depth, seed: seed))
+            return .canonicalizer(try DiscreteCanonicalizer(configuration: configuration))
         }
     }
 }

@@ -155,7 +155,7 @@ public final class Trainer {
                 }
                 let batch = Batch(items)
                 optimizer.zeroGradients()
-                let logits = module(Variable(batch.images))
+                let logits = model.forward(batch.images)
                 let loss = lossVariable(logits: logits, batch: batch, classWeights: classWeights)
                 loss.backward()
                 if let clip = config.training.gradientClipNorm {

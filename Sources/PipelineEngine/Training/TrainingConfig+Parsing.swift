@@ -72,6 +72,21 @@ extension TrainingConfig {
                               message: "quarter turns need square images: set input width and "
                               + "height equal or give a square augmentation.crop")
         }
+        if model.kind != .unet {
+            let factor = 1 << model.depth
+            let size = augmentation.crop ?? [input.width, input.height]
+            for (value, axis) in zip(size, ["width", "height"]) where value % factor != 0 {
+                let where_ = augmentation.crop == nil ? "input.\(axis)" : "augmentation.crop"
+                throw ConfigError(path: modelPath.appending("depth"),
+                                  message: "\(model.depth) pooling steps need sizes divisible by "
+                                  + "\(factor), but \(where_) is \(value)")
+            }
+        }
+        if task == .orientation, case .window = input.normalization {
+            throw ConfigError(path: root.path.appending("input").appending("normalization"),
+                              message: "orientation models normalise each scan on its own: use "
+                              + "\"none\", \"minMax\", \"zScore\" or \"percentile\"")
+        }
         if task == .orientation, input.width != input.height {
             throw ConfigError(path: root.path.appending("input").appending("height"),
                               message: "orientation models need square input, but width is "
