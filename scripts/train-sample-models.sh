@@ -5,10 +5,10 @@
 #
 #   DATA=../shared/data scripts/train-sample-models.sh [name ...]
 #
-# Each model is trained into a hidden folder, its checkpoints are dropped, classifiers are
-# evaluated on their validation folder (evaluation.json, with the C4/D4-averaged figures), and
-# the folder then replaces samples/models/<name>. Timings go to stdout only, so that the
-# committed files do not change from run to run.
+# Each model is trained into a hidden folder, its checkpoints are dropped, it is evaluated on
+# its held-out validation cases (evaluation.json: metrics as given, C4/D4-averaged, orbit
+# consistency; segmenters also HD95), and the folder then replaces samples/models/<name>.
+# Weights and metadata.json are reproducible; training-log.csv also records wall-clock seconds.
 set -euo pipefail
 
 DATA=${DATA:-../shared/data}
@@ -26,10 +26,13 @@ fi
 [ -x "$BIN" ] || { echo "missing $BIN: run 'swift build -c release' first" >&2; exit 66; }
 [ -d "$DATA" ] || { echo "missing data folder $DATA (set DATA=...)" >&2; exit 66; }
 
-# Validation folders to evaluate on (classifiers only: the segmentation sets are split at
-# random inside one folder, so evaluating on the folder would mix in training cases).
+# Held-out data to evaluate on: a folder, or "split" for the seeded validation split listed in
+# the package's validation-cases.txt (linked into a temporary images/ + labels/ or flat folder).
 declare -A EVALUATE=(
     [bccd-cells]="classification/bccd-cells/val"
+    [em-membranes]="split"
+    [mni-tissue]="split"
+    [orientation-d4]="split"
 )
 
 summary=()
@@ -43,8 +46,27 @@ for name in "${names[@]}"; do
     "$BIN" train "$config" --data-root "$DATA" --output "$work"
     seconds=$(( $(date +%s) - start ))
     rm -rf "$work/checkpoint"
-    if [ -n "${EVALUATE[$name]:-}" ]; then
-        "$BIN" evaluate "$work" "$DATA/${EVALUATE[$name]}" --json > "$work/evaluation.json.tmp"
+    target="${EVALUATE[$name]:-}"
+    if [ "$target" = "split" ]; then
+        held=$(mktemp -d)
+        paired=0
+        grep -q '/labels/' "$work/validation-cases.txt" && paired=1
+        while IFS= read -r path; do
+            [ -n "$path" ] || continue
+            case "$path" in /*) source="$path" ;; *) source="$(cd "$DATA" && pwd)/$path" ;; esac
+            sub=$(basename "$(dirname "$path")")
+            dest="$held"
+            if [ "$paired" = 1 ]; then mkdir -p "$held/$sub"; dest="$held/$sub"; fi
+            # Distinct names for files from different folders (orientation sets).
+            link="$dest/$(basename "$path")"
+            [ -e "$link" ] && link="$dest/$(echo "$path" | tr '/' '_')"
+            ln -s "$source" "$link"
+        done < "$work/validation-cases.txt"
+        "$BIN" evaluate "$work" "$held" --json > "$work/evaluation.json.tmp"
+        rm -rf "$held"
+        mv "$work/evaluation.json.tmp" "$work/evaluation.json"
+    elif [ -n "$target" ]; then
+        "$BIN" evaluate "$work" "$DATA/$target" --json > "$work/evaluation.json.tmp"
         mv "$work/evaluation.json.tmp" "$work/evaluation.json"
     fi
     rm -rf "${MODELS_DIR:?}/$name"

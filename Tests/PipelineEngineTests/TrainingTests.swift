@@ -72,7 +72,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last ?? .infinity, 0.7 * losses[0],
                           "training loss should fall: \(losses)")
         for file in ["metadata.json", "weights.safetensors", "training-log.csv", "loss.svg",
-                     "metrics.svg"] {
+                     "metrics.svg", "validation-cases.txt"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(output)/\(file)"), file)
         }
         let package = try ModelPackage.load(output)
@@ -182,6 +182,13 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last ?? .infinity, losses[0], "loss should fall: \(losses)")
         let package = try ModelPackage.load(output)
         XCTAssertEqual(package.metadata.labels?.map(\.name), ["background", "square"])
+        // 3 of 10 cases held out; each line an image or its label map, relative to the root.
+        let held = try String(contentsOfFile: "\(output)/validation-cases.txt", encoding: .utf8)
+            .split(separator: "\n")
+        XCTAssertEqual(held.count, 6, "\(held)")
+        XCTAssertTrue(held.allSatisfy {
+            $0.hasPrefix("seg/images/") || $0.hasPrefix("seg/labels/")
+        }, "\(held)")
         let dice = package.metadata.validationMetrics["meanDice"] ?? 0
         XCTAssertGreaterThan(dice, 0.6, "validation Dice \(dice)")
         // The C4 U-Net's masks turn with the scan: every case is orbit-consistent, and the Dice

@@ -491,6 +491,21 @@ public final class Trainer {
             notice: ModelMetadata.researchNotice)
         try AtomicFile.writeJSON(metadata,
                                  to: (folder as NSString).appendingPathComponent("metadata.json"))
+        // The held-out cases, relative to the data root, so the figures can be reproduced with
+        // `equiscan evaluate` on exactly these cases.
+        let rootPrefix = (options.dataRoot as NSString).standardizingPath + "/"
+        let held = validation.cases.flatMap { c -> [String] in
+            var paths = [c.image]
+            if case .labelMap(let label) = c.target { paths.append(label) }
+            return paths.map { path in
+                let standard = (path as NSString).standardizingPath
+                return standard.hasPrefix(rootPrefix)
+                    ? String(standard.dropFirst(rootPrefix.count)) : standard
+            }
+        }
+        try AtomicFile.write(held.joined(separator: "\n") + "\n",
+                             to: (folder as NSString).appendingPathComponent(
+                                "validation-cases.txt"))
         try AtomicFile.write(TrainingLog.csv(state.log),
                              to: (folder as NSString).appendingPathComponent("training-log.csv"))
         let epochs = state.log
