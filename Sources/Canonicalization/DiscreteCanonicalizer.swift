@@ -141,7 +141,12 @@ public final class DiscreteCanonicalizer: Module {
                      "\(elements.count) poses for a batch of \(tensor.shape[0])")
         var parts: [Tensor] = []
         for (n, element) in elements.enumerated() {
-            let sample = tensor.slice(axis: 0, range: n..<(n + 1))
+            let sample = elements.count == 1 ? tensor : tensor.slice(axis: 0, range: n..<(n + 1))
+            // The identity moves nothing (upright scans are the common case in practice).
+            if element == group.identity {
+                parts.append(sample)
+                continue
+            }
             switch kind {
             case .invariant:
                 parts.append(sample)

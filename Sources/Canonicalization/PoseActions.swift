@@ -118,7 +118,8 @@ public enum PoseActions {
                     for p in 0..<planeSize {
                         var sum: Float = 0
                         for t in 0..<taps {
-                            sum += weights[p * taps + t] * input[offset + Int(sources[p * taps + t])]
+                            let tap = p * taps + t
+                            sum += weights[tap] * input[offset + Int(sources[tap])]
                         }
                         output[offset + p] = sum
                     }

@@ -5,7 +5,8 @@ extension ScorerPreprocessing {
     /// The scorer input of a batch: (N, C, H, W) → (N, C, size, size), every image cropped,
     /// resized and normalised on its own.
     public func apply(_ images: Tensor) -> Tensor {
-        precondition(images.rank == 4, "scorer preprocessing takes (N, C, H, W), got \(images.shape)")
+        precondition(images.rank == 4,
+                     "scorer preprocessing takes (N, C, H, W), got \(images.shape)")
         let (batch, channels) = (images.shape[0], images.shape[1])
         let cropped = Self.centreCrop(images, ratio: cropRatio)
         let rows = Self.resizeWeights(from: cropped.shape[2], to: size)

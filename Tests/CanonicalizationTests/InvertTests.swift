@@ -65,7 +65,8 @@ final class InvertTests: XCTestCase {
         // And a plain rotation's inverse is the opposite rotation, not itself.
         let quarter = GroupElement(rotation: 1)
         XCTAssertEqual(Group.d4.inverse(quarter), GroupElement(rotation: 3))
-        XCTAssertEqual(PoseActions.transformPlanes(x, by: quarter, of: .d4), numpyRot90(x, times: 1))
+        XCTAssertEqual(PoseActions.transformPlanes(x, by: quarter, of: .d4),
+                       numpyRot90(x, times: 1))
     }
 
     /// The full loop with an equivariant downstream map: a lifting convolution f computed on

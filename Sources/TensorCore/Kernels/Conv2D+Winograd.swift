@@ -355,20 +355,61 @@ extension Conv2D {
 
     /// ∂L/∂d = B dV Bᵀ for one block, added into `paddedGradient` (Cin, 2·tilesH + 2, Wp), whose
     /// sample (y + p, x + p) is input position (y, x).
+    ///
+    /// Per tile row the 4 output rows are first summed into even / odd column accumulators
+    /// (`scratch`, 8 · (tilesW + 1) samples; tile tw adds its columns 0, 2 at even[tw],
+    /// even[tw + 1] and 1, 3 at odd[tw], odd[tw + 1]), four tiles at a time on SIMD lanes, and
+    /// then added into the padded rows in image order.
     static func winogradInputGradientTransform(dv: UnsafePointer<Float>, plan: WinogradPlan,
                                                rows: Range<Int>,
-                                               paddedGradient: UnsafeMutablePointer<Float>) {
+                                               paddedGradient: UnsafeMutablePointer<Float>,
+                                               scratch: UnsafeMutablePointer<Float>) {
         let g = plan.g
         let tb = rows.count * plan.tilesW
         let xiStride = plan.inStride
         let wp = plan.paddedWidth
+        let length = plan.tilesW + 1  // accumulator length; 2 · length = Wp
         for c in 0..<g.inChannels {
             let plane = paddedGradient + c * plan.paddedHeight * wp
             for (rowIndex, th) in rows.enumerated() {
                 let base = dv + c * tb + rowIndex * plan.tilesW
-                let top = plane + 2 * th * wp
-                for tw in 0..<plan.tilesW {
-                    // B applied along each row i: (x0, x1 − x2 + x3, −x0 + x1 + x2, −x3).
+                scratch.update(repeating: 0, count: 8 * length)
+                @inline(__always) func even(_ r: Int) -> UnsafeMutablePointer<Float> {
+                    scratch + r * length
+                }
+                @inline(__always) func odd(_ r: Int) -> UnsafeMutablePointer<Float> {
+                    scratch + (4 + r) * length
+                }
+                var tw = 0
+                while tw + 4 <= plan.tilesW {
+                    // B along each row i: (x0, x1 − x2 + x3, −x0 + x1 + x2, −x3).
+                    @inline(__always) func row(_ i: Int)
+                        -> (SIMD4<Float>, SIMD4<Float>, SIMD4<Float>, SIMD4<Float>) {
+                        let x0 = load4(base + (4 * i) * xiStride + tw)
+                        let x1 = load4(base + (4 * i + 1) * xiStride + tw)
+                        let x2 = load4(base + (4 * i + 2) * xiStride + tw)
+                        let x3 = load4(base + (4 * i + 3) * xiStride + tw)
+                        return (x0, x1 - x2 + x3, -x0 + x1 + x2, -x3)
+                    }
+                    let h0 = row(0), h1 = row(1), h2 = row(2), h3 = row(3)
+                    // B down the columns j gives output row r; accumulate by column parity.
+                    @inline(__always) func add(_ r: Int, _ c0: SIMD4<Float>, _ c1: SIMD4<Float>,
+                                               _ c2: SIMD4<Float>, _ c3: SIMD4<Float>) {
+                        let e = even(r) + tw, o = odd(r) + tw
+                        store4(load4(e) + c0, e)
+                        store4(load4(e + 1) + c2, e + 1)
+                        store4(load4(o) + c1, o)
+                        store4(load4(o + 1) + c3, o + 1)
+                    }
+                    add(0, h0.0, h0.1, h0.2, h0.3)
+                    add(1, h1.0 - h2.0 + h3.0, h1.1 - h2.1 + h3.1, h1.2 - h2.2 + h3.2,
+                        h1.3 - h2.3 + h3.3)
+                    add(2, h1.0 + h2.0 - h0.0, h1.1 + h2.1 - h0.1, h1.2 + h2.2 - h0.2,
+                        h1.3 + h2.3 - h0.3)
+                    add(3, -h3.0, -h3.1, -h3.2, -h3.3)
+                    tw += 4
+                }
+                while tw < plan.tilesW {
                     @inline(__always) func row(_ i: Int) -> (Float, Float, Float, Float) {
                         let x0 = base[(4 * i) * xiStride + tw]
                         let x1 = base[(4 * i + 1) * xiStride + tw]
@@ -377,19 +418,36 @@ extension Conv2D {
                         return (x0, x1 - x2 + x3, -x0 + x1 + x2, -x3)
                     }
                     let h0 = row(0), h1 = row(1), h2 = row(2), h3 = row(3)
-                    // Then B down the columns, added into the overlapping input tile.
-                    let corner = top + 2 * tw
-                    @inline(__always) func column(_ j: Int, _ x0: Float, _ x1: Float,
-                                                  _ x2: Float, _ x3: Float) {
-                        corner[j] += x0
-                        corner[wp + j] += x1 - x2 + x3
-                        corner[2 * wp + j] += -x0 + x1 + x2
-                        corner[3 * wp + j] -= x3
+                    @inline(__always) func add(_ r: Int, _ c0: Float, _ c1: Float, _ c2: Float,
+                                               _ c3: Float) {
+                        even(r)[tw] += c0
+                        even(r)[tw + 1] += c2
+                        odd(r)[tw] += c1
+                        odd(r)[tw + 1] += c3
                     }
-                    column(0, h0.0, h1.0, h2.0, h3.0)
-                    column(1, h0.1, h1.1, h2.1, h3.1)
-                    column(2, h0.2, h1.2, h2.2, h3.2)
-                    column(3, h0.3, h1.3, h2.3, h3.3)
+                    add(0, h0.0, h0.1, h0.2, h0.3)
+                    add(1, h1.0 - h2.0 + h3.0, h1.1 - h2.1 + h3.1, h1.2 - h2.2 + h3.2,
+                        h1.3 - h2.3 + h3.3)
+                    add(2, h1.0 + h2.0 - h0.0, h1.1 + h2.1 - h0.1, h1.2 + h2.2 - h0.2,
+                        h1.3 + h2.3 - h0.3)
+                    add(3, -h3.0, -h3.1, -h3.2, -h3.3)
+                    tw += 1
+                }
+                // Padded row 2·th + r, column 2i gets even(r)[i], column 2i + 1 odd(r)[i].
+                for r in 0..<4 {
+                    let target = plane + (2 * th + r) * wp
+                    let e = even(r), o = odd(r)
+                    var i = 0
+                    while i + 4 <= length {
+                        store8(load8(target + 2 * i) + interleave(load4(e + i), load4(o + i)),
+                               target + 2 * i)
+                        i += 4
+                    }
+                    while i < length {
+                        target[2 * i] += e[i]
+                        target[2 * i + 1] += o[i]
+                        i += 1
+                    }
                 }
             }
         }
@@ -515,7 +573,7 @@ extension Conv2D {
                                        c: v + xi * plan.inStride, ldc: tb)
                         }
                         winogradInputGradientTransform(dv: v, plan: plan, rows: rows,
-                                                       paddedGradient: padded)
+                                                       paddedGradient: padded, scratch: scratch)
                     }
                     if needsInputGradient, let dxp {
                         // Crop the padded gradient: sample (y + p, x + p) → (y, x).
