@@ -139,6 +139,15 @@ final class DataTests: XCTestCase {
         // Nearest: output pixel centres 1.0 and 3.0 in x, 1.0 in y -> source (1,1) and (3,1).
         XCTAssertEqual(item.labels?.values, [0, 1])
         XCTAssertTrue(loader.caching)
+        // Streaming: nothing is kept, every load reads the files again, with the same result.
+        let streaming = CaseLoader(input: loader.input, labelClasses: labels, cache: .never,
+                                   caseCount: 1)
+        XCTAssertFalse(streaming.caching)
+        XCTAssertEqual(try streaming.load(index.cases[0]), item)
+        XCTAssertEqual(try streaming.load(index.cases[0]), item)
+        // 2^25 cases of 2x1 pixels at 16 bytes each are 512 MiB: above the auto limit.
+        XCTAssertFalse(CaseLoader(input: loader.input, caseCount: 1 << 25).caching)
+        XCTAssertTrue(CaseLoader(input: loader.input, caseCount: 1 << 20).caching)
     }
 
     func testAugmenterIsSeededAndMovesLabelsWithTheImage() {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PipelineEngine
+import TensorCore
 
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ import Darwin
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train an equivariant classifier or segmenter from a JSON config.",
+        abstract: "Train an equivariant classifier, segmenter or orientation canonicalizer.",
         discussion: """
             The config is validated completely before any data is read (see docs/training.md). \
             A checkpoint is written after every epoch; --resume continues from it exactly. On \
@@ -37,6 +38,15 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Only validate the config and print a summary; do not train.")
     var validateOnly = false
 
+    @Option(help: "Compute threads (default: min(2, cores)); same seed + threads = same bits.")
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 {
+            throw ValidationError("--threads must be 1 or more, got \(threads)")
+        }
+    }
+
     func run() throws {
         let parsed = try TrainingConfig.load(path: config)
         let root = dataRoot ?? (config as NSString).deletingLastPathComponent
@@ -47,6 +57,7 @@ struct TrainCommand: ParsableCommand {
                   + "\(parsed.training.epochs) epochs)")
             return
         }
+        if let threads { ThreadPolicy.workerCount = threads }
         let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) == 1)
         let trainer = Trainer(config: parsed,
                               options: TrainingOptions(dataRoot: root.isEmpty ? "." : root,
