@@ -33,6 +33,15 @@ final class CanonicalizerFileTests: XCTestCase {
             ScorerPreprocessing.self,
             from: Data((metadata[CanonicalizerMetadata.preprocessingKey] ?? "").utf8))
         XCTAssertEqual(preprocessing, canonicalizer.configuration.preprocessing)
+        // Sorted keys: the same weights always give the same bytes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        XCTAssertEqual(metadata[CanonicalizerMetadata.configurationKey],
+                       String(decoding: try encoder.encode(canonicalizer.configuration),
+                              as: UTF8.self))
+        let bytes = try Data(contentsOf: url)
+        try canonicalizer.save(weightsTo: url, extraMetadata: ["note": "test"])
+        XCTAssertEqual(try Data(contentsOf: url), bytes)
 
         let loaded = try DiscreteCanonicalizer.load(from: url)
         XCTAssertEqual(loaded.configuration, canonicalizer.configuration)

@@ -206,6 +206,39 @@ final class ModelFileTests: XCTestCase {
     }
 }
 
+extension ModelFileTests {
+    /// The configuration JSON in the metadata has sorted keys, so saving the same weights
+    /// twice gives the same bytes (and the same SHA-256).
+    func testSavedConfigurationHasSortedKeysAndStableBytes() throws {
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("equiv-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+
+        let p4 = try P4CNN(configuration: .rotatedMNIST(group: .d4))
+        let p4URL = folder.appendingPathComponent("p4.safetensors")
+        try p4.save(weightsTo: p4URL)
+        let p4Bytes = try Data(contentsOf: p4URL)
+        let p4Stored = try SafeTensors.read(from: p4URL)
+            .metadata[EquivariantModelMetadata.configurationKey]
+        XCTAssertEqual(p4Stored,
+                       String(decoding: try encoder.encode(p4.configuration), as: UTF8.self))
+        try p4.save(weightsTo: p4URL)
+        XCTAssertEqual(try Data(contentsOf: p4URL), p4Bytes)
+
+        let unet = try EquivariantUNet(configuration: .init(group: .c4, classes: 3,
+                                                            fieldsPerLevel: [2, 3], seed: 3))
+        let unetURL = folder.appendingPathComponent("unet.safetensors")
+        try unet.save(weightsTo: unetURL)
+        let unetStored = try SafeTensors.read(from: unetURL)
+            .metadata[EquivariantModelMetadata.configurationKey]
+        XCTAssertEqual(unetStored,
+                       String(decoding: try encoder.encode(unet.configuration), as: UTF8.self))
+    }
+}
+
 /// Whole-model backward passes (skip connections, concatenation, pooling, upsampling) against
 /// central differences. In evaluation mode the models are piecewise linear, so a difference is
 /// exact unless the step crosses a ReLU or max-pool kink; with thousands of units some input

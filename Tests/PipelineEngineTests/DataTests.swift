@@ -171,4 +171,69 @@ final class DataTests: XCTestCase {
         }
         XCTAssertGreaterThan(seen.count, 5, "augmentation should vary between draws")
     }
+
+    /// Gamma keeps 0 and 1 and the order of samples, with an exponent inside its range;
+    /// inversion with probability 1 maps v to 1 − v; noise has the configured spread; all off
+    /// leave the case and the generator untouched.
+    func testGammaAndInversionAugmentation() throws {
+        let values: [Float] = [0, 0.25, 0.5, 0.75, 1, 1.5, -0.5, 0.1, 0.9]
+        let item = LoadedCase(image: ImagePlanes(channels: 1, width: 3, height: 3,
+                                                 values: values))
+        var gammaSpec = AugmentationSpec.none
+        gammaSpec.gamma = 1
+        var generator = SplitMix64(seed: 5)
+        var exponents = Set<Float>()
+        for _ in 0..<20 {
+            let out = Augmenter(spec: gammaSpec, group: .d4).augment(item, generator: &generator)
+            XCTAssertEqual(out.image.values[0], 0)
+            XCTAssertEqual(out.image.values[4], 1)
+            XCTAssertEqual(out.image.values[5], 1, "samples above 1 are clamped")
+            XCTAssertEqual(out.image.values[6], 0, "samples below 0 are clamped")
+            let exponent = log(out.image.values[2]) / log(Float(0.5))
+            XCTAssertGreaterThanOrEqual(exponent, 0.5 - 1e-4)
+            XCTAssertLessThanOrEqual(exponent, 2 + 1e-4)
+            XCTAssertEqual(out.image.values[1], pow(0.25, exponent), accuracy: 1e-5)
+            exponents.insert((exponent * 1000).rounded())
+        }
+        XCTAssertGreaterThan(exponents.count, 5, "the exponent should vary between draws")
+
+        var invertSpec = AugmentationSpec.none
+        invertSpec.invert = 1
+        let inverted = Augmenter(spec: invertSpec, group: .d4).augment(item, generator: &generator)
+        XCTAssertEqual(inverted.image.values, values.map { 1 - $0 })
+
+        // Noise: zero mean and the configured standard deviation (10,000 samples; tolerance
+        // about five standard errors).
+        var noiseSpec = AugmentationSpec.none
+        noiseSpec.noise = 0.1
+        let flat = LoadedCase(image: ImagePlanes(channels: 1, width: 100, height: 100,
+                                                 values: [Float](repeating: 0.5, count: 10_000)))
+        let noisy = Augmenter(spec: noiseSpec, group: .d4).augment(flat, generator: &generator)
+        let deviations = noisy.image.values.map { Double($0) - 0.5 }
+        let mean = deviations.reduce(0, +) / 10_000
+        let std = (deviations.map { $0 * $0 }.reduce(0, +) / 10_000).squareRoot()
+        print("noise augmentation: mean \(mean), std \(std) (expected 0, 0.1)")
+        XCTAssertEqual(mean, 0, accuracy: 0.005)
+        XCTAssertEqual(std, 0.1, accuracy: 0.004)
+
+        var untouched = SplitMix64(seed: 9)
+        let reference = SplitMix64(seed: 9)
+        let same = Augmenter(spec: .none, group: .d4).augment(item, generator: &untouched)
+        XCTAssertEqual(same, item)
+        XCTAssertEqual(untouched, reference)
+
+        // Metadata written before gamma and invert existed still decodes, with both off.
+        let old = #"{"groupElements": false, "flips": true, "brightness": 0.1, "contrast": 0}"#
+        let decoded = try JSONDecoder().decode(AugmentationSpec.self, from: Data(old.utf8))
+        XCTAssertEqual(decoded, AugmentationSpec(groupElements: false, flips: true, crop: nil,
+                                                 brightness: 0.1, contrast: 0))
+        XCTAssertEqual(try JSONDecoder().decode(AugmentationSpec.self,
+                                                from: JSONEncoder().encode(invertSpec)),
+                       invertSpec)
+        // Off options are left out of the metadata, so older packages keep their bytes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        XCTAssertEqual(String(decoding: try encoder.encode(decoded), as: UTF8.self),
+                       #"{"brightness":0.1,"contrast":0,"flips":true,"groupElements":false}"#)
+    }
 }

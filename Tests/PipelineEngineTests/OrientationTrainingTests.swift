@@ -28,6 +28,59 @@ final class OrientationTrainingTests: XCTestCase {
         }
     }
 
+    /// `model.fields` sets the scorer's layers (depth defaults to one pool per hidden layer);
+    /// it is refused for other models and with more pools than hidden layers.
+    func testCanonicalizerFieldsOption() throws {
+        func config(_ model: String, task: String = "orientation") -> String {
+            """
+            {"name": "orient", "task": "\(task)",
+             "data": {"train": "upright"},
+             "input": {"width": 32, "height": 32, "channels": 1, "normalization": "minMax"},
+             "model": \(model),
+             "training": {"epochs": 1, "optimizer": {"kind": "adam", "learningRate": 0.01}}}
+            """
+        }
+        let parsed = try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [8, 12, 12, 6]}"#))
+        XCTAssertEqual(parsed.model.fields, [8, 12, 12, 6])
+        XCTAssertEqual(parsed.model.depth, 3)
+        let model = try ModelFactory.build(parsed.model, input: parsed.input, classCount: 8,
+                                           seed: 1)
+        guard case .canonicalizer(let canonicalizer) = model else {
+            return XCTFail("expected a canonicalizer, got \(model.architecture)")
+        }
+        XCTAssertEqual(canonicalizer.configuration.network.fields, [8, 12, 12, 6])
+        XCTAssertEqual(canonicalizer.configuration.network.poolingSteps, 3)
+
+        let plain = try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "width": 4, "depth": 2}"#))
+        XCTAssertNil(plain.model.fields)
+        guard case .canonicalizer(let fromWidth) = try ModelFactory.build(
+            plain.model, input: plain.input, classCount: 8, seed: 1) else {
+            return XCTFail("expected a canonicalizer")
+        }
+        XCTAssertEqual(fromWidth.configuration.network.fields, [4, 4, 4])
+
+        // The scorer resizes every crop to the input size, so crops need not tile the pools.
+        let cropped = try TrainingConfig.parse(config(#"{"kind": "canonicalizer", "#
+                                                      + #""fields": [4, 4, 4, 4]}, "#
+                                                      + #""augmentation": {"crop": [28, 28]}"#))
+        XCTAssertEqual(cropped.augmentation.crop, [28, 28])
+
+        XCTAssertThrowsError(try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [8, 8], "depth": 2}"#))) { error in
+            XCTAssertTrue("\(error)".contains("model.depth"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [8]}"#))) { error in
+            XCTAssertTrue("\(error)".contains("model.fields"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse(
+            config(#"{"kind": "p4cnn", "fields": [8, 8]}"#, task: "classification"))) { error in
+            XCTAssertTrue("\(error)".contains("canonicalizer setting"), "\(error)")
+        }
+    }
+
     func testOrientationTrainingLearnsToUndoTurns() throws {
         // Upright scans: a bright wedge in the top-left corner and a bar along the top edge,
         // at random brightness; every pose of D4 moves these to a distinct place.

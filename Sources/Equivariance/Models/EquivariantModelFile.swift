@@ -28,9 +28,12 @@ public enum EquivariantModelMetadata {
 
 extension EquivariantModelFile {
     /// Writes the weights and the configuration (as metadata) to a safetensors file; `extra`
-    /// metadata is kept beside them.
+    /// metadata is kept beside them. The configuration JSON has sorted keys, so the same
+    /// weights always give the same bytes.
     public func save(weightsTo url: URL, extraMetadata extra: [String: String] = [:]) throws {
-        let json = try JSONEncoder().encode(configuration)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = try encoder.encode(configuration)
         var metadata = extra
         metadata[EquivariantModelMetadata.modelKey] = Self.architectureName
         metadata[EquivariantModelMetadata.configurationKey] = String(decoding: json, as: UTF8.self)

@@ -82,7 +82,8 @@ public struct Augmenter: Sendable {
     }
 
     /// The case changed by the enabled augmentations, in a fixed order: group element, flips,
-    /// crop, intensity jitter. Draws from `generator` only for enabled steps.
+    /// crop, gamma, inversion, intensity jitter, noise. Draws from `generator` only for
+    /// enabled steps.
     public func augment(_ item: LoadedCase, generator: inout SplitMix64) -> LoadedCase {
         var result = item
         func apply(_ pose: Pose) {
@@ -105,10 +106,34 @@ public struct Augmenter: Sendable {
             result.image = result.image.cropped(x: x0, y: y0, width: w, height: h)
             result.labels = result.labels.map { $0.cropped(x: x0, y: y0, width: w, height: h) }
         }
+        if spec.gamma > 0 {
+            let exponent = Float(Foundation.exp(Foundation.log(1 + spec.gamma)
+                                                * (2 * generator.nextUnit() - 1)))
+            result.image.values = result.image.values.map { pow(min(max($0, 0), 1), exponent) }
+        }
+        if spec.invert > 0, generator.nextUnit() < spec.invert {
+            result.image.values = result.image.values.map { 1 - $0 }
+        }
         if spec.contrast > 0 || spec.brightness > 0 {
             let scale = Float(1 + spec.contrast * (2 * generator.nextUnit() - 1))
             let shift = Float(spec.brightness * (2 * generator.nextUnit() - 1))
             result.image.values = result.image.values.map { $0 * scale + shift }
+        }
+        if spec.noise > 0 {
+            // Box-Muller pairs; the second value of each pair is used too.
+            let sigma = spec.noise
+            var values = result.image.values
+            var i = 0
+            while i < values.count {
+                let u = max(generator.nextUnit(), 1e-300), v = generator.nextUnit()
+                let radius = sigma * (-2 * Foundation.log(u)).squareRoot()
+                values[i] += Float(radius * Foundation.cos(2 * Double.pi * v))
+                if i + 1 < values.count {
+                    values[i + 1] += Float(radius * Foundation.sin(2 * Double.pi * v))
+                }
+                i += 2
+            }
+            result.image.values = values
         }
         return result
     }

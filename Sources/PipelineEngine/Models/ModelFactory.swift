@@ -114,10 +114,10 @@ public enum ModelFactory {
                 inputSizePolicy: .pad, seed: seed)
             return .segmenter(try EquivariantUNet(configuration: configuration))
         case .canonicalizer:
-            // Scorer: lifting conv and `depth` group convs of `width` fields (the last one
-            // scores), 2x2 average pools after the first `depth` layers; the scorer
-            // preprocessing repeats this package's resize and normalisation, so the weights
-            // also work on raw scans in `equiscan canonicalize`.
+            // Scorer: lifting conv and `depth` group convs of `width` fields, or the layers
+            // of `fields` (the last one scores), 2x2 average pools after the first `depth`
+            // layers; the scorer preprocessing repeats this package's resize and
+            // normalisation, so the weights also work on raw scans in `equiscan canonicalize`.
             let normalization: IntensityNormalization
             switch input.normalization {
             case .none, .window: normalization = .none
@@ -132,7 +132,7 @@ public enum ModelFactory {
                                                    normalization: normalization),
                 network: ScoringNetworkConfiguration(
                     inputChannels: input.channels,
-                    fields: [Int](repeating: spec.width, count: spec.depth + 1),
+                    fields: spec.fields ?? [Int](repeating: spec.width, count: spec.depth + 1),
                     liftingKernelSize: spec.kernelSize, kernelSize: spec.kernelSize,
                     poolingSteps: spec.depth, seed: seed))
             return .canonicalizer(try DiscreteCanonicalizer(configuration: configuration))

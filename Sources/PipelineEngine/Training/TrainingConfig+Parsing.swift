@@ -74,9 +74,11 @@ extension TrainingConfig {
         }
         if model.kind != .unet {
             let factor = 1 << model.depth
-            let size = augmentation.crop ?? [input.width, input.height]
+            // A canonicalizer resizes every crop to the input size before scoring.
+            let crop = model.kind == .canonicalizer ? nil : augmentation.crop
+            let size = crop ?? [input.width, input.height]
             for (value, axis) in zip(size, ["width", "height"]) where value % factor != 0 {
-                let where_ = augmentation.crop == nil ? "input.\(axis)" : "augmentation.crop"
+                let where_ = crop == nil ? "input.\(axis)" : "augmentation.crop"
                 throw ConfigError(path: modelPath.appending("depth"),
                                   message: "\(model.depth) pooling steps need sizes divisible by "
                                   + "\(factor), but \(where_) is \(value)")
@@ -215,7 +217,7 @@ extension DataSpec {
 extension ModelSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> ModelSpec {
         let object = try node.object(keys: ["kind", "group", "width", "depth", "kernelSize",
-                                            "dropout"])
+                                            "dropout", "fields"])
         let kindNode = try object.required("kind")
         let kind = try kindNode.choice(Kind.self)
         let expected: Kind = task == .classification ? .p4cnn
@@ -227,9 +229,21 @@ extension ModelSpec {
             try $0.choice(GroupName.self)
         }
         let width = try object.value("width", default: 8) { try $0.integer(in: 1...256) }
-        let defaultDepth = kind == .unet ? 2 : 3
-        let depth = try object.value("depth", default: defaultDepth) {
-            try $0.integer(in: 1...(kind == .unet ? 5 : 8))
+        let fields = try object.optional("fields").map { fieldsNode -> [Int] in
+            guard kind == .canonicalizer else {
+                throw fieldsNode.error("fields (one count per scorer layer) are a canonicalizer "
+                                       + "setting; use width and depth")
+            }
+            return try fieldsNode.array(count: 2...9).map { try $0.integer(in: 1...256) }
+        }
+        let defaultDepth = fields.map { $0.count - 1 } ?? (kind == .unet ? 2 : 3)
+        let depth = try object.value("depth", default: defaultDepth) { depthNode in
+            let depth = try depthNode.integer(in: 1...(kind == .unet ? 5 : 8))
+            if let fields, depth > fields.count - 1 {
+                throw depthNode.mismatch("at most \(fields.count - 1) pooling steps (one per "
+                                         + "hidden layer of the \(fields.count) fields)")
+            }
+            return depth
         }
         let kernelSize = try object.value("kernelSize", default: 3) { kernelNode in
             let k = try kernelNode.integer(in: 1...9)
@@ -245,14 +259,14 @@ extension ModelSpec {
             return p
         }
         return ModelSpec(kind: kind, group: group, width: width, depth: depth,
-                         kernelSize: kernelSize, dropout: dropout)
+                         kernelSize: kernelSize, dropout: dropout, fields: fields)
     }
 }
 
 extension AugmentationSpec {
     static func parse(_ node: ConfigNode, input: InputSpec) throws -> AugmentationSpec {
         let object = try node.object(keys: ["groupElements", "flips", "crop", "brightness",
-                                            "contrast"])
+                                            "contrast", "gamma", "invert", "noise"])
         let groupElements = try object.value("groupElements", default: false) { try $0.bool() }
         let flips = try object.value("flips", default: false) { try $0.bool() }
         let crop = try object.optional("crop").map { cropNode -> [Int] in
@@ -267,8 +281,12 @@ extension AugmentationSpec {
         }
         let brightness = try object.value("brightness", default: 0) { try $0.number(in: 0...1) }
         let contrast = try object.value("contrast", default: 0) { try $0.number(in: 0...0.9) }
+        let gamma = try object.value("gamma", default: 0) { try $0.number(in: 0...4) }
+        let invert = try object.value("invert", default: 0) { try $0.number(in: 0...1) }
+        let noise = try object.value("noise", default: 0) { try $0.number(in: 0...1) }
         return AugmentationSpec(groupElements: groupElements, flips: flips, crop: crop,
-                                brightness: brightness, contrast: contrast)
+                                brightness: brightness, contrast: contrast, gamma: gamma,
+                                invert: invert, noise: noise)
     }
 }
 

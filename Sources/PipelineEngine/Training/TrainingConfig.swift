@@ -102,6 +102,9 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     public var kernelSize: Int
     /// Dropout probability before the classifier head.
     public var dropout: Double
+    /// Canonicalizer only: output fields of each scorer layer, the lifting convolution first
+    /// (at least two layers); nil = `width` for each of the `depth + 1` layers.
+    public var fields: [Int]? = nil
 }
 
 /// Random changes applied to training cases only; each is switchable and seeded.
@@ -117,9 +120,53 @@ public struct AugmentationSpec: Sendable, Equatable, Codable {
     /// both drawn uniformly. Zero = off.
     public var brightness: Double
     public var contrast: Double
+    /// Gamma jitter g: samples, clamped to [0, 1], are raised to a power drawn log-uniformly
+    /// from [1/(1 + g), 1 + g] (for inputs normalised to [0, 1]). Zero = off.
+    public var gamma: Double = 0
+    /// Probability of inverting the intensities (v → 1 − v) so that the shape, not one
+    /// contrast, carries the content. Zero = off.
+    public var invert: Double = 0
+    /// Standard deviation of Gaussian noise added to every sample (after normalisation).
+    /// Zero = off.
+    public var noise: Double = 0
 
     public static let none = AugmentationSpec(groupElements: false, flips: false, crop: nil,
                                               brightness: 0, contrast: 0)
+}
+
+extension AugmentationSpec {
+    enum CodingKeys: String, CodingKey {
+        case groupElements, flips, crop, brightness, contrast, gamma, invert, noise
+    }
+
+    /// Decodes metadata of packages written before `gamma`, `invert` and `noise` existed
+    /// (all off).
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(groupElements: try c.decode(Bool.self, forKey: .groupElements),
+                  flips: try c.decode(Bool.self, forKey: .flips),
+                  crop: try c.decodeIfPresent([Int].self, forKey: .crop),
+                  brightness: try c.decode(Double.self, forKey: .brightness),
+                  contrast: try c.decode(Double.self, forKey: .contrast),
+                  gamma: try c.decodeIfPresent(Double.self, forKey: .gamma) ?? 0,
+                  invert: try c.decodeIfPresent(Double.self, forKey: .invert) ?? 0,
+                  noise: try c.decodeIfPresent(Double.self, forKey: .noise) ?? 0)
+    }
+
+    /// Leaves out `gamma`, `invert` and `noise` when off, so the metadata of packages that do
+    /// not use them stays as it was.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(groupElements, forKey: .groupElements)
+        try c.encode(flips, forKey: .flips)
+        try c.encodeIfPresent(crop, forKey: .crop)
+        try c.encode(brightness, forKey: .brightness)
+        try c.encode(contrast, forKey: .contrast)
+        for (key, value) in [(CodingKeys.gamma, gamma), (.invert, invert), (.noise, noise)]
+            where value != 0 {
+            try c.encode(value, forKey: key)
+        }
+    }
 }
 
 /// Optimiser, schedule, batches, epochs, stopping rule and loss.
