@@ -465,7 +465,8 @@ public final class Trainer {
         if case .canonicalized = model {
             let path = PackagedModel.canonicalizerPath(besideWeights: weightsPath)
             guard let bytes = FileManager.default.contents(atPath: path) else {
-                throw DataError(.missing, file: path, "canonicalizer weights vanished after writing")
+                throw DataError(.missing, file: path,
+                                "canonicalizer weights vanished after writing")
             }
             canonicalizerReference = .init(file: ModelPackage.canonicalizerFile,
                                            sha256: SHA256.hex([UInt8](bytes)))
