@@ -31,8 +31,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 
+## The sample run: decode and describe the scans, find their pose with the orientation
+## canonicalizer, and evaluate the blood-cell classifier (with its D4 robustness) on samples/cells.
 demo: release
 	$(RELEASE_BIN) inspect samples/scans/*
+	$(RELEASE_BIN) canonicalize -m samples/models/orientation-d4 samples/scans/*
+	$(RELEASE_BIN) evaluate samples/models/bccd-cells samples/cells
 
 ## Trains the sample models of samples/models/ on the real data in $(DATA) (minutes each).
 models: release

@@ -27,5 +27,19 @@ done
 cp "$DATA/LICENSES/stardist.LICENSE.txt" samples/LICENSES/stardist.LICENSE.txt
 chmod 644 samples/LICENSES/stardist.LICENSE.txt
 
+# samples/cells: four validation crops per class of the BCCD blood-cell set (every 20th file
+# in name order), for the classifier demo.
+for class in RBC WBC Platelets; do
+    rm -rf "samples/cells/$class"
+    mkdir -p "samples/cells/$class"
+    ls "$DATA/classification/bccd-cells/val/$class" | LC_ALL=C sort | awk 'NR % 20 == 1' \
+        | head -4 | while read -r f; do
+            cp "$DATA/classification/bccd-cells/val/$class/$f" "samples/cells/$class/$f"
+            chmod 644 "samples/cells/$class/$f"
+        done
+done
+cp "$DATA/LICENSES/BCCD_Dataset.LICENSE" samples/LICENSES/BCCD_Dataset.LICENSE
+chmod 644 samples/LICENSES/BCCD_Dataset.LICENSE
+
 "$EQUISCAN" inspect "$OUT"/* || true
 du -ch "$OUT"/* | tail -1

@@ -7,7 +7,7 @@ windowed to its 1st..99.5th percentile, area-downsized so that its longer side i
 MAX_SIDE pixels (aspect kept), and written as an 8-bit gray PNG. MONOCHROME1 scans (the chest
 radiograph) are inverted so that bone is bright, as on screen.
 
-Usage: python3 scripts/make_orientation_fixtures.py /work/shared/data Tests/Fixtures/orientation
+Usage: python3 scripts/make_orientation_fixtures.py ../shared/data Tests/Fixtures/orientation
 """
 import struct
 import sys

@@ -2,7 +2,8 @@ import NeuralNet
 import TensorCore
 
 /// The deployed form of a convolution block for inference: the expanded bank with the
-/// following group batch norm folded in, one Conv2D over horizontal strips, and ReLU in place.
+/// following group batch norm folded in, one Conv2D (over horizontal strips when its workspace
+/// would grow with the image), and ReLU in place.
 ///
 /// Folding (evaluation mode only, where batch norm is affine): with s_o = γ_o / √(v_o + ε),
 /// `BN(conv(x; W, b))_o = conv(x; s_o·W_o, s_o·(b_o − μ_o) + β_o)`, so the block costs one
@@ -23,6 +24,12 @@ enum InferenceConvolution {
         let (cout, k) = (bank.shape[0], bank.shape[2])
         let ho = h + 2 * padding - k + 1, wo = w + 2 * padding - k + 1
         let patch = c * k * k
+        let geometry = Conv2D.Geometry(inputShape: x.shape, weightShape: bank.shape, stride: 1,
+                                       padding: padding)
+        // Winograd already splits its tile blocks over the workers within a bounded workspace.
+        if Conv2D.hasBoundedWorkspace(geometry) {
+            return Conv2D.forward(input: x, weight: bank, bias: bias, padding: padding)
+        }
         let workers = ThreadPolicy.workerCount
         var bands = max(1, (patch * ho * wo + columnBudget - 1) / columnBudget)
         if n * bands < workers { bands = (workers + n - 1) / n }

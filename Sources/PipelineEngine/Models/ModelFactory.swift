@@ -9,6 +9,8 @@ public enum PackagedModel {
     case classifier(P4CNN)
     case segmenter(EquivariantUNet)
     case canonicalizer(DiscreteCanonicalizer)
+    /// A classifier or segmenter behind a canonicalizer, trained together.
+    case canonicalized(CanonicalizedPredictor)
 
     /// The module (for training, weights and mode switches).
     public var module: Module {
@@ -16,6 +18,7 @@ public enum PackagedModel {
         case .classifier(let m): return m
         case .segmenter(let m): return m
         case .canonicalizer(let m): return m
+        case .canonicalized(let m): return m
         }
     }
 
@@ -25,13 +28,27 @@ public enum PackagedModel {
         case .classifier: return P4CNN.architectureName
         case .segmenter: return EquivariantUNet.architectureName
         case .canonicalizer: return CanonicalizerMetadata.architectureName
+        case .canonicalized(let m): return m._base.architecture
         }
     }
 
     /// Logits without recording gradients: (N, classes), (N, classes, H, W), or pose scores
-    /// (N, |G|) for a canonicalizer (index order of `Pose.all(group:)`).
+    /// (N, |G|) for a canonicalizer (index order of `Pose.all(group:)`). A canonicalized model
+    /// predicts on the canonical images (and moves segmentation logits back by the pose).
     public func predict(_ images: Tensor) -> Tensor {
-        GradientTape.withoutRecording { forward(images).value }
+        if case .canonicalized(let m) = self {
+            return GradientTape.withoutRecording { m.predict(images) }
+        }
+        return GradientTape.withoutRecording { forward(images).value }
+    }
+
+    /// The training forward pass: the outputs, and for a canonicalized model the weighted
+    /// prior loss to add to the task loss.
+    public func trainingForward(_ images: Tensor) -> (output: Variable,
+                                                      prior: (weight: Float, loss: Variable)?) {
+        guard case .canonicalized(let m) = self else { return (forward(images), nil) }
+        let (output, prior) = m.trainingForward(images)
+        return (output, (m.priorWeight, prior))
     }
 
     /// The forward pass on the tape (training): a canonicalizer first maps the images to its
@@ -41,6 +58,7 @@ public enum PackagedModel {
         case .classifier(let m): return m(Variable(images))
         case .segmenter(let m): return m(Variable(images))
         case .canonicalizer(let m): return m(Variable(m.scorerInput(images)))
+        case .canonicalized(let m): return m.trainingForward(images).output
         }
     }
 
@@ -59,6 +77,12 @@ public enum PackagedModel {
             // so `equiscan canonicalize -m` can use the weights directly.
             try m.save(weightsTo: URL(fileURLWithPath: path), extraMetadata: metadata)
             return
+        case .canonicalized(let m):
+            // The predictor at `path`, the canonicalizer beside it in its own format.
+            try m._base.save(weightsTo: path, metadata: metadata)
+            try m.canonicalizer.save(weightsTo: URL(fileURLWithPath: Self.canonicalizerPath(
+                besideWeights: path)), extraMetadata: metadata)
+            return
         }
         var all = metadata
         all[EquivariantModelMetadata.modelKey] = architecture
@@ -66,6 +90,13 @@ public enum PackagedModel {
                                                                 as: UTF8.self)
         try SafeTensors.write(module.stateDictionary(), metadata: all,
                               to: URL(fileURLWithPath: path))
+    }
+
+    /// Where a canonicalized model keeps its canonicalizer: `canonicalizer.safetensors` in
+    /// the folder of the predictor's weights.
+    public static func canonicalizerPath(besideWeights path: String) -> String {
+        ((path as NSString).deletingLastPathComponent as NSString)
+            .appendingPathComponent(ModelPackage.canonicalizerFile)
     }
 
     /// Rebuilds a model from a weight file written by `save(weightsTo:metadata:)`.
@@ -95,8 +126,30 @@ public enum ModelFactory {
     ///   must be divisible by 2^depth), a 1×1 group convolution to one field per class, then
     ///   max pooling over the group and the plane (invariant logits).
     /// - `unet`: `depth + 1` levels with `width · 2^level` fields, two convolutions per block.
+    ///
+    /// With `spec.canonicalizer`, the classifier or U-Net is wrapped behind a canonicalizer
+    /// whose scorer has a lifting conv and one group conv per further entry of `fields`,
+    /// with 3×3 kernels and a 2×2 average pool after every layer but the last, on the input
+    /// resized to `inputSize` (no further normalisation: the input is already normalised).
     public static func build(_ spec: ModelSpec, input: InputSpec, classCount: Int,
                              seed: UInt64) throws -> PackagedModel {
+        if let canonical = spec.canonicalizer {
+            var plain = spec
+            plain.canonicalizer = nil
+            let base = try build(plain, input: input, classCount: classCount, seed: seed)
+            let configuration = CanonicalizerConfiguration(
+                group: group(canonical.group),
+                preprocessing: ScorerPreprocessing(cropRatio: 1, size: canonical.inputSize,
+                                                   normalization: .none),
+                network: ScoringNetworkConfiguration(
+                    inputChannels: input.channels, fields: canonical.fields,
+                    liftingKernelSize: 3, kernelSize: 3,
+                    poolingSteps: canonical.fields.count - 1, seed: seed ^ 0xCA40_0000))
+            return .canonicalized(CanonicalizedPredictor(
+                canonicalizer: try DiscreteCanonicalizer(configuration: configuration),
+                base: base, priorWeight: Float(canonical.priorWeight),
+                beta: Float(canonical.beta)))
+        }
         let g = group(spec.group)
         switch spec.kind {
         case .p4cnn:

@@ -21,6 +21,8 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     /// Validation metrics at the selected (best) epoch, by name.
     public var validationMetrics: [String: Double]
     public var weights: WeightsReference
+    /// The canonicalizer's weight file of a canonicalizer + predictor model; nil otherwise.
+    public var canonicalizer: WeightsReference? = nil
     public var notice: String
 
     /// The notice every package carries.

@@ -1,3 +1,4 @@
+import Canonicalization
 import Foundation
 import ImageCodecs
 import TensorCore
@@ -12,6 +13,8 @@ public final class ModelPackage {
 
     public static let metadataFile = "metadata.json"
     public static let weightsFile = "weights.safetensors"
+    /// The canonicalizer's weights of a canonicalizer + predictor model.
+    public static let canonicalizerFile = "canonicalizer.safetensors"
 
     public init(folder: String, metadata: ModelMetadata, model: PackagedModel) {
         self.folder = folder
@@ -31,19 +34,34 @@ public final class ModelPackage {
         } catch {
             throw DataError(.mismatch, file: metadataPath, "metadata does not decode: \(error)")
         }
-        let weightsPath = (folder as NSString).appendingPathComponent(metadata.weights.file)
-        guard let weights = FileManager.default.contents(atPath: weightsPath) else {
-            throw DataError(.missing, file: weightsPath, "weight file missing")
-        }
-        let digest = SHA256.hex([UInt8](weights))
-        guard digest == metadata.weights.sha256 else {
-            throw DataError(.mismatch, file: weightsPath, "SHA-256 \(digest) differs from "
-                            + "metadata.json (\(metadata.weights.sha256)): the weights changed")
-        }
-        let model = try PackagedModel.load(weights: weightsPath,
+        let weightsPath = try checkedPath(metadata.weights, in: folder)
+        var model = try PackagedModel.load(weights: weightsPath,
                                            architecture: metadata.architecture)
+        if let reference = metadata.canonicalizer {
+            let path = try checkedPath(reference, in: folder)
+            let spec = metadata.training.model.canonicalizer
+            model = .canonicalized(CanonicalizedPredictor(
+                canonicalizer: try DiscreteCanonicalizer.load(from: URL(fileURLWithPath: path)),
+                base: model, priorWeight: Float(spec?.priorWeight ?? 0),
+                beta: Float(spec?.beta ?? 1)))
+        }
         model.module.eval()
         return ModelPackage(folder: folder, metadata: metadata, model: model)
+    }
+
+    /// The path of a referenced weight file after checking its SHA-256.
+    static func checkedPath(_ reference: ModelMetadata.WeightsReference,
+                            in folder: String) throws -> String {
+        let path = (folder as NSString).appendingPathComponent(reference.file)
+        guard let weights = FileManager.default.contents(atPath: path) else {
+            throw DataError(.missing, file: path, "weight file missing")
+        }
+        let digest = SHA256.hex([UInt8](weights))
+        guard digest == reference.sha256 else {
+            throw DataError(.mismatch, file: path, "SHA-256 \(digest) differs from "
+                            + "metadata.json (\(reference.sha256)): the weights changed")
+        }
+        return path
     }
 
     /// Class names (classification) or label names (segmentation), in output order.

@@ -1,3 +1,4 @@
+import Canonicalization
 import Foundation
 import ImageCodecs
 import NeuralNet
@@ -155,8 +156,11 @@ public final class Trainer {
                 }
                 let batch = Batch(items)
                 optimizer.zeroGradients()
-                let logits = model.forward(batch.images)
-                let loss = lossVariable(logits: logits, batch: batch, classWeights: classWeights)
+                let (logits, prior) = model.trainingForward(batch.images)
+                var loss = lossVariable(logits: logits, batch: batch, classWeights: classWeights)
+                if let prior {
+                    loss = ScoreLosses.weightedSum([(1, loss), (prior.weight, prior.loss)])
+                }
                 loss.backward()
                 if let clip = config.training.gradientClipNorm {
                     clipGradientNorm(optimizer.parameters, maximumNorm: Float(clip))
@@ -457,6 +461,16 @@ public final class Trainer {
         guard let weights = FileManager.default.contents(atPath: weightsPath) else {
             throw DataError(.missing, file: weightsPath, "weights vanished after writing")
         }
+        var canonicalizerReference: ModelMetadata.WeightsReference?
+        if case .canonicalized = model {
+            let path = PackagedModel.canonicalizerPath(besideWeights: weightsPath)
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                throw DataError(.missing, file: path,
+                                "canonicalizer weights vanished after writing")
+            }
+            canonicalizerReference = .init(file: ModelPackage.canonicalizerFile,
+                                           sha256: SHA256.hex([UInt8](bytes)))
+        }
         let best = state.log.first { $0.epoch == state.bestEpoch }
         var perClass: [String: Int]?
         if config.task == .classification {
@@ -488,6 +502,7 @@ public final class Trainer {
             validationMetrics: validationMetrics,
             weights: .init(file: ModelPackage.weightsFile,
                            sha256: SHA256.hex([UInt8](weights))),
+            canonicalizer: canonicalizerReference,
             notice: ModelMetadata.researchNotice)
         try AtomicFile.writeJSON(metadata,
                                  to: (folder as NSString).appendingPathComponent("metadata.json"))

@@ -84,6 +84,12 @@ extension TrainingConfig {
                                   + "\(factor), but \(where_) is \(value)")
             }
         }
+        if model.canonicalizer != nil, !square || input.width != input.height {
+            throw ConfigError(path: modelPath.appending("canonicalizer"),
+                              message: "canonicalization needs square images, but input is "
+                              + "\(input.width)×\(input.height)"
+                              + (augmentation.crop.map { " and augmentation.crop \($0)" } ?? ""))
+        }
         if task == .orientation, case .window = input.normalization {
             throw ConfigError(path: root.path.appending("input").appending("normalization"),
                               message: "orientation models normalise each scan on its own: use "
@@ -217,7 +223,7 @@ extension DataSpec {
 extension ModelSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> ModelSpec {
         let object = try node.object(keys: ["kind", "group", "width", "depth", "kernelSize",
-                                            "dropout", "fields"])
+                                            "dropout", "fields", "canonicalizer"])
         let kindNode = try object.required("kind")
         let kind = try kindNode.choice(Kind.self)
         let expected: Kind = task == .classification ? .p4cnn
@@ -258,8 +264,53 @@ extension ModelSpec {
             }
             return p
         }
+        var canonicalizer: CanonicalizerSpec?
+        if let canonicalizerNode = object.optional("canonicalizer") {
+            guard kind != .canonicalizer else {
+                throw canonicalizerNode.error("a canonicalizer in front applies to \"p4cnn\" and "
+                                              + "\"unet\" models only")
+            }
+            canonicalizer = try CanonicalizerSpec.parse(canonicalizerNode)
+        }
         return ModelSpec(kind: kind, group: group, width: width, depth: depth,
-                         kernelSize: kernelSize, dropout: dropout, fields: fields)
+                         kernelSize: kernelSize, dropout: dropout, canonicalizer: canonicalizer,
+                         fields: fields)
+    }
+}
+
+extension CanonicalizerSpec {
+    static func parse(_ node: ConfigNode) throws -> CanonicalizerSpec {
+        let object = try node.object(keys: ["group", "fields", "inputSize", "priorWeight",
+                                            "beta"])
+        let group = try object.value("group", default: GroupName.d4) {
+            try $0.choice(GroupName.self)
+        }
+        let fields = try object.value("fields", default: [8, 8, 8]) { fieldsNode in
+            try fieldsNode.array(count: 2...8).map { try $0.integer(in: 1...256) }
+        }
+        let inputSizeNode = object.optional("inputSize")
+        let inputSize = try inputSizeNode.map { try $0.integer(in: 1...1024) } ?? 32
+        let tile = 1 << (fields.count - 1)
+        guard inputSize % tile == 0 else {
+            let message = "inputSize \(inputSize) must be a multiple of \(tile) (2^pooling steps, "
+                + "one per layer but the last of \(fields.count))"
+            if let inputSizeNode { throw inputSizeNode.error(message) }
+            throw ConfigError(path: object.path.appending("inputSize"), message: message)
+        }
+        let priorWeight = try object.value("priorWeight", default: 100) { weightNode in
+            guard case .number(let w, _) = weightNode.value, w >= 0, w.isFinite else {
+                throw weightNode.mismatch("a finite number ≥ 0")
+            }
+            return w
+        }
+        let beta = try object.value("beta", default: 1) { betaNode in
+            guard case .number(let b, _) = betaNode.value, b > 0, b.isFinite else {
+                throw betaNode.mismatch("a finite number > 0")
+            }
+            return b
+        }
+        return CanonicalizerSpec(group: group, fields: fields, inputSize: inputSize,
+                                 priorWeight: priorWeight, beta: beta)
     }
 }
 

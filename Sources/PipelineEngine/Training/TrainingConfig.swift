@@ -102,9 +102,27 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     public var kernelSize: Int
     /// Dropout probability before the classifier head.
     public var dropout: Double
+    /// A canonicalizer trained in front of the classifier or U-Net; nil = none.
+    public var canonicalizer: CanonicalizerSpec? = nil
     /// Canonicalizer only: output fields of each scorer layer, the lifting convolution first
     /// (at least two layers); nil = `width` for each of the `depth + 1` layers.
     public var fields: [Int]? = nil
+}
+
+/// The canonicalizer of a canonicalizer + predictor model: the predictor sees pose⁻¹ · x, and
+/// a segmenter's output is moved back by the pose.
+public struct CanonicalizerSpec: Sendable, Equatable, Codable {
+    /// Pose group of the canonicalizer.
+    public var group: GroupName
+    /// Fields of the scorer's layers (lifting conv first, the last one scores); a 2×2 average
+    /// pool follows every layer but the last.
+    public var fields: [Int]
+    /// Side of the square the scorer sees (the model input is resized to it).
+    public var inputSize: Int
+    /// Weight of the prior loss (scores against the identity pose).
+    public var priorWeight: Double
+    /// Inverse temperature of the softmax in the straight-through backward pass.
+    public var beta: Double
 }
 
 /// Random changes applied to training cases only; each is switchable and seeded.

@@ -39,6 +39,12 @@ extension Conv2D {
         return "im2col per image, images split across workers"
     }
 
+    /// Whether `forward` works in fixed-size tile blocks (Winograd) for this geometry, so its
+    /// workspace is bounded whatever the image size and callers need not split large images.
+    public static func hasBoundedWorkspace(_ geometry: Geometry) -> Bool {
+        winogradApplies(geometry)
+    }
+
     /// A 1×1 convolution with stride 1 and no padding: its im2col matrix is the image itself.
     static func isPointwise(_ g: Geometry) -> Bool {
         g.kernelHeight == 1 && g.kernelWidth == 1 && g.stride == 1 && g.padding == 0
