@@ -43,12 +43,14 @@ final class TrainingTests: XCTestCase {
         return path
     }
 
-    func classificationConfig(epochs: Int, augment: Bool) throws -> TrainingConfig {
+    func classificationConfig(epochs: Int, augment: Bool,
+                              dropout: Double = 0) throws -> TrainingConfig {
         try TrainingConfig.parse("""
         {"name": "tiny", "task": "classification", "seed": 5,
          "data": {"train": "train", "validation": "val"},
          "input": {"width": 16, "height": 16, "channels": 1, "normalization": "minMax"},
-         "model": {"kind": "p4cnn", "group": "C4", "width": 4, "depth": 2},
+         "model": {"kind": "p4cnn", "group": "C4", "width": 4, "depth": 2,
+                   "dropout": \(dropout)},
          "augmentation": {"groupElements": \(augment), "flips": \(augment),
                           "brightness": \(augment ? 0.1 : 0), "contrast": \(augment ? 0.1 : 0)},
          "training": {"epochs": \(epochs), "batchSize": 8,
@@ -107,10 +109,25 @@ final class TrainingTests: XCTestCase {
     }
 
     func testResumeContinuesExactlyLikeAnUninterruptedRun() throws {
+        try checkResumeIsExact(dropout: 0)
+    }
+
+    /// With dropout the masks come from the dropout layers' own generators, whose states the
+    /// checkpoint must carry: otherwise the resumed run redraws epoch 1's masks in epoch 2.
+    func testResumeWithDropoutContinuesExactlyLikeAnUninterruptedRun() throws {
+        let config = try classificationConfig(epochs: 3, augment: true, dropout: 0.3)
+        let model = try ModelFactory.build(config.model, input: config.input, classCount: 2,
+                                           seed: config.seed)
+        XCTAssertFalse(Trainer.moduleGenerators(of: model.module).isEmpty,
+                       "the model must contain dropout layers for this test to mean anything")
+        try checkResumeIsExact(dropout: 0.3)
+    }
+
+    func checkResumeIsExact(dropout: Double) throws {
         let root = temporaryFolder()
         try Self.makeClassificationSet(root: "\(root)/train", perClass: 8, seed: 3)
         try Self.makeClassificationSet(root: "\(root)/val", perClass: 3, seed: 4)
-        let config = try classificationConfig(epochs: 3, augment: true)
+        let config = try classificationConfig(epochs: 3, augment: true, dropout: dropout)
         let whole = try Trainer(config: config,
                                 options: TrainingOptions(dataRoot: root, output: "\(root)/a"))
             .run()

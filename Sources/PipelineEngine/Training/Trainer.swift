@@ -62,6 +62,9 @@ struct CheckpointState: Codable {
     var epochsWithoutImprovement: Int
     var log: [EpochRecord]
     var stoppedEarly: Bool
+    /// Generator state (four words) of every `RandomStateModule` (dropout layers), by module
+    /// name; nil in checkpoints written before it was recorded.
+    var moduleGenerators: [String: [UInt64]]? = nil
 }
 
 /// Trains a model from a validated config and writes a model package.
@@ -201,6 +204,7 @@ public final class Trainer {
                state.epochsWithoutImprovement >= patience {
                 state.stoppedEarly = true
             }
+            state.moduleGenerators = Self.moduleGenerators(of: module)
             try saveCheckpoint(state, module: module, optimizer: optimizer, isBest: improved)
             progress(.epochFinished(record, isBest: improved))
             if state.stoppedEarly {
@@ -447,7 +451,29 @@ public final class Trainer {
         let optimizerState = try SafeTensors.read(
             from: URL(fileURLWithPath: checkpointPath("\(tag).optimizer.safetensors")))
         try optimizer.load(stateDictionary: optimizerState.tensors)
+        if let saved = state.moduleGenerators {
+            for (name, module) in module.namedModules() {
+                guard let random = module as? any RandomStateModule else { continue }
+                guard let words = saved[name], words.count == 4, words.contains(where: { $0 != 0 })
+                else {
+                    throw DataError(.mismatch, file: statePath, "the checkpoint has no valid "
+                                    + "generator state for module '\(name)'")
+                }
+                random.generator = SeededGenerator(state: words)
+            }
+        }
         return state
+    }
+
+    /// The generator states of `module`'s random modules (dropout layers), by module name.
+    static func moduleGenerators(of module: Module) -> [String: [UInt64]] {
+        var states: [String: [UInt64]] = [:]
+        for (name, child) in module.namedModules() {
+            if let random = child as? any RandomStateModule {
+                states[name] = random.generator.state
+            }
+        }
+        return states
     }
 
     // MARK: - Package
