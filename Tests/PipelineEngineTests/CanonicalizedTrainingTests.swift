@@ -5,24 +5,18 @@ import ImageCodecs
 import NeuralNet
 import TensorCore
 import XCTest
+import _TestSupport
 @testable import PipelineEngine
 
 /// Canonicalizer + predictor models trained end to end on tiny generated sets.
 final class CanonicalizedTrainingTests: XCTestCase {
-    func temporaryFolder() -> String {
-        let path = NSTemporaryDirectory() + "equiscan-canon-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     /// Every D4 element applied to every image of a batch (N, C, H, H).
     static func d4Orbit(_ images: Tensor) -> [(GroupElement, Tensor)] {
         Group.d4.elements.map { ($0, Group.d4.transformPlanes(images, by: $0)) }
     }
 
     func testCanonicalizedClassifierTrainsAndIsD4Invariant() throws {
-        let root = temporaryFolder()
+        let root = temporaryFolder(prefix: "equiscan-canon")
         try TrainingTests.makeClassificationSet(root: "\(root)/train", perClass: 12, seed: 11)
         try TrainingTests.makeClassificationSet(root: "\(root)/val", perClass: 4, seed: 12)
         // A C4 predictor is not invariant to mirrors; the D4 canonicalizer makes it so.
@@ -90,32 +84,13 @@ final class CanonicalizedTrainingTests: XCTestCase {
     }
 
     func testCanonicalizedSegmenterTrainsAndItsMasksMoveWithTheScan() throws {
-        let root = temporaryFolder()
+        let root = temporaryFolder(prefix: "equiscan-canon")
         var generator = SplitMix64(seed: 21)
-        for sub in ["images", "labels"] {
-            try FileManager.default.createDirectory(atPath: "\(root)/seg/\(sub)",
-                                                    withIntermediateDirectories: true)
-        }
         // An L-shaped bright region (no mirror or turn symmetry) at a random place.
-        for i in 0..<8 {
-            var image = [UInt8](repeating: 0, count: 256)
-            var label = [UInt8](repeating: 0, count: 256)
-            let x0 = generator.nextInt(below: 8), y0 = generator.nextInt(below: 8)
-            for y in 0..<16 {
-                for x in 0..<16 {
-                    let inside = (x >= x0 && x < x0 + 7 && y >= y0 && y < y0 + 2)
-                        || (x >= x0 && x < x0 + 2 && y >= y0 && y < y0 + 7)
-                    image[y * 16 + x] = UInt8((inside ? 180 : 40) + generator.nextInt(below: 50))
-                    label[y * 16 + x] = inside ? 255 : 0
-                }
-            }
-            func scan(_ p: [UInt8]) -> Scan {
-                Scan(width: 16, height: 16, channels: 1, samples: .uint8(p),
-                     metadata: ScanMetadata(format: .png, colorModel: .minIsBlack,
-                                            bitsPerSample: 8))
-            }
-            try ImageEncoder.write(scan(image), to: "\(root)/seg/images/\(i).png", format: .png)
-            try ImageEncoder.write(scan(label), to: "\(root)/seg/labels/\(i).png", format: .png)
+        try TrainingFixtures.writeSegmentationSet(root: root, count: 8,
+                                                  generator: &generator) { x, y, x0, y0 in
+            (x >= x0 && x < x0 + 7 && y >= y0 && y < y0 + 2)
+                || (x >= x0 && x < x0 + 2 && y >= y0 && y < y0 + 7)
         }
         let config = try TrainingConfig.parse("""
         {"name": "canon-seg", "task": "segmentation", "seed": 2,

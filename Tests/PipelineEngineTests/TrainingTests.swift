@@ -2,6 +2,7 @@ import Foundation
 import ImageCodecs
 import NeuralNet
 import XCTest
+import _TestSupport
 @testable import PipelineEngine
 
 /// Few-second training runs on tiny sets generated into temporary folders.
@@ -36,13 +37,6 @@ final class TrainingTests: XCTestCase {
         }
     }
 
-    func temporaryFolder() -> String {
-        let path = NSTemporaryDirectory() + "equiscan-train-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
-        return path
-    }
-
     func classificationConfig(epochs: Int, augment: Bool,
                               dropout: Double = 0) throws -> TrainingConfig {
         try TrainingConfig.parse("""
@@ -60,7 +54,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func testTrainingReducesLossAndWritesALoadablePackage() throws {
-        let root = temporaryFolder()
+        let root = temporaryFolder(prefix: "equiscan-train")
         try Self.makeClassificationSet(root: "\(root)/train", perClass: 16, seed: 1)
         try Self.makeClassificationSet(root: "\(root)/val", perClass: 6, seed: 2)
         let output = "\(root)/out"
@@ -124,7 +118,7 @@ final class TrainingTests: XCTestCase {
     }
 
     func checkResumeIsExact(dropout: Double) throws {
-        let root = temporaryFolder()
+        let root = temporaryFolder(prefix: "equiscan-train")
         try Self.makeClassificationSet(root: "\(root)/train", perClass: 8, seed: 3)
         try Self.makeClassificationSet(root: "\(root)/val", perClass: 3, seed: 4)
         let config = try classificationConfig(epochs: 3, augment: true, dropout: dropout)
@@ -156,31 +150,11 @@ final class TrainingTests: XCTestCase {
     }
 
     func testSegmentationTrainingLearnsASquare() throws {
-        let root = temporaryFolder()
+        let root = temporaryFolder(prefix: "equiscan-train")
         var generator = SplitMix64(seed: 9)
-        for sub in ["images", "labels"] {
-            try FileManager.default.createDirectory(atPath: "\(root)/seg/\(sub)",
-                                                    withIntermediateDirectories: true)
-        }
-        for i in 0..<10 {
-            var image = [UInt8](repeating: 0, count: 256)
-            var label = [UInt8](repeating: 0, count: 256)
-            let x0 = generator.nextInt(below: 8)
-            let y0 = generator.nextInt(below: 8)
-            for y in 0..<16 {
-                for x in 0..<16 {
-                    let inside = x >= x0 && x < x0 + 7 && y >= y0 && y < y0 + 7
-                    image[y * 16 + x] = UInt8((inside ? 180 : 40) + generator.nextInt(below: 50))
-                    label[y * 16 + x] = inside ? 255 : 0
-                }
-            }
-            func scan(_ p: [UInt8]) -> Scan {
-                Scan(width: 16, height: 16, channels: 1, samples: .uint8(p),
-                     metadata: ScanMetadata(format: .png, colorModel: .minIsBlack,
-                                            bitsPerSample: 8))
-            }
-            try ImageEncoder.write(scan(image), to: "\(root)/seg/images/\(i).png", format: .png)
-            try ImageEncoder.write(scan(label), to: "\(root)/seg/labels/\(i).png", format: .png)
+        try TrainingFixtures.writeSegmentationSet(root: root, count: 10,
+                                                  generator: &generator) { x, y, x0, y0 in
+            x >= x0 && x < x0 + 7 && y >= y0 && y < y0 + 7
         }
         let config = try TrainingConfig.parse("""
         {"name": "square", "task": "segmentation", "seed": 1,

@@ -1,0 +1,13 @@
+import Foundation
+import XCTest
+
+extension XCTestCase {
+    /// A new empty folder under the system temporary directory, named `prefix-UUID`, removed
+    /// when the test ends.
+    public func temporaryFolder(prefix: String = "equiscan-test") -> String {
+        let path = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+}
