@@ -27,9 +27,13 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+## Tests run on a debug build (so `@testable import` works) with the optimiser on: the
+## numerical kernels and codecs would otherwise dominate the suite's time.
+TEST_FLAGS := -Xswiftc -O -Xcc -O2
+
 test: deps
-	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build --disable-swift-testing
+	$(SWIFT) build --build-tests $(TEST_FLAGS)
+	$(SWIFT) test --skip-build --disable-swift-testing $(TEST_FLAGS)
 
 ## The sample run: decode and describe the scans, find their pose with the orientation
 ## canonicalizer, and evaluate the blood-cell classifier (with its D4 robustness) on samples/cells.

@@ -1,23 +1,31 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Release builds of the numerical modules drop bounds checks inside their hot loops only through
-/// explicit unsafe pointers; everything else keeps Swift's default checking.
+/// The layers of DESIGN.md, lowest first; a target depends only on targets listed before it.
+///
+/// Debug builds of the numerical and codec modules are slow enough to dominate the test suite;
+/// `make test` therefore builds with `-Xswiftc -O -Xcc -O2` on the command line (debug
+/// configuration, so `@testable import` keeps working) instead of unsafe flags here, which
+/// would stop other packages from depending on this one.
 let package = Package(
     name: "EquiScan",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "equiscan", targets: ["EquiScanCLI"]),
+        .library(name: "SafeFiles", targets: ["SafeFiles"]),
+        .library(name: "StrictJSON", targets: ["StrictJSON"]),
         .library(name: "ImageCodecs", targets: ["ImageCodecs"]),
         .library(name: "TensorCore", targets: ["TensorCore"]),
         .library(name: "NeuralNet", targets: ["NeuralNet"]),
         .library(name: "Equivariance", targets: ["Equivariance"]),
         .library(name: "Canonicalization", targets: ["Canonicalization"]),
+        .library(name: "ModelRuntime", targets: ["ModelRuntime"]),
+        .library(name: "Training", targets: ["Training"]),
         .library(name: "PipelineEngine", targets: ["PipelineEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libpng-dev, libjpeg-dev,
@@ -31,64 +39,62 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
 
-        // The only C code of the project: setjmp wrappers and libtiff error capture.
-        .target(name: "CCodecShims", dependencies: ["CPNG", "CJPEG", "CTIFF"],
-                cSettings: [.unsafeFlags(["-O2"])]),
+        // Foundation-only foundations: atomic writes and input protection; strict JSON.
+        .target(name: "SafeFiles"),
+        .target(name: "StrictJSON"),
 
-        .target(name: "ImageCodecs", dependencies: ["CCodecShims"],
-                swiftSettings: swiftSettings),
-        .target(name: "TensorCore", dependencies: ["CBLAS"],
-                swiftSettings: swiftSettings),
-        .target(name: "NeuralNet", dependencies: ["TensorCore"],
-                swiftSettings: swiftSettings),
-        .target(name: "Equivariance", dependencies: ["NeuralNet", "TensorCore"],
-                swiftSettings: swiftSettings),
+        // The only C code of the product: setjmp wrappers and libtiff error capture.
+        .target(name: "CCodecShims", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
+
+        .target(name: "ImageCodecs",
+                dependencies: ["CCodecShims", "SafeFiles",
+                               .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "NeuralNet", dependencies: ["TensorCore", "SafeFiles"]),
+        .target(name: "Equivariance", dependencies: ["NeuralNet", "TensorCore"]),
         .target(name: "Canonicalization",
-                dependencies: ["Equivariance", "NeuralNet", "TensorCore"],
-                swiftSettings: swiftSettings),
-        .target(name: "PipelineEngine",
+                dependencies: ["Equivariance", "NeuralNet", "TensorCore"]),
+        .target(name: "ModelRuntime",
                 dependencies: ["Canonicalization", "Equivariance", "NeuralNet", "TensorCore",
-                               "ImageCodecs", .product(name: "Logging", package: "swift-log")],
-                swiftSettings: swiftSettings),
+                               "ImageCodecs", "SafeFiles", "StrictJSON"]),
+        .target(name: "Training",
+                dependencies: ["ModelRuntime", "StrictJSON", "Canonicalization", "Equivariance",
+                               "NeuralNet", "TensorCore", "ImageCodecs", "SafeFiles"]),
+        .target(name: "PipelineEngine",
+                dependencies: ["ModelRuntime", "StrictJSON", "ImageCodecs", "SafeFiles"]),
+
+        // Measurements for `equiscan bench`; nothing in the product depends on them.
+        .target(name: "CBenchmarks", dependencies: ["CCodecShims", "CPNG", "CJPEG", "CTIFF"]),
+        .target(name: "Benchmarks",
+                dependencies: ["CBenchmarks", "CBLAS", "ImageCodecs", "TensorCore", "NeuralNet",
+                               "Equivariance", "Canonicalization"]),
+
         .executableTarget(
             name: "EquiScanCLI",
-            dependencies: ["PipelineEngine", "ImageCodecs", "TensorCore", "NeuralNet",
-                           "Equivariance", "Canonicalization",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Logging", package: "swift-log")],
-            swiftSettings: swiftSettings),
+            dependencies: ["PipelineEngine", "Training", "ModelRuntime", "Benchmarks",
+                           "ImageCodecs", "TensorCore", "NeuralNet", "Equivariance",
+                           "Canonicalization", "SafeFiles", "StrictJSON",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .target(name: "_TestSupport", dependencies: ["TensorCore"],
-                swiftSettings: swiftSettings),
+        .target(name: "_TestSupport", dependencies: ["TensorCore"]),
 
-        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "_TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"],
-                    swiftSettings: swiftSettings),
+        .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "_TestSupport"]),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "_TestSupport"]),
+        .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "NeuralNetTests",
-                    dependencies: ["NeuralNet", "TensorCore", "_TestSupport"],
-                    swiftSettings: swiftSettings),
+                    dependencies: ["NeuralNet", "TensorCore", "_TestSupport"]),
         .testTarget(name: "EquivarianceTests",
-                    dependencies: ["Equivariance", "NeuralNet", "TensorCore", "_TestSupport"],
-                    swiftSettings: swiftSettings),
+                    dependencies: ["Equivariance", "NeuralNet", "TensorCore", "_TestSupport"]),
         .testTarget(name: "CanonicalizationTests",
                     dependencies: ["Canonicalization", "Equivariance", "NeuralNet",
-                                   "TensorCore", "ImageCodecs", "_TestSupport"],
-                    swiftSettings: swiftSettings),
-        .testTarget(name: "PipelineEngineTests",
-                    dependencies: ["PipelineEngine", "ImageCodecs", "Canonicalization",
-                                   "Equivariance", "NeuralNet", "TensorCore", "_TestSupport"],
-                    swiftSettings: swiftSettings),
+                                   "TensorCore", "ImageCodecs", "_TestSupport"]),
+        .testTarget(name: "TrainingTests",
+                    dependencies: ["Training", "ModelRuntime", "StrictJSON", "ImageCodecs",
+                                   "Canonicalization", "Equivariance", "NeuralNet", "TensorCore",
+                                   "_TestSupport"]),
         .testTarget(name: "EquiScanCLITests",
                     dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
-                                   "Equivariance", "ImageCodecs"],
-                    swiftSettings: swiftSettings),
+                                   "Equivariance", "ImageCodecs", "Benchmarks"]),
     ],
     swiftLanguageModes: [.v5]
 )
-
-/// Numerical and codec modules are optimised in debug builds too: tests run their kernels at
-/// realistic speed while keeping debug symbols and testability.
-var swiftSettings: [SwiftSetting] {
-    [.unsafeFlags(["-O", "-enable-testing"], .when(configuration: .debug))]
-}

@@ -45,17 +45,9 @@ extension ScorerPreprocessing {
             return values.map { std > 0 ? Float((Double($0) - mean) / std) : 0 }
         case let .percentile(lower, upper):
             let sorted = values.sorted()
-            return Self.window(values, low: Self.percentile(sorted, lower),
-                               high: Self.percentile(sorted, upper))
+            return Self.window(values, low: Statistics.percentile(sorted: sorted, lower),
+                               high: Statistics.percentile(sorted: sorted, upper))
         }
-    }
-
-    /// Linear-interpolated percentile (numpy's default) of sorted values; `q` in 0...100.
-    static func percentile(_ sorted: [Float], _ q: Double) -> Float {
-        let position = q / 100 * Double(sorted.count - 1)
-        let low = Int(position.rounded(.down)), high = min(low + 1, sorted.count - 1)
-        let fraction = Float(position - Double(low))
-        return sorted[low] + (sorted[high] - sorted[low]) * fraction
     }
 
     /// Clip to [low, high] and map onto [0, 1]; an empty window gives zeros.

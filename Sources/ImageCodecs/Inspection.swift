@@ -66,7 +66,7 @@ public struct ScanReport: Codable, Equatable, Sendable {
             pixelSize: scan.metadata.pixelSizeMM,
             orientation: Orientation(value: scan.metadata.orientation,
                                      applied: scan.metadata.orientationApplied),
-            samplesSHA256: SHA256.hex(scan.samples))
+            samplesSHA256: ContentHash.hex(scan.samples))
     }
 
     /// The report of a file that failed, carrying the failure's message.

@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 import TensorCore
 
 #if canImport(Glibc)
@@ -130,22 +131,7 @@ public enum SafeTensors {
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:],
                              to url: URL) throws {
         let data = encode(tensors, metadata: metadata)
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(
-            ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try data.write(to: temporary)
-        } catch {
-            throw SafeTensorsError(code: .io, message: "cannot write temporary file "
-                                   + "\(temporary.path): \(error.localizedDescription)",
-                                   file: url.path)
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw SafeTensorsError(code: .io, message: "cannot rename \(temporary.path) to the "
-                                   + "destination: \(reason)", file: url.path)
-        }
+        try AtomicFile.write(data, to: url.path)
     }
 
     // MARK: - Reading

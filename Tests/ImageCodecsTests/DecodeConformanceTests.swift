@@ -92,7 +92,7 @@ final class DecodeConformanceTests: XCTestCase {
         defer { results.deallocate() }
         DispatchQueue.concurrentPerform(iterations: picked.count) { i in
             let path = Fixtures.path("conformance/" + picked[i].file)
-            results[i] = (try? ImageDecoder.decode(path: path)).map { SHA256.hex($0.samples) }
+            results[i] = (try? ImageDecoder.decode(path: path)).map { ContentHash.hex($0.samples) }
         }
         for (i, entry) in picked.enumerated() {
             XCTAssertEqual(results[i], entry.samplesSHA256, entry.file)
@@ -112,7 +112,7 @@ final class DecodeConformanceTests: XCTestCase {
         check("sampleType", scan.samples.sampleType.rawValue, entry.sampleType)
         check("pages", scan.metadata.pageCount, entry.pages)
         check("orientation", scan.metadata.orientation ?? 1, entry.orientation)
-        check("samplesSHA256", SHA256.hex(scan.samples), entry.samplesSHA256)
+        check("samplesSHA256", ContentHash.hex(scan.samples), entry.samplesSHA256)
         return problems
     }
 }

@@ -48,7 +48,7 @@ final class DecodeMedicalTests: XCTestCase {
                 let index = (point.y * scan.width + point.x) * scan.channels
                 XCTAssertEqual(values[index], point.value, "\(name) at (\(point.x), \(point.y))")
             }
-            XCTAssertEqual(SHA256.hex(scan.samples), ref.samplesSHA256, name)
+            XCTAssertEqual(ContentHash.hex(scan.samples), ref.samplesSHA256, name)
         }
     }
 

@@ -58,8 +58,8 @@ final class EncodeRoundTripTests: XCTestCase {
         XCTAssertEqual(decoded.samples.sampleType, original.samples.sampleType, label,
                        file: file, line: line)
         if decoded.samples != original.samples {
-            XCTFail("\(label): samples differ (decoded hash \(SHA256.hex(decoded.samples)), "
-                    + "original \(SHA256.hex(original.samples)))", file: file, line: line)
+            XCTFail("\(label): samples differ (decoded hash \(ContentHash.hex(decoded.samples)), "
+                    + "original \(ContentHash.hex(original.samples)))", file: file, line: line)
         }
         switch (decoded.metadata.pixelSizeMM, original.metadata.pixelSizeMM) {
         case (nil, nil):

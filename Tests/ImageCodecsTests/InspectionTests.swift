@@ -41,7 +41,7 @@ final class InspectionTests: XCTestCase {
         let orientation = try XCTUnwrap(object["orientation"] as? [String: Any])
         XCTAssertEqual(orientation["value"] as? Int, 8)
         XCTAssertEqual(orientation["applied"] as? Bool, true)
-        XCTAssertEqual(object["samplesSHA256"] as? String, SHA256.hex(scan.samples))
+        XCTAssertEqual(object["samplesSHA256"] as? String, ContentHash.hex(scan.samples))
         XCTAssertEqual((object["samplesSHA256"] as? String)?.count, 64)
     }
 
@@ -55,7 +55,7 @@ final class InspectionTests: XCTestCase {
         let orientation = try XCTUnwrap(object["orientation"] as? [String: Any])
         XCTAssertTrue(orientation["value"] is NSNull, "orientation.value must be null")
         XCTAssertEqual(orientation["applied"] as? Bool, false)
-        XCTAssertEqual(object["samplesSHA256"] as? String, SHA256.hex([7]))
+        XCTAssertEqual(object["samplesSHA256"] as? String, ContentHash.hex([7]))
     }
 
     func testErrorReportHasOnlyFileAndError() throws {

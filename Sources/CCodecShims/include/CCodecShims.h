@@ -14,6 +14,5 @@
 
 #include "es_decode.h"
 #include "es_encode.h"
-#include "es_bench.h"
 
 #endif

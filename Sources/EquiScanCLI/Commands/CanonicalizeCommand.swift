@@ -2,7 +2,7 @@ import ArgumentParser
 import Canonicalization
 import Foundation
 import ImageCodecs
-import PipelineEngine
+import ModelRuntime
 import TensorCore
 
 /// `equiscan canonicalize -m MODEL FILE... [-o DIR] [--json]`: finds each scan's pose with a

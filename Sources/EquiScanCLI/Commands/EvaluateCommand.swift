@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import PipelineEngine
+import ModelRuntime
+import StrictJSON
+import Training
 
 /// `equiscan evaluate MODEL DATA [--json]`: metrics of a model package on a labelled set, as
 /// given and under every element of the model's group.

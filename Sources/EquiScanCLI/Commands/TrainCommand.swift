@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import PipelineEngine
+import ModelRuntime
+import StrictJSON
+import Training
 import TensorCore
 
 #if canImport(Glibc)

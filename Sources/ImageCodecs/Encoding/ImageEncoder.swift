@@ -1,4 +1,5 @@
 import CCodecShims
+import SafeFiles
 
 /// Encodes scans as PNG or TIFF through libpng and libtiff.
 ///
@@ -104,11 +105,7 @@ public enum ImageEncoder {
             error.file = path
             throw error
         }
-        do {
-            try AtomicFile.write(bytes, to: path)
-        } catch let error as AtomicFile.Failure {
-            throw EncodeError(file: path, format: format, kind: .io, message: error.message)
-        }
+        try AtomicFile.write(bytes, to: path)
     }
 
     // MARK: - Helpers

@@ -1,0 +1,80 @@
+import Canonicalization
+import Foundation
+import ImageCodecs
+import SafeFiles
+import TensorCore
+
+/// A trained model folder: `metadata.json`, `weights.safetensors` (checked against the SHA-256
+/// in the metadata), and the network rebuilt from them. What `equiscan evaluate` and pipelines
+/// load.
+public final class ModelPackage {
+    public let folder: String
+    public let metadata: ModelMetadata
+    public let model: PackagedModel
+
+    public static let metadataFile = "metadata.json"
+    public static let weightsFile = "weights.safetensors"
+    /// The canonicalizer's weights of a canonicalizer + predictor model.
+    public static let canonicalizerFile = "canonicalizer.safetensors"
+
+    public init(folder: String, metadata: ModelMetadata, model: PackagedModel) {
+        self.folder = folder
+        self.metadata = metadata
+        self.model = model
+    }
+
+    /// Loads a package folder; refuses weights whose SHA-256 differs from the metadata.
+    public static func load(_ folder: String) throws -> ModelPackage {
+        let metadataPath = (folder as NSString).appendingPathComponent(metadataFile)
+        guard let data = FileManager.default.contents(atPath: metadataPath) else {
+            throw DataError(.missing, file: metadataPath, "no metadata.json: not a model package")
+        }
+        let metadata: ModelMetadata
+        do {
+            metadata = try JSONDecoder().decode(ModelMetadata.self, from: data)
+        } catch {
+            throw DataError(.mismatch, file: metadataPath, "metadata does not decode: \(error)")
+        }
+        let weightsPath = try checkedPath(metadata.weights, in: folder)
+        var model = try PackagedModel.load(weights: weightsPath,
+                                           architecture: metadata.architecture)
+        if let reference = metadata.canonicalizer {
+            let path = try checkedPath(reference, in: folder)
+            let spec = metadata.training.model.canonicalizer
+            model = .canonicalized(CanonicalizedPredictor(
+                canonicalizer: try DiscreteCanonicalizer.load(from: URL(fileURLWithPath: path)),
+                base: model, priorWeight: Float(spec?.priorWeight ?? 0),
+                beta: Float(spec?.beta ?? 1)))
+        }
+        model.module.eval()
+        return ModelPackage(folder: folder, metadata: metadata, model: model)
+    }
+
+    /// The path of a referenced weight file after checking its SHA-256.
+    static func checkedPath(_ reference: ModelMetadata.WeightsReference,
+                            in folder: String) throws -> String {
+        let path = (folder as NSString).appendingPathComponent(reference.file)
+        guard let weights = FileManager.default.contents(atPath: path) else {
+            throw DataError(.missing, file: path, "weight file missing")
+        }
+        let digest = ContentHash.hex([UInt8](weights))
+        guard digest == reference.sha256 else {
+            throw DataError(.mismatch, file: path, "SHA-256 \(digest) differs from "
+                            + "metadata.json (\(reference.sha256)): the weights changed")
+        }
+        return path
+    }
+
+    /// Class names (classification) or label names (segmentation), in output order.
+    public var outputNames: [String] {
+        metadata.classes ?? metadata.labels?.map(\.name) ?? []
+    }
+
+    /// Preprocesses a scan exactly as in training (resize, channels, normalisation).
+    public func planes(for scan: Scan, file: String) throws -> ImagePlanes {
+        let input = metadata.input
+        return try ImagePlanes(scan: scan, channels: input.channels, file: file)
+            .resizedBilinear(width: input.width, height: input.height)
+            .normalized(input.normalization)
+    }
+}

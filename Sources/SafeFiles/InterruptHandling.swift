@@ -1,0 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import Synchronization
+
+/// SIGINT and SIGTERM handling: the temporary files in flight are removed, then the caller's
+/// handler ends the process. Files already renamed into place stay.
+///
+/// The signals are ignored at the process level and delivered to dispatch sources on a private
+/// queue, so the cleanup runs as ordinary code on its own thread (a plain signal handler may
+/// only call async-signal-safe functions and could not take the registry's lock).
+public enum InterruptHandling {
+    private static let sources = Mutex([any DispatchSourceSignal]())
+
+    /// Installs the handlers once; later calls do nothing. `onInterrupt` gets the signal
+    /// number after the cleanup and must end the process.
+    public static func install(onInterrupt: @escaping @Sendable (Int32) -> Never) {
+        sources.withLock { sources in
+            guard sources.isEmpty else { return }
+            let queue = DispatchQueue(label: "equiscan.interrupt")
+            for signalNumber in [SIGINT, SIGTERM] {
+                signal(signalNumber, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+                source.setEventHandler {
+                    TemporaryFiles.shared.removeAllAndClose()
+                    onInterrupt(signalNumber)
+                }
+                source.resume()
+                sources.append(source)
+            }
+        }
+    }
+}

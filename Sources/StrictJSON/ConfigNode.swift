@@ -1,0 +1,218 @@
+/// A JSON value together with its path, with typed accessors that throw `ConfigError`s naming
+/// that path and quoting the value.
+///
+/// Typical use: `let training = try root.object(keys: ["epochs", "batchSize"])`, then
+/// `try training.required("epochs").integer(atLeast: 1)`. `object(keys:)` rejects unknown keys up
+/// front (with a suggestion when a known key is close), so typos never pass silently.
+public struct ConfigNode: Sendable {
+    public let value: JSONValue
+    public let path: ConfigPath
+
+    public init(value: JSONValue, path: ConfigPath = .root) {
+        self.value = value
+        self.path = path
+    }
+
+    /// Parses JSON text into a root node.
+    public static func parse(_ text: String) throws -> ConfigNode {
+        ConfigNode(value: try JSONValue.parse(text), path: .root)
+    }
+
+    /// An error at this node: `"<path>: expected <expected>, got <value>"`.
+    public func mismatch(_ expected: String) -> ConfigError {
+        ConfigError(path: path, message: "expected \(expected), got \(value.quoted)")
+    }
+
+    /// An error at this node with a free message.
+    public func error(_ message: String) -> ConfigError {
+        ConfigError(path: path, message: message)
+    }
+
+    public var isNull: Bool { if case .null = value { return true } else { return false } }
+
+    public func string() throws -> String {
+        guard case .string(let s) = value else { throw mismatch("a string") }
+        return s
+    }
+
+    /// A non-empty string.
+    public func nonEmptyString() throws -> String {
+        let s = try string()
+        guard !s.isEmpty else { throw mismatch("a non-empty string") }
+        return s
+    }
+
+    public func bool() throws -> Bool {
+        guard case .bool(let b) = value else { throw mismatch("true or false") }
+        return b
+    }
+
+    public func number() throws -> Double {
+        guard case .number(let n, _) = value else { throw mismatch("a number") }
+        return n
+    }
+
+    /// A number > 0.
+    public func positiveNumber() throws -> Double {
+        guard case .number(let n, _) = value, n > 0 else { throw mismatch("a positive number") }
+        return n
+    }
+
+    /// A number >= 0.
+    public func nonNegativeNumber() throws -> Double {
+        guard case .number(let n, _) = value, n >= 0 else {
+            throw mismatch("a number >= 0")
+        }
+        return n
+    }
+
+    /// A number inside a closed range.
+    public func number(in range: ClosedRange<Double>) throws -> Double {
+        guard case .number(let n, _) = value, range.contains(n) else {
+            throw mismatch("a number from \(Self.format(range.lowerBound)) to "
+                           + "\(Self.format(range.upperBound))")
+        }
+        return n
+    }
+
+    /// A whole number (written without fraction or exponent that leaves a fraction).
+    public func integer() throws -> Int {
+        guard case .number(let n, _) = value, n.rounded() == n, abs(n) < 9.0e15 else {
+            throw mismatch("a whole number")
+        }
+        return Int(n)
+    }
+
+    /// A whole number >= `minimum`.
+    public func integer(atLeast minimum: Int) throws -> Int {
+        guard case .number(let n, _) = value, n.rounded() == n, abs(n) < 9.0e15,
+              Int(n) >= minimum else {
+            throw mismatch(minimum == 1 ? "a positive whole number"
+                           : "a whole number >= \(minimum)")
+        }
+        return Int(n)
+    }
+
+    /// A whole number inside a closed range.
+    public func integer(in range: ClosedRange<Int>) throws -> Int {
+        guard case .number(let n, _) = value, n.rounded() == n, abs(n) < 9.0e15,
+              range.contains(Int(n)) else {
+            throw mismatch("a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(n)
+    }
+
+    /// One of a fixed set of strings, e.g. an enum's raw values.
+    public func choice<T: RawRepresentable & CaseIterable>(_ type: T.Type) throws -> T
+    where T.RawValue == String {
+        let names = T.allCases.map { JSONValue.escape($0.rawValue) }
+        guard case .string(let s) = value, let result = T(rawValue: s) else {
+            throw mismatch("one of " + names.joined(separator: ", "))
+        }
+        return result
+    }
+
+    /// The elements of an array, each with its path.
+    public func array() throws -> [ConfigNode] {
+        guard case .array(let items) = value else { throw mismatch("an array") }
+        return items.enumerated().map { ConfigNode(value: $1, path: path.appending($0)) }
+    }
+
+    /// An array with a length inside `count`.
+    public func array(count: ClosedRange<Int>) throws -> [ConfigNode] {
+        let items = try array()
+        guard count.contains(items.count) else {
+            let wanted = count.lowerBound == count.upperBound ? "\(count.lowerBound)"
+                : "\(count.lowerBound) to \(count.upperBound)"
+            throw mismatch("an array of \(wanted) elements")
+        }
+        return items
+    }
+
+    /// An object whose keys must all be in `keys`; unknown keys are errors.
+    public func object(keys: [String]) throws -> ConfigObject {
+        guard case .object(let members) = value else { throw mismatch("an object") }
+        for member in members where !keys.contains(member.key) {
+            var message = "unknown key"
+            if let close = Self.closest(to: member.key, in: keys) {
+                message += " (did you mean \(JSONValue.escape(close))?)"
+            } else {
+                message += "; allowed keys: " + keys.joined(separator: ", ")
+            }
+            throw ConfigError(path: path.appending(member.key), message: message)
+        }
+        return ConfigObject(members: members, path: path)
+    }
+
+    /// An object with free-form keys (a map), each value with its path.
+    public func map() throws -> [(key: String, node: ConfigNode)] {
+        guard case .object(let members) = value else { throw mismatch("an object") }
+        return members.map { ($0.key, ConfigNode(value: $0.value, path: path.appending($0.key))) }
+    }
+
+    public static func format(_ x: Double) -> String {
+        x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : String(x)
+    }
+
+    /// The allowed key within edit distance 2 of `key` (case-insensitive), if any.
+    static func closest(to key: String, in keys: [String]) -> String? {
+        let lowered = Array(key.lowercased())
+        var best: (String, Int)?
+        for candidate in keys {
+            let distance = editDistance(lowered, Array(candidate.lowercased()))
+            if distance <= 2, distance < (best?.1 ?? Int.max) { best = (candidate, distance) }
+        }
+        return best?.0
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1,
+                                 previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+}
+
+/// An object member lookup whose keys were checked by `ConfigNode.object(keys:)`.
+public struct ConfigObject: Sendable {
+    let members: [(key: String, value: JSONValue)]
+    public let path: ConfigPath
+
+    /// The member, or an error "missing required key" at its path.
+    public func required(_ key: String) throws -> ConfigNode {
+        guard let node = optional(key) else {
+            throw ConfigError(path: path.appending(key), message: "missing required key")
+        }
+        return node
+    }
+
+    /// The member if present and not null.
+    public func optional(_ key: String) -> ConfigNode? {
+        guard let member = members.first(where: { $0.key == key }) else { return nil }
+        if case .null = member.value { return nil }
+        return ConfigNode(value: member.value, path: path.appending(key))
+    }
+
+    /// Whether the key is present (even as null).
+    public func contains(_ key: String) -> Bool { members.contains { $0.key == key } }
+
+    /// The member parsed by `parse`, or `defaultValue` when absent.
+    public func value<T>(_ key: String, default defaultValue: T,
+                         _ parse: (ConfigNode) throws -> T) throws -> T {
+        guard let node = optional(key) else { return defaultValue }
+        return try parse(node)
+    }
+
+    /// An error at this object (for rules that involve several keys).
+    public func error(_ message: String) -> ConfigError {
+        ConfigError(path: path, message: message)
+    }
+}

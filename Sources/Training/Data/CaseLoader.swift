@@ -1,0 +1,201 @@
+import Foundation
+import ImageCodecs
+import ModelRuntime
+import SafeFiles
+import StrictJSON
+import TensorCore
+
+/// A case ready for a network: preprocessed image planes and its target.
+public struct LoadedCase: Sendable, Equatable {
+    public var image: ImagePlanes
+    /// Per-pixel class indices (segmentation), same width and height as `image`.
+    public var labels: LabelMap?
+    /// Class index (classification).
+    public var classIndex: Int?
+
+    public init(image: ImagePlanes, labels: LabelMap? = nil, classIndex: Int? = nil) {
+        self.image = image
+        self.labels = labels
+        self.classIndex = classIndex
+    }
+}
+
+/// Reads cases from disk, decodes and preprocesses them, and keeps them in memory only when the
+/// set is small: big sets stream from disk one batch at a time.
+public final class CaseLoader {
+    public let input: InputSpec
+    public let labelClasses: [LabelClass]
+    /// Decoder; injectable so tests can feed scans without files.
+    let decode: (String) throws -> Scan
+    private var cache: [String: LoadedCase] = [:]
+    public let caching: Bool
+
+    /// Sets whose preprocessed form would exceed this many bytes are not cached under `auto`.
+    public static let autoCacheLimit = 256 << 20
+
+    public init(input: InputSpec, labelClasses: [LabelClass] = [],
+                cache: DataSpec.CachePolicy = .auto, caseCount: Int,
+                decode: @escaping (String) throws -> Scan = { try ImageDecoder.decode(path: $0) }) {
+        self.input = input
+        self.labelClasses = labelClasses
+        self.decode = decode
+        let bytesPerCase = input.width * input.height * (input.channels + 1) * 4
+        switch cache {
+        case .always: caching = true
+        case .never: caching = false
+        case .auto: caching = caseCount * bytesPerCase <= Self.autoCacheLimit
+        }
+    }
+
+    /// The preprocessed case: resized to the input size (bilinear for the image, nearest for the
+    /// label map), converted to the input's channels and normalised.
+    public func load(_ dataCase: DataCase) throws -> LoadedCase {
+        if let hit = cache[dataCase.image] { return hit }
+        let scan = try decode(dataCase.image)
+        let resized = try ImagePlanes(scan: scan, channels: input.channels, file: dataCase.image)
+            .resizedBilinear(width: input.width, height: input.height)
+        var result = LoadedCase(image: resized.normalized(input.normalization))
+        switch dataCase.target {
+        case .classIndex(let k):
+            result.classIndex = k
+        case .labelMap(let path):
+            let labelScan = try decode(path)
+            guard labelScan.width == scan.width, labelScan.height == scan.height else {
+                throw DataError(.mismatch, file: path, "label map is \(labelScan.width)x"
+                                + "\(labelScan.height), its image is \(scan.width)x\(scan.height)")
+            }
+            result.labels = try LabelMap(scan: labelScan, labels: labelClasses, file: path)
+                .resizedNearest(width: input.width, height: input.height)
+        case .upright:
+            break
+        }
+        if caching { cache[dataCase.image] = result }
+        return result
+    }
+}
+
+/// Random, seeded changes to training cases; every change is switchable in the config.
+public struct Augmenter: Sendable {
+    public var spec: AugmentationSpec
+    public var group: GroupName
+
+    public init(spec: AugmentationSpec, group: GroupName) {
+        self.spec = spec
+        self.group = group
+    }
+
+    /// The case changed by the enabled augmentations, in a fixed order: group element, flips,
+    /// crop, gamma, inversion, intensity jitter, noise. Draws from `generator` only for
+    /// enabled steps.
+    public func augment(_ item: LoadedCase, generator: inout SplitMix64) -> LoadedCase {
+        var result = item
+        func apply(_ pose: Pose) {
+            result.image = pose.apply(to: result.image)
+            result.labels = result.labels.map { pose.apply(to: $0) }
+        }
+        if spec.groupElements {
+            let poses = Pose.all(group: group)
+            apply(poses[generator.nextInt(below: poses.count)])
+        }
+        if spec.flips {
+            if generator.nextUnit() < 0.5 { apply(Pose(rotation: 0, mirrored: true)) }
+            // Top-bottom mirror = left-right mirror then a half turn.
+            if generator.nextUnit() < 0.5 { apply(Pose(rotation: 2, mirrored: true)) }
+        }
+        if let crop = spec.crop {
+            let (w, h) = (crop[0], crop[1])
+            let x0 = generator.nextInt(below: result.image.width - w + 1)
+            let y0 = generator.nextInt(below: result.image.height - h + 1)
+            result.image = result.image.cropped(x: x0, y: y0, width: w, height: h)
+            result.labels = result.labels.map { $0.cropped(x: x0, y: y0, width: w, height: h) }
+        }
+        if spec.gamma > 0 {
+            let exponent = Float(Foundation.exp(Foundation.log(1 + spec.gamma)
+                                                * (2 * generator.nextUnit() - 1)))
+            result.image.values = result.image.values.map { pow(min(max($0, 0), 1), exponent) }
+        }
+        if spec.invert > 0, generator.nextUnit() < spec.invert {
+            result.image.values = result.image.values.map { 1 - $0 }
+        }
+        if spec.contrast > 0 || spec.brightness > 0 {
+            let scale = Float(1 + spec.contrast * (2 * generator.nextUnit() - 1))
+            let shift = Float(spec.brightness * (2 * generator.nextUnit() - 1))
+            result.image.values = result.image.values.map { $0 * scale + shift }
+        }
+        if spec.noise > 0 {
+            // Box-Muller pairs; the second value of each pair is used too.
+            let sigma = spec.noise
+            var values = result.image.values
+            var i = 0
+            while i < values.count {
+                let u = max(generator.nextUnit(), 1e-300), v = generator.nextUnit()
+                let radius = sigma * (-2 * Foundation.log(u)).squareRoot()
+                values[i] += Float(radius * Foundation.cos(2 * Double.pi * v))
+                if i + 1 < values.count {
+                    values[i + 1] += Float(radius * Foundation.sin(2 * Double.pi * v))
+                }
+                i += 2
+            }
+            result.image.values = values
+        }
+        return result
+    }
+}
+
+extension ImagePlanes {
+    /// The `width × height` window whose top-left corner is (x, y).
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> ImagePlanes {
+        precondition(x >= 0 && y >= 0 && x + w <= width && y + h <= height,
+                     "crop \(w)x\(h) at (\(x), \(y)) must lie inside \(width)x\(height)")
+        var out = [Float]()
+        out.reserveCapacity(channels * w * h)
+        for c in 0..<channels {
+            for row in y..<(y + h) {
+                let start = (c * height + row) * width + x
+                out.append(contentsOf: values[start..<(start + w)])
+            }
+        }
+        return ImagePlanes(channels: channels, width: w, height: h, values: out)
+    }
+}
+
+extension LabelMap {
+    /// The `width × height` window whose top-left corner is (x, y).
+    public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> LabelMap {
+        precondition(x >= 0 && y >= 0 && x + w <= width && y + h <= height,
+                     "crop \(w)x\(h) at (\(x), \(y)) must lie inside \(width)x\(height)")
+        var out = [Int32]()
+        out.reserveCapacity(w * h)
+        for row in y..<(y + h) {
+            out.append(contentsOf: values[(row * width + x)..<(row * width + x + w)])
+        }
+        return LabelMap(width: w, height: h, values: out)
+    }
+}
+
+/// Cases stacked for one step.
+public struct Batch: Sendable {
+    /// `(N, C, H, W)`.
+    public var images: Tensor
+    /// Class index per case (classification, or the pose index for orientation).
+    public var classes: [Int]
+    /// `(N, H, W)` class indices, row-major (segmentation); empty otherwise.
+    public var labelMaps: [Int32]
+
+    /// Stacks cases of one size.
+    public init(_ items: [LoadedCase]) {
+        precondition(!items.isEmpty, "a batch needs at least one case")
+        let first = items[0].image
+        precondition(items.allSatisfy { $0.image.width == first.width
+                        && $0.image.height == first.height
+                        && $0.image.channels == first.channels },
+                     "every case of a batch must have the same size and channels")
+        var storage = [Float]()
+        storage.reserveCapacity(items.count * first.values.count)
+        for item in items { storage.append(contentsOf: item.image.values) }
+        images = Tensor(shape: [items.count, first.channels, first.height, first.width],
+                        storage: storage)
+        classes = items.map { $0.classIndex ?? 0 }
+        labelMaps = items.flatMap { $0.labels?.values ?? [] }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import ImageCodecs
+import ModelRuntime
+import SafeFiles
+import StrictJSON
+import TensorCore
+
+/// What `equiscan evaluate` reports: metrics on the test set as given, the same metrics with
+/// the test set turned by every element of the model's group, and orbit consistency.
+public struct EvaluationReport: Codable, Sendable {
+    /// The figures of one group element.
+    public struct ElementMetrics: Codable, Sendable {
+        /// `r<quarter turns>` or `r<quarter turns>m` (mirrored first), as in `Pose`.
+        public var element: String
+        public var metrics: [String: Double]
+    }
+
+    public var task: TrainingTask
+    public var model: String
+    /// Scalar metrics on the untransformed test set.
+    public var metrics: [String: Double]
+    public var perClass: [ClassificationMetrics.PerClass]?
+    public var perLabel: [SegmentationMetrics.PerLabel]?
+    /// `confusion[true][predicted]` (classification).
+    public var confusion: [[Int]]?
+    /// "C4" or "D4".
+    public var group: String
+    /// Each scalar metric averaged over the group elements ("C4-avg" / "D4-avg").
+    public var groupAverage: [String: Double]
+    public var perElement: [ElementMetrics]
+    /// Fraction of cases whose prediction is the same under every group element (for
+    /// segmentation: the predicted map turned back equals the untransformed prediction pixel
+    /// for pixel).
+    public var orbitConsistency: Double
+    public var cases: Int
+}
+
+/// Evaluates model packages on labelled folders.
+public enum Evaluator {
+    /// Name of a pose in reports.
+    public static func name(_ pose: Pose) -> String {
+        "r\(pose.rotation)" + (pose.mirrored ? "m" : "")
+    }
+
+    /// Runs the package's model over `data` (a class-per-folder tree or a `path,label` CSV for
+    /// classifiers; an `images/` + `labels/` folder for segmenters) under every element of its
+    /// group.
+    public static func evaluate(_ package: ModelPackage, data: String, batchSize: Int = 16,
+                                decode: @escaping (String) throws -> Scan = {
+                                    try ImageDecoder.decode(path: $0)
+                                }) throws -> EvaluationReport {
+        let metadata = package.metadata
+        let index: DatasetIndex
+        switch metadata.task {
+        case .classification:
+            let classes = metadata.classes ?? []
+            index = data.lowercased().hasSuffix(".csv")
+                ? try DatasetIndex.classificationCSV(file: data, classes: classes)
+                : try classificationFolders(root: data, classes: classes)
+        case .segmentation:
+            index = try DatasetIndex.segmentation(root: data,
+                                                  labelNames: package.outputNames)
+        case .orientation:
+            return try evaluateOrientation(package, data: data, batchSize: batchSize,
+                                           decode: decode)
+        }
+        let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
+                                cache: .auto, caseCount: index.cases.count, decode: decode)
+        let poses = Pose.all(group: metadata.group)
+        var perElement: [EvaluationReport.ElementMetrics] = []
+        var first: (ClassificationMetrics?, SegmentationMetrics?) = (nil, nil)
+        // Per case, the prediction under each pose (turned back for segmentation).
+        var predictionsByCase = [[[Int]]](repeating: [], count: index.cases.count)
+        for pose in poses {
+            var truth: [Int] = []
+            var probabilities: [[Double]] = []
+            var segmentation: [(predicted: [Int], truth: [Int], width: Int, height: Int)] = []
+            var start = 0
+            while start < index.cases.count {
+                let range = start..<min(index.cases.count, start + batchSize)
+                let items: [LoadedCase] = try range.map { i in
+                    var item = try loader.load(index.cases[i])
+                    item.image = pose.apply(to: item.image)
+                    item.labels = item.labels.map { pose.apply(to: $0) }
+                    return item
+                }
+                let logits = package.model.predict(Batch(items).images)
+                for (offset, i) in range.enumerated() {
+                    switch metadata.task {
+                    case .classification:
+                        let k = logits.shape[1]
+                        let row = softmax(Array(logits.storage[(offset * k)..<((offset + 1) * k)]))
+                        probabilities.append(row)
+                        truth.append(items[offset].classIndex ?? 0)
+                        predictionsByCase[i].append([ClassificationMetrics.argmax(row)])
+                    default:
+                        let (k, h, w) = (logits.shape[1], logits.shape[2], logits.shape[3])
+                        let plane = h * w
+                        let slice = Tensor(shape: [1, k, h, w], storage: Array(
+                            logits.storage[(offset * k * plane)..<((offset + 1) * k * plane)]))
+                        let predicted = Trainer.labelPredictions(slice)
+                        let labels = items[offset].labels?.values.map(Int.init) ?? []
+                        segmentation.append((predicted, labels, w, h))
+                        let back = pose.inverse.apply(to: LabelMap(
+                            width: w, height: h, values: predicted.map(Int32.init)))
+                        predictionsByCase[i].append(back.values.map(Int.init))
+                    }
+                }
+                start = range.upperBound
+            }
+            var scalars: [String: Double]
+            if metadata.task == .classification {
+                let m = ClassificationMetrics(truth: truth, probabilities: probabilities,
+                                              classNames: package.outputNames)
+                scalars = ["accuracy": m.accuracy, "balancedAccuracy": m.balancedAccuracy,
+                           "macroF1": m.macroF1]
+                if let auc = m.macroRocAUC { scalars["macroRocAUC"] = auc }
+                if first.0 == nil { first.0 = m }
+            } else {
+                let m = SegmentationMetrics(cases: segmentation, labelNames: package.outputNames)
+                scalars = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
+                           "pixelAccuracy": m.pixelAccuracy]
+                if let hd = m.meanHD95 { scalars["meanHD95"] = hd }
+                if first.1 == nil { first.1 = m }
+            }
+            perElement.append(.init(element: name(pose), metrics: scalars))
+        }
+        var average: [String: Double] = [:]
+        for key in perElement[0].metrics.keys {
+            let values = perElement.compactMap { $0.metrics[key] }
+            average[key] = values.reduce(0, +) / Double(values.count)
+        }
+        let consistent = predictionsByCase.filter { Set($0).count == 1 }.count
+        return EvaluationReport(
+            task: metadata.task, model: metadata.name, metrics: perElement[0].metrics,
+            perClass: first.0?.perClass, perLabel: first.1?.perLabel,
+            confusion: first.0?.confusion, group: metadata.group.rawValue,
+            groupAverage: average, perElement: perElement,
+            orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
+            cases: index.cases.count)
+    }
+
+    /// Every upright scan of `data` turned by every pose of the group: rotation, mirror and
+    /// full-pose accuracy, accuracy per true pose, and orbit consistency (the canonical form,
+    /// predicted pose undone, is the same for every turned copy of a scan).
+    static func evaluateOrientation(_ package: ModelPackage, data: String, batchSize: Int,
+                                    decode: @escaping (String) throws -> Scan) throws
+        -> EvaluationReport {
+        let metadata = package.metadata
+        let index = try DatasetIndex.orientation(sources: [data])
+        let loader = CaseLoader(input: metadata.input, cache: .auto,
+                                caseCount: index.cases.count, decode: decode)
+        let poses = Pose.all(group: metadata.group)
+        var truth: [Pose] = []
+        var predicted: [Pose] = []
+        var consistent = 0
+        for dataCase in index.cases {
+            let upright = try loader.load(dataCase)
+            let items = poses.map { LoadedCase(image: $0.apply(to: upright.image)) }
+            var found: [Pose] = []
+            var start = 0
+            while start < items.count {
+                let batch = Array(items[start..<min(items.count, start + batchSize)])
+                let scores = package.model.predict(Batch(batch).images)
+                let k = scores.shape[1]
+                for n in 0..<batch.count {
+                    let row = scores.storage[(n * k)..<((n + 1) * k)].map(Double.init)
+                    found.append(poses[ClassificationMetrics.argmax(row)])
+                }
+                start += batchSize
+            }
+            truth += poses
+            predicted += found
+            // Canonical form of g·x is found⁻¹·g·x: the same for all g when consistent.
+            let canonical = Set(zip(poses, found).map { $1.inverse.composed(with: $0) })
+            if canonical.count == 1 { consistent += 1 }
+        }
+        let m = OrientationMetrics(truth: truth, predicted: predicted)
+        let scalars = ["rotationAccuracy": m.rotationAccuracy, "mirrorAccuracy": m.mirrorAccuracy,
+                       "poseAccuracy": m.poseAccuracy]
+        let perElement = poses.map { pose in
+            EvaluationReport.ElementMetrics(
+                element: name(pose), metrics: ["poseAccuracy": m.perPose[name(pose)] ?? 0])
+        }
+        return EvaluationReport(
+            task: .orientation, model: metadata.name, metrics: scalars, perClass: nil,
+            perLabel: nil, confusion: nil, group: metadata.group.rawValue,
+            groupAverage: scalars, perElement: perElement,
+            orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
+            cases: index.cases.count)
+    }
+
+    /// Like `DatasetIndex.classificationFolders`, but a test set may lack some classes.
+    static func classificationFolders(root: String, classes: [String]) throws -> DatasetIndex {
+        let present = classes.filter {
+            var isFolder: ObjCBool = false
+            return FileManager.default.fileExists(
+                atPath: (root as NSString).appendingPathComponent($0), isDirectory: &isFolder)
+                && isFolder.boolValue
+        }
+        guard !present.isEmpty else {
+            throw DataError(.missing, file: root, "no class folder of the model's classes "
+                            + classes.joined(separator: ", "))
+        }
+        let partial = try DatasetIndex.classificationFolders(root: root, classes: present)
+        // Re-number to the model's class order.
+        let cases = partial.cases.map { c -> DataCase in
+            guard case .classIndex(let k) = c.target,
+                  let full = classes.firstIndex(of: present[k]) else { return c }
+            return DataCase(image: c.image, target: .classIndex(full))
+        }
+        return DatasetIndex(cases: cases, classNames: classes)
+    }
+
+    static func softmax(_ logits: [Float]) -> [Double] {
+        let m = Double(logits.max() ?? 0)
+        let e = logits.map { Foundation.exp(Double($0) - m) }
+        let s = e.reduce(0, +)
+        return e.map { $0 / s }
+    }
+}

@@ -1,0 +1,197 @@
+import ModelRuntime
+import SafeFiles
+import StrictJSON
+import TensorCore
+
+/// Overlap and boundary-distance scores of label maps.
+///
+/// Conventions:
+/// - Per case and label: Dice = 2|P∩T| / (|P| + |T|), IoU = |P∩T| / |P∪T|. When the label is
+///   absent from both prediction and truth the case has no value for it (nil) and is left out
+///   of that label's mean, as nnU-Net does.
+/// - HD95 (pixels): the larger of the two directed 95th percentiles (linear interpolation) of
+///   Euclidean distances from each boundary pixel of one mask to the nearest boundary pixel of
+///   the other (MedPy's `hd95`). A boundary pixel is a mask pixel with a 4-neighbour outside the
+///   mask or outside the image. Both masks empty: nil. Exactly one empty: the image diagonal,
+///   the largest distance possible, so a missed structure is penalised instead of ignored.
+/// - `meanDice`, `meanIoU`, `meanHD95` average over labels 1..<K: label 0 is the background.
+///   With two labels this is the foreground score.
+public struct SegmentationMetrics: Sendable, Equatable, Codable {
+    public struct PerLabel: Sendable, Equatable, Codable {
+        public var name: String
+        /// Mean over the cases where the value is defined; nil when it is defined for none.
+        public var dice: Double?
+        public var iou: Double?
+        public var hd95: Double?
+        /// Pixels of this label in the truth, over all cases.
+        public var truthPixels: Int
+    }
+
+    public var cases: Int
+    public var meanDice: Double
+    public var meanIoU: Double
+    public var meanHD95: Double?
+    /// Fraction of all pixels labelled correctly.
+    public var pixelAccuracy: Double
+    public var perLabel: [PerLabel]
+
+    /// Per-case scores of one label: nil where undefined.
+    public struct CaseScores: Sendable, Equatable {
+        public var dice: Double?
+        public var iou: Double?
+        public var hd95: Double?
+    }
+
+    /// Computes the metrics over `cases`, each a predicted and a true label map of the same
+    /// size (`width × height`, row-major, values in 0..<labelNames.count).
+    public init(cases: [(predicted: [Int], truth: [Int], width: Int, height: Int)],
+                labelNames: [String], hausdorff: Bool = true) {
+        let k = labelNames.count
+        var sums = [(dice: [Double], iou: [Double], hd: [Double])](
+            repeating: ([], [], []), count: k)
+        var truthPixels = [Int](repeating: 0, count: k)
+        var correct = 0
+        var total = 0
+        for item in cases {
+            for label in 0..<k {
+                let scores = Self.scores(predicted: item.predicted, truth: item.truth,
+                                         width: item.width, height: item.height, label: label,
+                                         hausdorff: hausdorff)
+                if let d = scores.dice { sums[label].dice.append(d) }
+                if let i = scores.iou { sums[label].iou.append(i) }
+                if let h = scores.hd95 { sums[label].hd.append(h) }
+            }
+            for (p, t) in zip(item.predicted, item.truth) {
+                truthPixels[t] += 1
+                if p == t { correct += 1 }
+            }
+            total += item.truth.count
+        }
+        func mean(_ xs: [Double]) -> Double? {
+            xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
+        }
+        perLabel = (0..<k).map { label in
+            PerLabel(name: labelNames[label], dice: mean(sums[label].dice),
+                     iou: mean(sums[label].iou), hd95: mean(sums[label].hd),
+                     truthPixels: truthPixels[label])
+        }
+        let foreground = k > 1 ? Array(perLabel[1...]) : perLabel
+        self.cases = cases.count
+        meanDice = mean(foreground.compactMap(\.dice)) ?? 0
+        meanIoU = mean(foreground.compactMap(\.iou)) ?? 0
+        meanHD95 = mean(foreground.compactMap(\.hd95))
+        pixelAccuracy = total == 0 ? 0 : Double(correct) / Double(total)
+    }
+
+    /// Dice, IoU and HD95 of one label in one case.
+    /// `hausdorff: false` skips HD95 (nil), for quick validation during training.
+    public static func scores(predicted: [Int], truth: [Int], width: Int, height: Int,
+                              label: Int, hausdorff: Bool = true) -> CaseScores {
+        precondition(predicted.count == width * height && truth.count == width * height,
+                     "label maps must hold width × height = \(width * height) values")
+        let p = predicted.map { $0 == label }
+        let t = truth.map { $0 == label }
+        var intersection = 0
+        var pCount = 0
+        var tCount = 0
+        for i in 0..<p.count {
+            if p[i] { pCount += 1 }
+            if t[i] { tCount += 1 }
+            if p[i] && t[i] { intersection += 1 }
+        }
+        if pCount == 0 && tCount == 0 { return CaseScores(dice: nil, iou: nil, hd95: nil) }
+        let dice = 2 * Double(intersection) / Double(pCount + tCount)
+        let iou = Double(intersection) / Double(pCount + tCount - intersection)
+        return CaseScores(dice: dice, iou: iou,
+                          hd95: hausdorff ? hausdorff95(p, t, width: width, height: height) : nil)
+    }
+
+    /// Symmetric 95th-percentile Hausdorff distance in pixels (conventions above).
+    public static func hausdorff95(_ a: [Bool], _ b: [Bool], width: Int, height: Int) -> Double? {
+        let boundaryA = boundary(a, width: width, height: height)
+        let boundaryB = boundary(b, width: width, height: height)
+        if boundaryA.isEmpty && boundaryB.isEmpty { return nil }
+        if boundaryA.isEmpty || boundaryB.isEmpty {
+            return Double(width * width + height * height).squareRoot()
+        }
+        let toB = squaredDistanceTransform(features: boundaryB, width: width, height: height)
+        let toA = squaredDistanceTransform(features: boundaryA, width: width, height: height)
+        let dAB = boundaryA.map { toB[$0].squareRoot() }
+        let dBA = boundaryB.map { toA[$0].squareRoot() }
+        return max(Statistics.percentile(sorted: dAB.sorted(), 95),
+                   Statistics.percentile(sorted: dBA.sorted(), 95))
+    }
+
+    /// Flat indices of the mask's boundary pixels.
+    static func boundary(_ mask: [Bool], width: Int, height: Int) -> [Int] {
+        var result: [Int] = []
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] {
+                let inside = { (xx: Int, yy: Int) -> Bool in
+                    xx >= 0 && yy >= 0 && xx < width && yy < height && mask[yy * width + xx]
+                }
+                if !inside(x - 1, y) || !inside(x + 1, y) || !inside(x, y - 1)
+                    || !inside(x, y + 1) {
+                    result.append(y * width + x)
+                }
+            }
+        }
+        return result
+    }
+
+    /// Exact squared Euclidean distance from every pixel to the nearest feature pixel, by the
+    /// separable lower-envelope algorithm of Felzenszwalb and Huttenlocher (2012), O(W·H).
+    static func squaredDistanceTransform(features: [Int], width: Int, height: Int) -> [Double] {
+        let infinity = Double(width * width + height * height + 1)
+        var grid = [Double](repeating: infinity, count: width * height)
+        for f in features { grid[f] = 0 }
+        // Columns, then rows.
+        var column = [Double](repeating: 0, count: height)
+        for x in 0..<width {
+            for y in 0..<height { column[y] = grid[y * width + x] }
+            let d = distance1D(column, infinity: infinity)
+            for y in 0..<height { grid[y * width + x] = d[y] }
+        }
+        for y in 0..<height {
+            let d = distance1D(Array(grid[(y * width)..<(y * width + width)]), infinity: infinity)
+            for x in 0..<width { grid[y * width + x] = d[x] }
+        }
+        return grid
+    }
+
+    /// 1-D squared distance transform of sampled function f (lower envelope of parabolas).
+    static func distance1D(_ f: [Double], infinity: Double) -> [Double] {
+        let n = f.count
+        var result = [Double](repeating: infinity, count: n)
+        var v = [Int](repeating: 0, count: n)
+        var z = [Double](repeating: 0, count: n + 1)
+        var k = -1
+        for q in 0..<n where f[q] < infinity {
+            if k < 0 {
+                k = 0
+                v[0] = q
+                z[0] = -Double.infinity
+                z[1] = Double.infinity
+                continue
+            }
+            var s: Double
+            repeat {
+                let p = v[k]
+                s = ((f[q] + Double(q * q)) - (f[p] + Double(p * p))) / Double(2 * (q - p))
+                if s <= z[k] { k -= 1 } else { break }
+            } while k >= 0
+            k += 1
+            v[k] = q
+            z[k] = k == 0 ? -Double.infinity : s
+            z[k + 1] = Double.infinity
+        }
+        guard k >= 0 else { return result }
+        var j = 0
+        for q in 0..<n {
+            while z[j + 1] < Double(q) { j += 1 }
+            let dq = Double(q - v[j])
+            result[q] = dq * dq + f[v[j]]
+        }
+        return result
+    }
+}

@@ -1,0 +1,112 @@
+import ModelRuntime
+import SafeFiles
+import StrictJSON
+
+/// What `equiscan train` is asked to do: a typed, validated form of the training JSON.
+///
+/// Built only by `TrainingConfig.parse(_:)`, which checks every value and rejects unknown keys
+/// before any data is read; see docs/training.md for the file format.
+public struct TrainingConfig: Sendable, Equatable {
+    /// Package name (folder and metadata), e.g. `bccd-cells`.
+    public var name: String
+    /// Package version, free text (e.g. `1.0.0`).
+    public var version: String
+    public var description: String
+    public var task: TrainingTask
+    /// Seed of every random choice: initial weights, split, shuffling, augmentation.
+    public var seed: UInt64
+    public var data: DataSpec
+    public var input: InputSpec
+    public var model: ModelSpec
+    public var augmentation: AugmentationSpec
+    public var training: OptimizationSpec
+}
+
+/// Where the scans are and how their labels are read.
+public struct DataSpec: Sendable, Equatable {
+    /// Layout of a classification set.
+    public enum ClassificationFormat: String, Sendable, CaseIterable {
+        /// `root/<class>/<file>`.
+        case folders
+        /// A CSV with a header naming `path` (or `file`) and `label` columns; paths relative to
+        /// the CSV's folder.
+        case csv
+    }
+
+    /// How much of the set is kept decoded in memory.
+    public enum CachePolicy: String, Sendable, CaseIterable {
+        /// Cache when the preprocessed set is below 256 MiB.
+        case auto
+        case always
+        case never
+    }
+
+    /// Training sources (folders, or files for orientation; a CSV file for `csv`), resolved
+    /// against the data root.
+    public var train: [String]
+    /// Validation sources; when empty, `validationFraction` of the training set is held out.
+    public var validation: [String]
+    public var validationFraction: Double
+    public var format: ClassificationFormat
+    /// Class names in output order (classification); empty = the sorted folder or CSV names.
+    public var classes: [String]
+    /// Segmentation classes in output order; index 0 is usually the background.
+    public var labels: [LabelClass]
+    public var cache: CachePolicy
+    /// Times each training case is visited per epoch (each visit draws fresh augmentation);
+    /// lets small sets of large scans give many random crops per epoch.
+    public var repeats: Int
+}
+
+/// Optimiser, schedule, batches, epochs, stopping rule and loss.
+public struct OptimizationSpec: Sendable, Equatable {
+    public enum OptimizerKind: String, Sendable, Codable, CaseIterable { case sgd, adam, adamw }
+    public enum ScheduleKind: String, Sendable, Codable, CaseIterable {
+        case constant, cosine, step
+    }
+    public enum LossKind: String, Sendable, Codable, CaseIterable {
+        case crossEntropy, dice, crossEntropyDice
+    }
+    public enum ClassWeights: Sendable, Equatable {
+        case none
+        /// Inverse class frequency of the training set, normalised to mean 1.
+        case balanced
+        case explicit([Double])
+    }
+
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerKind
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+    public var schedule: ScheduleKind
+    /// Linear warm-up epochs before the schedule proper.
+    public var warmupEpochs: Int
+    /// For `step`: multiply the rate by `gamma` every `stepEpochs`.
+    public var stepEpochs: Int
+    public var gamma: Double
+    /// Floor of the cosine schedule.
+    public var minimumLearningRate: Double
+    /// Clip the global gradient norm to this value; nil = no clipping.
+    public var gradientClipNorm: Double?
+    public var loss: LossKind
+    public var classWeights: ClassWeights
+    /// Validation metric that selects the best epoch and drives early stopping.
+    public var monitor: String
+    /// Stop after this many epochs without improvement of `monitor`; nil = never.
+    public var patience: Int?
+    /// Smallest change that counts as an improvement.
+    public var minimumDelta: Double
+}
+
+extension TrainingTask {
+    /// Validation metrics a config may monitor, the first being the default.
+    public var monitorableMetrics: [String] {
+        switch self {
+        case .classification: return ["balancedAccuracy", "accuracy", "macroF1", "loss"]
+        case .segmentation: return ["meanDice", "meanIoU", "loss"]
+        case .orientation: return ["poseAccuracy", "rotationAccuracy", "loss"]
+        }
+    }
+}

@@ -1,0 +1,241 @@
+import Foundation
+import ImageCodecs
+import XCTest
+@testable import ModelRuntime
+@testable import StrictJSON
+@testable import Training
+
+final class DataTests: XCTestCase {
+    func grayScan(_ width: Int, _ height: Int, _ values: [UInt8]) -> Scan {
+        Scan(width: width, height: height, channels: 1, samples: .uint8(values),
+             metadata: ScanMetadata(format: .png, colorModel: .minIsBlack, bitsPerSample: 8))
+    }
+
+    func testPosesMatchTheCodecTransformsForEveryD4Element() throws {
+        let scan = grayScan(3, 2, [1, 2, 3, 4, 5, 6])
+        let planes = try ImagePlanes(scan: scan, channels: 1, file: "x")
+        for pose in Pose.all(group: .d4) {
+            var expected = pose.mirrored ? scan.mirrored() : scan
+            expected = expected.rotated90(times: pose.rotation)
+            let got = pose.apply(to: planes)
+            XCTAssertEqual(got, try ImagePlanes(scan: expected, channels: 1, file: "x"),
+                           "pose \(pose)")
+            XCTAssertEqual(pose.inverse.apply(to: got), planes, "inverse of \(pose)")
+            let labels = LabelMap(width: 3, height: 2, values: [1, 2, 3, 4, 5, 6])
+            XCTAssertEqual(pose.apply(to: labels).values.map(Float.init), got.values)
+        }
+        // One quarter turn counter-clockwise by hand: [[1,2,3],[4,5,6]] -> [[3,6],[2,5],[1,4]].
+        XCTAssertEqual(Pose(rotation: 1, mirrored: false).apply(to: planes).values,
+                       [3, 6, 2, 5, 1, 4])
+    }
+
+    func testColourConversion() throws {
+        let rgba = Scan(width: 1, height: 1, channels: 4, samples: .uint8([100, 200, 50, 7]),
+                        metadata: ScanMetadata(format: .png, colorModel: .rgba, bitsPerSample: 8))
+        let gray = try ImagePlanes(scan: rgba, channels: 1, file: "x")
+        XCTAssertEqual(gray.values[0], 0.299 * 100 + 0.587 * 200 + 0.114 * 50, accuracy: 1e-4)
+        XCTAssertEqual(try ImagePlanes(scan: rgba, channels: 3, file: "x").values, [100, 200, 50])
+        XCTAssertEqual(try ImagePlanes(scan: grayScan(1, 1, [9]), channels: 3, file: "x").values,
+                       [9, 9, 9])
+    }
+
+    func testBilinearResize() {
+        let planes = ImagePlanes(channels: 1, width: 4, height: 2,
+                                 values: [0, 2, 4, 6, 8, 10, 12, 14])
+        // Halving: each output is the mean of a 2x2 block (sample positions 0.5, 2.5).
+        XCTAssertEqual(planes.resizedBilinear(width: 2, height: 1).values, [5, 9])
+        // Doubling a 2-pixel row [0, 4]: positions -0.25 (clamped to 0), 0.25, 0.75, 1.25
+        // (clamped to 1) -> 0, 1, 3, 4.
+        let row = ImagePlanes(channels: 1, width: 2, height: 1, values: [0, 4])
+        XCTAssertEqual(row.resizedBilinear(width: 4, height: 1).values, [0, 1, 3, 4])
+        let labels = LabelMap(width: 2, height: 1, values: [1, 2])
+        XCTAssertEqual(labels.resizedNearest(width: 4, height: 2).values, [1, 1, 2, 2, 1, 1, 2, 2])
+    }
+
+    func testNormalizations() {
+        let planes = ImagePlanes(channels: 1, width: 5, height: 1, values: [0, 10, 20, 30, 40])
+        XCTAssertEqual(planes.normalized(.minMax).values, [0, 0.25, 0.5, 0.75, 1])
+        XCTAssertEqual(planes.normalized(.window(low: 10, high: 30)).values, [0, 0, 0.5, 1, 1])
+        // Percentiles 25 and 75 of 0..40 are 10 and 30 (linear interpolation).
+        XCTAssertEqual(planes.normalized(.percentile(lower: 25, upper: 75)).values,
+                       [0, 0, 0.5, 1, 1])
+        // Mean 20, population standard deviation sqrt(200).
+        let z = planes.normalized(.zScore).values
+        let expected = [-20, -10, 0, 10, 20].map { Float(Double($0) / 200.0.squareRoot()) }
+        let worst = zip(z, expected).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThan(worst, 1e-6, "worst z-score error \(worst)")
+        let constant = ImagePlanes(channels: 1, width: 2, height: 1, values: [3, 3])
+        XCTAssertEqual(constant.normalized(.minMax).values, [0, 0])
+        XCTAssertEqual(constant.normalized(.zScore).values, [0, 0])
+    }
+
+    func testLabelMapRejectsUnknownValues() {
+        let labels = [LabelClass(name: "cell", values: [255]),
+                      LabelClass(name: "membrane", values: [0])]
+        XCTAssertEqual(try LabelMap(scan: grayScan(2, 1, [0, 255]), labels: labels, file: "l.png")
+                        .values, [1, 0])
+        XCTAssertThrowsError(try LabelMap(scan: grayScan(2, 1, [0, 7]), labels: labels,
+                                          file: "l.png")) { error in
+            XCTAssertEqual("\(error)", "l.png: pixel value 7 at (1, 0) is not one of the "
+                           + "configured label values 0, 255")
+        }
+    }
+
+    /// Writes a small classification tree and a segmentation pair under a temporary folder.
+    func makeFixtures() throws -> String {
+        let root = NSTemporaryDirectory() + "equiscan-data-\(UUID().uuidString)"
+        let fm = FileManager.default
+        for (k, name) in ["a", "b"].enumerated() {
+            try fm.createDirectory(atPath: "\(root)/cls/\(name)", withIntermediateDirectories: true)
+            for i in 0..<(k == 0 ? 6 : 4) {
+                try ImageEncoder.write(grayScan(4, 4, [UInt8](repeating: UInt8(i * 10 + k),
+                                                               count: 16)),
+                                       to: "\(root)/cls/\(name)/\(i).png", format: .png)
+            }
+        }
+        try "path,label\ncls/a/0.png,a\ncls/b/1.png,b\n".write(toFile: "\(root)/list.csv",
+                                                               atomically: true, encoding: .utf8)
+        for sub in ["images", "labels"] {
+            try fm.createDirectory(atPath: "\(root)/seg/\(sub)", withIntermediateDirectories: true)
+        }
+        try ImageEncoder.write(grayScan(4, 2, [0, 50, 100, 150, 200, 250, 250, 250]),
+                               to: "\(root)/seg/images/p.png", format: .png)
+        try ImageEncoder.write(grayScan(4, 2, [0, 0, 255, 255, 0, 0, 255, 255]),
+                               to: "\(root)/seg/labels/p.png", format: .png)
+        addTeardownBlock { try? fm.removeItem(atPath: root) }
+        return root
+    }
+
+    func testFolderAndCSVIndexesAndStratifiedSplit() throws {
+        let root = try makeFixtures()
+        let index = try DatasetIndex.classificationFolders(root: "\(root)/cls", classes: [])
+        XCTAssertEqual(index.classNames, ["a", "b"])
+        XCTAssertEqual(index.classCounts, [6, 4])
+        let split = index.split(validationFraction: 0.5, seed: 3)
+        XCTAssertEqual(split.validation.classCounts, [3, 2])
+        XCTAssertEqual(split.train.classCounts, [3, 2])
+        XCTAssertEqual(index.split(validationFraction: 0.5, seed: 3).validation, split.validation)
+        XCTAssertNotEqual(index.split(validationFraction: 0.5, seed: 4).validation.cases,
+                          split.validation.cases, "a different seed should give another split")
+        let csv = try DatasetIndex.classificationCSV(file: "\(root)/list.csv", classes: ["b", "a"])
+        XCTAssertEqual(csv.cases.map(\.target), [.classIndex(1), .classIndex(0)])
+        XCTAssertThrowsError(try DatasetIndex.classificationFolders(root: "\(root)/cls",
+                                                                    classes: ["a", "c"])) {
+            XCTAssertEqual(($0 as? DataError)?.kind, .missing)
+        }
+    }
+
+    func testSegmentationCaseLoadsResizedAndNormalised() throws {
+        let root = try makeFixtures()
+        let labels = [LabelClass(name: "bg", values: [0]),
+                      LabelClass(name: "fg", values: [255])]
+        let index = try DatasetIndex.segmentation(root: "\(root)/seg", labelNames: ["bg", "fg"])
+        let loader = CaseLoader(input: InputSpec(width: 2, height: 1, channels: 1,
+                                                 normalization: .window(low: 0, high: 250)),
+                                labelClasses: labels, caseCount: 1)
+        let item = try loader.load(index.cases[0])
+        // Halving 4x2 -> 2x1 averages 2x2 blocks: (0+50+200+250)/4 = 125, (100+150+250+250)/4.
+        let expected: [Float] = [125.0 / 250, 187.5 / 250]
+        let worst = zip(item.image.values, expected).map { abs($0 - $1) }.max() ?? 1
+        XCTAssertLessThan(worst, 1e-6, "worst error \(worst)")
+        // Nearest: output pixel centres 1.0 and 3.0 in x, 1.0 in y -> source (1,1) and (3,1).
+        XCTAssertEqual(item.labels?.values, [0, 1])
+        XCTAssertTrue(loader.caching)
+        // Streaming: nothing is kept, every load reads the files again, with the same result.
+        let streaming = CaseLoader(input: loader.input, labelClasses: labels, cache: .never,
+                                   caseCount: 1)
+        XCTAssertFalse(streaming.caching)
+        XCTAssertEqual(try streaming.load(index.cases[0]), item)
+        XCTAssertEqual(try streaming.load(index.cases[0]), item)
+        // 2^25 cases of 2x1 pixels at 16 bytes each are 512 MiB: above the auto limit.
+        XCTAssertFalse(CaseLoader(input: loader.input, caseCount: 1 << 25).caching)
+        XCTAssertTrue(CaseLoader(input: loader.input, caseCount: 1 << 20).caching)
+    }
+
+    func testAugmenterIsSeededAndMovesLabelsWithTheImage() {
+        var values = [Float]()
+        for i in 0..<64 { values.append(Float(i)) }
+        let item = LoadedCase(image: ImagePlanes(channels: 1, width: 8, height: 8, values: values),
+                              labels: LabelMap(width: 8, height: 8, values: values.map(Int32.init)))
+        let augmenter = Augmenter(spec: AugmentationSpec(groupElements: true, flips: true,
+                                                         crop: [4, 4], brightness: 0, contrast: 0),
+                                  group: .d4)
+        var first = SplitMix64(seed: 11)
+        var second = SplitMix64(seed: 11)
+        var seen = Set<[Float]>()
+        for _ in 0..<20 {
+            let a = augmenter.augment(item, generator: &first)
+            let b = augmenter.augment(item, generator: &second)
+            XCTAssertEqual(a, b)
+            XCTAssertEqual(a.image.values, a.labels?.values.map(Float.init))
+            XCTAssertEqual(a.image.width, 4)
+            seen.insert(a.image.values)
+        }
+        XCTAssertGreaterThan(seen.count, 5, "augmentation should vary between draws")
+    }
+
+    /// Gamma keeps 0 and 1 and the order of samples, with an exponent inside its range;
+    /// inversion with probability 1 maps v to 1 − v; noise has the configured spread; all off
+    /// leave the case and the generator untouched.
+    func testGammaAndInversionAugmentation() throws {
+        let values: [Float] = [0, 0.25, 0.5, 0.75, 1, 1.5, -0.5, 0.1, 0.9]
+        let item = LoadedCase(image: ImagePlanes(channels: 1, width: 3, height: 3,
+                                                 values: values))
+        var gammaSpec = AugmentationSpec.none
+        gammaSpec.gamma = 1
+        var generator = SplitMix64(seed: 5)
+        var exponents = Set<Float>()
+        for _ in 0..<20 {
+            let out = Augmenter(spec: gammaSpec, group: .d4).augment(item, generator: &generator)
+            XCTAssertEqual(out.image.values[0], 0)
+            XCTAssertEqual(out.image.values[4], 1)
+            XCTAssertEqual(out.image.values[5], 1, "samples above 1 are clamped")
+            XCTAssertEqual(out.image.values[6], 0, "samples below 0 are clamped")
+            let exponent = log(out.image.values[2]) / log(Float(0.5))
+            XCTAssertGreaterThanOrEqual(exponent, 0.5 - 1e-4)
+            XCTAssertLessThanOrEqual(exponent, 2 + 1e-4)
+            XCTAssertEqual(out.image.values[1], pow(0.25, exponent), accuracy: 1e-5)
+            exponents.insert((exponent * 1000).rounded())
+        }
+        XCTAssertGreaterThan(exponents.count, 5, "the exponent should vary between draws")
+
+        var invertSpec = AugmentationSpec.none
+        invertSpec.invert = 1
+        let inverted = Augmenter(spec: invertSpec, group: .d4).augment(item, generator: &generator)
+        XCTAssertEqual(inverted.image.values, values.map { 1 - $0 })
+
+        // Noise: zero mean and the configured standard deviation (10,000 samples; tolerance
+        // about five standard errors).
+        var noiseSpec = AugmentationSpec.none
+        noiseSpec.noise = 0.1
+        let flat = LoadedCase(image: ImagePlanes(channels: 1, width: 100, height: 100,
+                                                 values: [Float](repeating: 0.5, count: 10_000)))
+        let noisy = Augmenter(spec: noiseSpec, group: .d4).augment(flat, generator: &generator)
+        let deviations = noisy.image.values.map { Double($0) - 0.5 }
+        let mean = deviations.reduce(0, +) / 10_000
+        let std = (deviations.map { $0 * $0 }.reduce(0, +) / 10_000).squareRoot()
+        print("noise augmentation: mean \(mean), std \(std) (expected 0, 0.1)")
+        XCTAssertEqual(mean, 0, accuracy: 0.005)
+        XCTAssertEqual(std, 0.1, accuracy: 0.004)
+
+        var untouched = SplitMix64(seed: 9)
+        let reference = SplitMix64(seed: 9)
+        let same = Augmenter(spec: .none, group: .d4).augment(item, generator: &untouched)
+        XCTAssertEqual(same, item)
+        XCTAssertEqual(untouched, reference)
+
+        // Metadata written before gamma and invert existed still decodes, with both off.
+        let old = #"{"groupElements": false, "flips": true, "brightness": 0.1, "contrast": 0}"#
+        let decoded = try JSONDecoder().decode(AugmentationSpec.self, from: Data(old.utf8))
+        XCTAssertEqual(decoded, AugmentationSpec(groupElements: false, flips: true, crop: nil,
+                                                 brightness: 0.1, contrast: 0))
+        XCTAssertEqual(try JSONDecoder().decode(AugmentationSpec.self,
+                                                from: JSONEncoder().encode(invertSpec)),
+                       invertSpec)
+        // Off options are left out of the metadata, so older packages keep their bytes.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        XCTAssertEqual(String(decoding: try encoder.encode(decoded), as: UTF8.self),
+                       #"{"brightness":0.1,"contrast":0,"flips":true,"groupElements":false}"#)
+    }
+}

@@ -1,0 +1,137 @@
+import Canonicalization
+import Equivariance
+import Foundation
+import ImageCodecs
+import TensorCore
+import XCTest
+@testable import ModelRuntime
+@testable import StrictJSON
+@testable import Training
+
+/// The pose convention of the data pipeline against the Equivariance group, and a few-second
+/// orientation (canonicalizer) training run.
+final class OrientationTrainingTests: XCTestCase {
+    func testPoseOrderAndActionMatchTheGroupElements() {
+        let planes = ImagePlanes(channels: 1, width: 3, height: 2, values: [1, 2, 3, 4, 5, 6])
+        let tensor = Tensor(shape: [1, 1, 2, 3], storage: planes.values)
+        let poses = Pose.all(group: .d4)
+        for (k, pose) in poses.enumerated() {
+            let element = Group.d4.element(at: k)
+            XCTAssertEqual(element.rotation, pose.rotation, "element \(k)")
+            XCTAssertEqual(element.mirrored, pose.mirrored, "element \(k)")
+            let expected = PoseActions.transformPlanes(tensor, by: element, of: .d4)
+            let got = pose.apply(to: planes)
+            XCTAssertEqual(got.values, expected.storage, "pose \(pose)")
+            XCTAssertEqual([got.height, got.width], Array(expected.shape[2...]), "pose \(pose)")
+            for (j, other) in poses.enumerated() {
+                XCTAssertEqual(poses.firstIndex(of: pose.composed(with: other)),
+                               Group.d4.composeIndex(k, j), "\(pose) ∘ \(other)")
+            }
+        }
+    }
+
+    /// `model.fields` sets the scorer's layers (depth defaults to one pool per hidden layer);
+    /// it is refused for other models and with more pools than hidden layers.
+    func testCanonicalizerFieldsOption() throws {
+        func config(_ model: String, task: String = "orientation") -> String {
+            """
+            {"name": "orient", "task": "\(task)",
+             "data": {"train": "upright"},
+             "input": {"width": 32, "height": 32, "channels": 1, "normalization": "minMax"},
+             "model": \(model),
+             "training": {"epochs": 1, "optimizer": {"kind": "adam", "learningRate": 0.01}}}
+            """
+        }
+        let parsed = try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [8, 12, 12, 6]}"#))
+        XCTAssertEqual(parsed.model.fields, [8, 12, 12, 6])
+        XCTAssertEqual(parsed.model.depth, 3)
+        let model = try ModelFactory.build(parsed.model, input: parsed.input, classCount: 8,
+                                           seed: 1)
+        guard case .canonicalizer(let canonicalizer) = model else {
+            return XCTFail("expected a canonicalizer, got \(model.architecture)")
+        }
+        XCTAssertEqual(canonicalizer.configuration.network.fields, [8, 12, 12, 6])
+        XCTAssertEqual(canonicalizer.configuration.network.poolingSteps, 3)
+
+        let plain = try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "width": 4, "depth": 2}"#))
+        XCTAssertNil(plain.model.fields)
+        guard case .canonicalizer(let fromWidth) = try ModelFactory.build(
+            plain.model, input: plain.input, classCount: 8, seed: 1) else {
+            return XCTFail("expected a canonicalizer")
+        }
+        XCTAssertEqual(fromWidth.configuration.network.fields, [4, 4, 4])
+
+        // The scorer resizes every crop to the input size, so crops need not tile the pools.
+        let cropped = try TrainingConfig.parse(config(#"{"kind": "canonicalizer", "#
+                                                      + #""fields": [4, 4, 4, 4]}, "#
+                                                      + #""augmentation": {"crop": [28, 28]}"#))
+        XCTAssertEqual(cropped.augmentation.crop, [28, 28])
+
+        XCTAssertThrowsError(try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [8, 8], "depth": 2}"#))) { error in
+            XCTAssertTrue("\(error)".contains("model.depth"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [8]}"#))) { error in
+            XCTAssertTrue("\(error)".contains("model.fields"), "\(error)")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse(
+            config(#"{"kind": "p4cnn", "fields": [8, 8]}"#, task: "classification"))) { error in
+            XCTAssertTrue("\(error)".contains("canonicalizer setting"), "\(error)")
+        }
+    }
+
+    func testOrientationTrainingLearnsToUndoTurns() throws {
+        // Upright scans: a bright wedge in the top-left corner and a bar along the top edge,
+        // at random brightness; every pose of D4 moves these to a distinct place.
+        let root = NSTemporaryDirectory() + "equiscan-orient-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try FileManager.default.createDirectory(atPath: "\(root)/upright",
+                                                withIntermediateDirectories: true)
+        var generator = SplitMix64(seed: 21)
+        for i in 0..<12 {
+            var pixels = [UInt8](repeating: 30, count: 256)
+            let level = 150 + generator.nextInt(below: 100)
+            for y in 0..<16 {
+                for x in 0..<16 {
+                    if y < 3 && x > 2 { pixels[y * 16 + x] = UInt8(level) }
+                    if x + y < 5 { pixels[y * 16 + x] = 255 }
+                    pixels[y * 16 + x] &+= UInt8(generator.nextInt(below: 20))
+                }
+            }
+            let scan = Scan(width: 16, height: 16, channels: 1, samples: .uint8(pixels),
+                            metadata: ScanMetadata(format: .png, colorModel: .minIsBlack,
+                                                   bitsPerSample: 8))
+            try ImageEncoder.write(scan, to: "\(root)/upright/\(i).png", format: .png)
+        }
+        let config = try TrainingConfig.parse("""
+        {"name": "orient", "task": "orientation", "seed": 2,
+         "data": {"train": "upright", "validationFraction": 0.25, "repeats": 4},
+         "input": {"width": 16, "height": 16, "channels": 1, "normalization": "minMax"},
+         "model": {"kind": "canonicalizer", "group": "D4", "width": 4, "depth": 2},
+         "training": {"epochs": 8, "batchSize": 8,
+                      "optimizer": {"kind": "adam", "learningRate": 0.02}}}
+        """)
+        let output = "\(root)/out"
+        let result = try Trainer(config: config,
+                                 options: TrainingOptions(dataRoot: root, output: output)).run()
+        let losses = result.log.map(\.trainLoss)
+        XCTAssertLessThan(losses.last ?? .infinity, 0.5 * losses[0], "loss: \(losses)")
+        let package = try ModelPackage.load(output)
+        XCTAssertEqual(package.metadata.architecture, "DiscreteCanonicalizer")
+        let report = try Evaluator.evaluate(package, data: "\(root)/upright")
+        XCTAssertEqual(report.cases, 12)
+        XCTAssertEqual(report.perElement.count, 8)
+        // The canonicalizer's scores are exactly equivariant, so every scan's canonical form
+        // is the same whichever way it was turned.
+        XCTAssertEqual(report.orbitConsistency, 1)
+        let pose = report.metrics["poseAccuracy"] ?? 0
+        XCTAssertGreaterThanOrEqual(pose, 0.9, "pose accuracy \(pose)")
+        // The weights are a canonicalizer weight file that the Canonicalization module loads.
+        let canonicalizer = try DiscreteCanonicalizer.load(
+            from: URL(fileURLWithPath: "\(output)/weights.safetensors"))
+        XCTAssertEqual(canonicalizer.group, .d4)
+    }
+}

@@ -1,0 +1,188 @@
+import XCTest
+@testable import ModelRuntime
+@testable import StrictJSON
+@testable import Training
+
+final class TrainingConfigTests: XCTestCase {
+    /// A valid classification config; tests replace one value at a time.
+    static let valid = """
+    {
+      "name": "cells", "task": "classification", "seed": 7,
+      "data": {"train": "cells/train", "validation": "cells/val",
+               "classes": ["RBC", "WBC", "Platelets"]},
+      "input": {"width": 32, "height": 32, "channels": 3,
+                "normalization": {"kind": "percentile", "lower": 1, "upper": 99}},
+      "model": {"kind": "p4cnn", "group": "D4", "width": 6, "depth": 3},
+      "augmentation": {"groupElements": true, "flips": true, "crop": [24, 24],
+                       "brightness": 0.1, "contrast": 0.1},
+      "training": {"epochs": 5, "batchSize": 8,
+                   "optimizer": {"kind": "adam", "learningRate": 0.001},
+                   "schedule": {"kind": "cosine", "warmupEpochs": 1},
+                   "classWeights": "balanced",
+                   "earlyStopping": {"metric": "accuracy", "patience": 2}}
+    }
+    """
+
+    func testValidConfigParsesEveryValue() throws {
+        let config = try TrainingConfig.parse(Self.valid)
+        XCTAssertEqual(config.name, "cells")
+        XCTAssertEqual(config.task, .classification)
+        XCTAssertEqual(config.seed, 7)
+        XCTAssertEqual(config.data.train, ["cells/train"])
+        XCTAssertEqual(config.data.classes, ["RBC", "WBC", "Platelets"])
+        XCTAssertEqual(config.input.normalization, .percentile(lower: 1, upper: 99))
+        XCTAssertEqual(config.model.group, .d4)
+        XCTAssertEqual(config.model.width, 6)
+        XCTAssertEqual(config.augmentation.crop, [24, 24])
+        XCTAssertEqual(config.training.optimizer, .adam)
+        XCTAssertEqual(config.training.learningRate, 0.001)
+        XCTAssertEqual(config.training.schedule, .cosine)
+        XCTAssertEqual(config.training.classWeights, .balanced)
+        XCTAssertEqual(config.training.monitor, "accuracy")
+        XCTAssertEqual(config.training.patience, 2)
+    }
+
+    /// Replaces the value at a dotted path of the valid config and returns the parse error.
+    func error(setting path: [String], to replacement: String?,
+               in base: String = valid) -> String {
+        var root = try! JSONValue.parse(base)
+        func set(_ value: JSONValue, _ keys: ArraySlice<String>) -> JSONValue {
+            guard case .object(var members) = value, let key = keys.first else {
+                return replacement.map { try! JSONValue.parse($0) } ?? value
+            }
+            if let index = members.firstIndex(where: { $0.key == key }) {
+                if keys.count == 1, replacement == nil {
+                    members.remove(at: index)
+                } else {
+                    members[index].value = set(members[index].value, keys.dropFirst())
+                }
+            } else if let replacement {
+                members.append((key, try! JSONValue.parse(replacement)))
+            }
+            return .object(members)
+        }
+        root = set(root, path[...])
+        do {
+            _ = try TrainingConfig.parse(root.compactText)
+            return "no error"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testErrorsNameThePathAndQuoteTheValue() {
+        let cases: [([String], String?, String)] = [
+            (["training", "optimizer", "learningRate"], "-1",
+             "training.optimizer.learningRate: expected a positive number, got -1"),
+            (["training", "epochs"], "2.5", "training.epochs: expected a whole number from 1 "
+             + "to 100000, got 2.5"),
+            (["training", "optimizer", "kind"], "\"rmsprop\"",
+             "training.optimizer.kind: expected one of \"sgd\", \"adam\", \"adamw\", got "
+             + "\"rmsprop\""),
+            (["model", "group"], "\"C8\"",
+             "model.group: expected one of \"C4\", \"D4\", got \"C8\""),
+            (["input", "channels"], "2", "input.channels: expected 1 or 3, got 2"),
+            (["input", "normalization"], "{\"kind\":\"window\",\"low\":400,\"high\":-1000}",
+             "input.normalization.high: expected a number above low (400), got -1000"),
+            (["task"], nil, "task: missing required key"),
+            (["model", "kind"], "\"unet\"",
+             "model.kind: expected \"p4cnn\" for a classification task, got \"unet\""),
+            (["training", "earlyStopping", "metric"], "\"meanDice\"",
+             "training.earlyStopping.metric: expected one of \"balancedAccuracy\", \"accuracy\", "
+             + "\"macroF1\", \"loss\" for a classification task, got \"meanDice\""),
+            (["augmentation", "crop"], "[40, 28]",
+             "augmentation.crop[0]: expected a crop width no larger than the input (32), got 40"),
+            (["training", "classWeights"], "[1, 2]",
+             "training.classWeights: expected 3 weights (one per class), got 2"),
+            (["data", "classes"], "[\"a\", \"a\"]",
+             "data.classes[1]: duplicate class name \"a\""),
+            (["augmentation", "crop"], "[24, 16]",
+             "augmentation.groupElements: quarter turns need square images: set input width "
+             + "and height equal or give a square augmentation.crop"),
+            (["augmentation", "crop"], "[20, 20]",
+             "model.depth: 3 pooling steps need sizes divisible by 8, but augmentation.crop is "
+             + "20"),
+            (["data", "repeats"], "0", "data.repeats: expected a whole number from 1 to 1000, "
+             + "got 0"),
+        ]
+        for (path, value, expected) in cases {
+            XCTAssertEqual(error(setting: path, to: value), expected, "setting \(path)")
+        }
+    }
+
+    func testUnknownKeysAreErrorsWithSuggestions() {
+        XCTAssertEqual(error(setting: ["training", "optimizer", "learningrate"], to: "0.1"),
+                       "training.optimizer.learningrate: unknown key (did you mean "
+                       + "\"learningRate\"?)")
+        XCTAssertEqual(error(setting: ["colour"], to: "1"),
+                       "colour: unknown key; allowed keys: name, version, description, task, "
+                       + "seed, data, input, model, augmentation, training")
+    }
+
+    func testSyntaxErrorsGiveLineAndColumnAndDuplicateKeysTheirPath() {
+        XCTAssertThrowsError(try TrainingConfig.parse("{\n  \"name\": \"x\",\n}")) { error in
+            XCTAssertEqual("\(error)", "(top level): JSON syntax error at line 3, column 1: "
+                           + "expected a string key")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse("{\"data\": {\"train\": \"a\", "
+                                                      + "\"train\": \"b\"}}")) { error in
+            XCTAssertEqual("\(error)", "data.train: duplicate key")
+        }
+        XCTAssertThrowsError(try TrainingConfig.parse("[1]", file: "c.json")) { error in
+            XCTAssertEqual("\(error)", "c.json: (top level): expected an object, got [1]")
+        }
+    }
+
+    func testSegmentationLabelsAndUNetSizeRule() throws {
+        let segmentation = """
+        {"name": "em", "task": "segmentation",
+         "data": {"train": "em", "validationFraction": 0.25,
+                  "labels": [{"name": "interior", "value": 255},
+                             {"name": "membrane", "values": [0]}]},
+         "input": {"width": 128, "height": 128, "channels": 1},
+         "model": {"kind": "unet", "group": "C4", "width": 4, "depth": 2},
+         "augmentation": {"crop": [64, 64]},
+         "training": {"epochs": 2, "optimizer": {"kind": "sgd", "learningRate": 0.01},
+                      "loss": "crossEntropyDice"}}
+        """
+        let config = try TrainingConfig.parse(segmentation)
+        XCTAssertEqual(config.data.labels.map(\.values), [[255], [0]])
+        XCTAssertEqual(config.training.momentum, 0.9)
+        XCTAssertEqual(config.training.monitor, "meanDice")
+        XCTAssertEqual(error(setting: ["augmentation", "crop"], to: "[62, 64]", in: segmentation),
+                       "model.depth: a U-Net of depth 2 needs sizes divisible by 4, but "
+                       + "augmentation.crop is 62")
+        XCTAssertEqual(error(setting: ["data", "labels"],
+                             to: "[{\"name\": \"a\", \"value\": 0}, {\"name\": \"b\", "
+                             + "\"values\": [1, 0]}]", in: segmentation),
+                       "data.labels[1].values[1]: pixel value 0 already belongs to another label")
+    }
+
+    func testLearningRateSchedules() throws {
+        var spec = try TrainingConfig.parse(Self.valid).training
+        spec.epochs = 5
+        spec.warmupEpochs = 1
+        spec.learningRate = 1
+        spec.minimumLearningRate = 0
+        // Warm-up: (0 + 1) / (1 + 1); then cosine over epochs 1...4 (span 3).
+        let expected = [0.5, 1, 0.75, 0.25, 0]
+        for (epoch, value) in expected.enumerated() {
+            XCTAssertEqual(spec.learningRate(epoch: epoch), value, accuracy: 1e-12,
+                           "epoch \(epoch)")
+        }
+        spec.schedule = .step
+        spec.warmupEpochs = 0
+        spec.stepEpochs = 2
+        spec.gamma = 0.5
+        XCTAssertEqual((0..<5).map { spec.learningRate(epoch: $0) }, [1, 1, 0.5, 0.5, 0.25])
+    }
+
+    func testJSONParserStrictness() {
+        for bad in ["{\"a\": 01}", "{\"a\": NaN}", "[1,]", "{\"a\": 1} x", "\"\\x\"", "[1e999]"] {
+            XCTAssertThrowsError(try JSONValue.parse(bad), bad)
+        }
+        XCTAssertEqual(try JSONValue.parse("\"\\u00e9\\ud83d\\ude00\""), .string("é😀"))
+        XCTAssertEqual(try JSONValue.parse(" [1.5e2, -0, true, null] ").compactText,
+                       "[1.5e2,-0,true,null]")
+    }
+}
