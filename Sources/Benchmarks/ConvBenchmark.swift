@@ -113,33 +113,36 @@ public enum ConvBenchmark {
         let a = Tensor.uniform(shape: [size, size], low: -1, high: 1, generator: &rng)
         let b = Tensor.uniform(shape: [size, size], low: -1, high: 1, generator: &rng)
         var jobs = [Job(flops: 2 * Double(size * size * size)) { _ = Tensor.matmul(a, b) }]
-        var geometries: [Conv2D.Geometry] = []
+        var geometries: [Conv2DKernels.Geometry] = []
         for c in cases {
             let x = Tensor.gaussian(shape: [c.batch, c.inChannels, c.height, c.width],
                                     generator: &rng)
             let w = Tensor.gaussian(shape: [c.outChannels, c.inChannels, c.kernel, c.kernel],
                                     std: 0.1, generator: &rng)
             let bias = Tensor.gaussian(shape: [c.outChannels], generator: &rng)
-            let g = Conv2D.Geometry(inputShape: x.shape, weightShape: w.shape, stride: 1,
-                                    padding: c.padding)
+            let g = Conv2DKernels.Geometry(inputShape: x.shape, weightShape: w.shape, stride: 1,
+                                           padding: c.padding)
             geometries.append(g)
             let dy = Tensor.gaussian(shape: g.outputShape, generator: &rng)
             let p = c.padding
             jobs.append(Job(flops: g.flops) {
-                _ = Conv2D.forward(input: x, weight: w, bias: bias, stride: 1, padding: p)
+                _ = Conv2DKernels.forward(input: x, weight: w, bias: bias, stride: 1, padding: p)
             })
             jobs.append(Job(flops: 3 * g.flops) {
-                _ = Conv2D.forward(input: x, weight: w, bias: bias, stride: 1, padding: p)
-                _ = Conv2D.backward(outputGradient: dy, input: x, weight: w, stride: 1, padding: p)
+                _ = Conv2DKernels.forward(input: x, weight: w, bias: bias, stride: 1, padding: p)
+                _ = Conv2DKernels.backward(outputGradient: dy, input: x, weight: w, stride: 1,
+                                           padding: p)
             })
             guard includeReference else { continue }
             jobs.append(Job(flops: g.flops) {
-                _ = Conv2D.referenceForward(input: x, weight: w, bias: bias, stride: 1, padding: p)
+                _ = Conv2DKernels.referenceForward(input: x, weight: w, bias: bias, stride: 1,
+                                                   padding: p)
             })
             jobs.append(Job(flops: 3 * g.flops) {
-                _ = Conv2D.referenceForward(input: x, weight: w, bias: bias, stride: 1, padding: p)
-                _ = Conv2D.referenceBackward(outputGradient: dy, input: x, weight: w, stride: 1,
-                                             padding: p)
+                _ = Conv2DKernels.referenceForward(input: x, weight: w, bias: bias, stride: 1,
+                                                   padding: p)
+                _ = Conv2DKernels.referenceBackward(outputGradient: dy, input: x, weight: w,
+                                                    stride: 1, padding: p)
             })
         }
         let times = timeInterleaved(jobs, rounds: rounds, budget: budget)
@@ -157,7 +160,7 @@ public enum ConvBenchmark {
                                       referenceForward: includeReference ? f(2) : nil,
                                       referenceForwardBackward: includeReference ? f(3) : nil,
                                       forwardAlgorithm:
-                                        Conv2D.forwardAlgorithm(for: geometries[index])))
+                                        Conv2DKernels.forwardAlgorithm(for: geometries[index])))
         }
         return Report(threads: ThreadPolicy.workerCount,
                       openblasThreads: Int(openblas_get_num_threads()),

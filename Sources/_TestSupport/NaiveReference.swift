@@ -34,7 +34,7 @@ public enum NaiveReference {
         return output
     }
 
-    /// The three gradients of `conv2DForward` from their defining sums (see `Conv2D`).
+    /// The three gradients of `conv2DForward` from their defining sums (see `Conv2DKernels`).
     public static func conv2DBackward(outputGradient: Tensor, input: Tensor, weight: Tensor,
                                       stride: Int, padding: Int)
         -> (input: Tensor, weight: Tensor, bias: Tensor) {

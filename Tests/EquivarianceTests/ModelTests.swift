@@ -137,7 +137,7 @@ final class ModelTests: XCTestCase {
             let bank = rng.tensor([4, shape[1], k, k])
             let bias = rng.tensor([4])
             let banded = InferenceConvolution.convolve(x, bank: bank, bias: bias, padding: p)
-            let whole = Conv2D.forward(input: x, weight: bank, bias: bias, padding: p)
+            let whole = Conv2DKernels.forward(input: x, weight: bank, bias: bias, padding: p)
             let error = EquivarianceCheck.relativeError(banded, whole)
             print("banded conv \(shape) k\(k): relative error \(error)")
             XCTAssertLessThan(error, 1e-6, "\(shape)")

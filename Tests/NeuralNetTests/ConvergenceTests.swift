@@ -31,7 +31,7 @@ final class ConvergenceTests: XCTestCase {
 
     private final class BarClassifier: Module {
         let features: Sequential
-        let head: LinearLayer
+        let head: Linear
 
         init(generator: inout SeededGenerator) {
             features = Sequential(

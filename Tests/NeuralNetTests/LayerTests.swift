@@ -6,8 +6,8 @@ import _TestSupport
 /// Layers against their kernels, modes, parameter names and initialiser statistics.
 final class LayerTests: XCTestCase {
     func testLayerNamesResolveWithBothModulesImported() {
-        // NeuralNet's layers shadow TensorCore's kernel enums of the same name (Linear,
-        // Dropout, Upsample) for code importing both modules.
+        // The layers own the short names; TensorCore's kernels are `LinearKernels`,
+        // `DropoutKernels` and `UpsampleKernels`, so importing both modules is unambiguous.
         var generator = SeededGenerator(seed: 1)
         let linear = Linear(inputFeatures: 3, outputFeatures: 2, generator: &generator)
         let dropout = Dropout(probability: 0.5)
@@ -25,8 +25,8 @@ final class LayerTests: XCTestCase {
         let x = Tensor.gaussian(shape: [2, 2, 7, 5], generator: &generator)
         let y = conv(Variable(x))
         XCTAssertEqual(y.shape, [2, 3, 4, 3])
-        let expected = Conv2D.referenceForward(input: x, weight: conv.weight.value,
-                                               bias: conv.bias?.value, stride: 2, padding: 1)
+        let expected = Conv2DKernels.referenceForward(input: x, weight: conv.weight.value,
+                                                      bias: conv.bias?.value, stride: 2, padding: 1)
         assertClose(y.value, expected, tolerance: 1e-5)
         XCTAssertEqual(conv.namedParameters().map(\.name), ["weight", "bias"])
 

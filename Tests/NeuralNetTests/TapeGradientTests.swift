@@ -160,7 +160,7 @@ final class TapeGradientTests: XCTestCase {
         let innerConv: Conv2d
         let joinConv: Conv2d
         let residualConv: Conv2d
-        let head: LinearLayer
+        let head: Linear
 
         init(generator: inout SeededGenerator) {
             inputConv = Conv2d(inputChannels: 2, outputChannels: 4, kernelSize: 3, padding: 1,

@@ -12,15 +12,15 @@ final class Conv2DEdgeTests: XCTestCase {
         let weight = Tensor.gaussian(shape: [cout, cin, k, k], std: 0.4, generator: &rng)
         let bias = Tensor.gaussian(shape: [cout], generator: &rng)
         let context = "x \(x.shape) w \(weight.shape) stride \(stride) padding \(padding)"
-        let y = Conv2D.forward(input: x, weight: weight, bias: bias, stride: stride,
-                               padding: padding)
+        let y = Conv2DKernels.forward(input: x, weight: weight, bias: bias, stride: stride,
+                                      padding: padding)
         let expected = NaiveReference.conv2DForward(input: x, weight: weight, bias: bias,
                                                     stride: stride, padding: padding)
         assertClose(y, expected, tolerance: 1e-4, relativeTolerance: 1e-4, "forward, \(context)",
                     file: file, line: line)
         let g = Tensor.gaussian(shape: expected.shape, generator: &rng)
-        let got = Conv2D.backward(outputGradient: g, input: x, weight: weight, stride: stride,
-                                  padding: padding)
+        let got = Conv2DKernels.backward(outputGradient: g, input: x, weight: weight,
+                                         stride: stride, padding: padding)
         let naive = NaiveReference.conv2DBackward(outputGradient: g, input: x, weight: weight,
                                                   stride: stride, padding: padding)
         guard let dx = got.input else {
@@ -72,15 +72,15 @@ final class Conv2DEdgeTests: XCTestCase {
             var outputs: [Tensor] = []
             var gradients: [(input: Tensor?, weight: Tensor, bias: Tensor)] = []
             let g = Tensor.gaussian(
-                shape: Conv2D.Geometry(inputShape: x.shape, weightShape: weight.shape,
-                                       stride: stride, padding: padding).outputShape,
+                shape: Conv2DKernels.Geometry(inputShape: x.shape, weightShape: weight.shape,
+                                              stride: stride, padding: padding).outputShape,
                 generator: &rng)
             for workers in [1, 2] {
                 ThreadPolicy.workerCount = workers
-                outputs.append(Conv2D.forward(input: x, weight: weight, bias: bias,
-                                              stride: stride, padding: padding))
-                gradients.append(Conv2D.backward(outputGradient: g, input: x, weight: weight,
-                                                 stride: stride, padding: padding))
+                outputs.append(Conv2DKernels.forward(input: x, weight: weight, bias: bias,
+                                                     stride: stride, padding: padding))
+                gradients.append(Conv2DKernels.backward(outputGradient: g, input: x, weight: weight,
+                                                        stride: stride, padding: padding))
             }
             assertBitwiseEqual(outputs[0], outputs[1], "k \(k) stride \(stride)")
             assertClose(gradients[0].weight, gradients[1].weight, tolerance: 1e-3,
@@ -94,8 +94,8 @@ final class Conv2DEdgeTests: XCTestCase {
     }
 
     func testGeometry() {
-        let g = Conv2D.Geometry(inputShape: [8, 32, 128, 128], weightShape: [16, 32, 3, 3],
-                                stride: 2, padding: 1)
+        let g = Conv2DKernels.Geometry(inputShape: [8, 32, 128, 128], weightShape: [16, 32, 3, 3],
+                                       stride: 2, padding: 1)
         XCTAssertEqual(g.outputShape, [8, 16, 64, 64])
         XCTAssertEqual(g.patchSize, 288)
         XCTAssertEqual(g.flops, 2 * 8 * 16 * 288 * 64 * 64)

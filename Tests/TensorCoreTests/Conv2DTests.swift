@@ -21,10 +21,10 @@ final class Conv2DTests: XCTestCase {
             let context = "trial \(trial): x \(x.shape) w \(weight.shape) s \(stride) p \(padding)"
             let expected = NaiveReference.conv2DForward(input: x, weight: weight, bias: bias,
                                                         stride: stride, padding: padding)
-            let fast = Conv2D.forward(input: x, weight: weight, bias: bias,
-                                      stride: stride, padding: padding)
-            let reference = Conv2D.referenceForward(input: x, weight: weight, bias: bias,
-                                                    stride: stride, padding: padding)
+            let fast = Conv2DKernels.forward(input: x, weight: weight, bias: bias,
+                                             stride: stride, padding: padding)
+            let reference = Conv2DKernels.referenceForward(input: x, weight: weight, bias: bias,
+                                                           stride: stride, padding: padding)
             assertClose(fast, expected, tolerance: 1e-4, relativeTolerance: 1e-4, context)
             assertClose(reference, expected, tolerance: 1e-4, relativeTolerance: 1e-4, context)
 
@@ -32,10 +32,11 @@ final class Conv2DTests: XCTestCase {
             let naive = NaiveReference.conv2DBackward(outputGradient: g, input: x, weight: weight,
                                                       stride: stride, padding: padding)
             for (name, result) in [
-                ("fast", Conv2D.backward(outputGradient: g, input: x, weight: weight,
-                                         stride: stride, padding: padding)),
-                ("reference", Conv2D.referenceBackward(outputGradient: g, input: x, weight: weight,
-                                                       stride: stride, padding: padding)),
+                ("fast", Conv2DKernels.backward(outputGradient: g, input: x, weight: weight,
+                                                stride: stride, padding: padding)),
+                ("reference", Conv2DKernels.referenceBackward(outputGradient: g, input: x,
+                                                              weight: weight, stride: stride,
+                                                              padding: padding)),
             ] {
                 guard let dx = result.input else { return XCTFail("no input gradient, \(context)") }
                 assertClose(dx, naive.input, tolerance: 1e-4, relativeTolerance: 1e-4,
@@ -61,25 +62,25 @@ final class Conv2DTests: XCTestCase {
             let weight = Tensor.gaussian(shape: [c.cout, c.cin, 3, 3], std: 0.3, generator: &rng)
             let bias = Tensor.gaussian(shape: [c.cout], generator: &rng)
             let context = "case \(c)"
-            let expected = Conv2D.referenceForward(input: x, weight: weight, bias: bias,
-                                                   stride: c.stride, padding: c.padding)
-            let fast = Conv2D.forward(input: x, weight: weight, bias: bias,
-                                      stride: c.stride, padding: c.padding)
+            let expected = Conv2DKernels.referenceForward(input: x, weight: weight, bias: bias,
+                                                          stride: c.stride, padding: c.padding)
+            let fast = Conv2DKernels.forward(input: x, weight: weight, bias: bias,
+                                             stride: c.stride, padding: c.padding)
             assertClose(fast, expected, tolerance: 1e-4, relativeTolerance: 1e-4, context)
             let g = Tensor.gaussian(shape: expected.shape, generator: &rng)
-            let ref = Conv2D.referenceBackward(outputGradient: g, input: x, weight: weight,
-                                               stride: c.stride, padding: c.padding)
-            let got = Conv2D.backward(outputGradient: g, input: x, weight: weight,
-                                      stride: c.stride, padding: c.padding)
+            let ref = Conv2DKernels.referenceBackward(outputGradient: g, input: x, weight: weight,
+                                                      stride: c.stride, padding: c.padding)
+            let got = Conv2DKernels.backward(outputGradient: g, input: x, weight: weight,
+                                             stride: c.stride, padding: c.padding)
             guard let dx = got.input, let refDx = ref.input else { return XCTFail(context) }
             assertClose(dx, refDx, tolerance: 1e-4, relativeTolerance: 1e-4, "dx \(context)")
             assertClose(got.weight, ref.weight, tolerance: 1e-3, relativeTolerance: 1e-4,
                         "dw \(context)")
             assertClose(got.bias, ref.bias, tolerance: 1e-3, relativeTolerance: 1e-4,
                         "db \(context)")
-            let noInput = Conv2D.backward(outputGradient: g, input: x, weight: weight,
-                                          stride: c.stride, padding: c.padding,
-                                          needsInputGradient: false)
+            let noInput = Conv2DKernels.backward(outputGradient: g, input: x, weight: weight,
+                                                 stride: c.stride, padding: c.padding,
+                                                 needsInputGradient: false)
             XCTAssertNil(noInput.input)
             assertClose(noInput.weight, ref.weight, tolerance: 1e-3, relativeTolerance: 1e-4,
                         "dw without dx, \(context)")
@@ -92,18 +93,18 @@ final class Conv2DTests: XCTestCase {
             let x = Tensor.gaussian(shape: [2, 3, h, w], generator: &rng)
             let weight = Tensor.gaussian(shape: [4, 3, 3, 3], std: 0.5, generator: &rng)
             let bias = Tensor.gaussian(shape: [4], generator: &rng)
-            let y = Conv2D.forward(input: x, weight: weight, bias: bias,
-                                   stride: stride, padding: padding)
+            let y = Conv2DKernels.forward(input: x, weight: weight, bias: bias,
+                                          stride: stride, padding: padding)
             let probe = Tensor.gaussian(shape: y.shape, generator: &rng)
-            let grads = Conv2D.backward(outputGradient: probe, input: x, weight: weight,
-                                        stride: stride, padding: padding)
+            let grads = Conv2DKernels.backward(outputGradient: probe, input: x, weight: weight,
+                                               stride: stride, padding: padding)
             guard let dx = grads.input else { return XCTFail("no input gradient") }
             GradientCheck.assertGradients(
                 inputs: [x, weight, bias], analytic: [dx, grads.weight, grads.bias],
                 tolerance: 2e-3, "stride \(stride) padding \(padding) \(h)×\(w)"
             ) { t in
-                GradientCheck.probe(Conv2D.forward(input: t[0], weight: t[1], bias: t[2],
-                                                   stride: stride, padding: padding),
+                GradientCheck.probe(Conv2DKernels.forward(input: t[0], weight: t[1], bias: t[2],
+                                                          stride: stride, padding: padding),
                                     weights: probe)
             }
         }
@@ -114,9 +115,10 @@ final class Conv2DTests: XCTestCase {
             var rng = SeededGenerator(seed: 99)
             let x = Tensor.gaussian(shape: [5, 6, 13, 12], generator: &rng)
             let weight = Tensor.gaussian(shape: [7, 6, 3, 3], generator: &rng)
-            let y = Conv2D.forward(input: x, weight: weight, bias: nil, stride: 1, padding: 1)
-            let g = Conv2D.backward(outputGradient: y, input: x, weight: weight,
-                                    stride: 1, padding: 1)
+            let y = Conv2DKernels.forward(input: x, weight: weight, bias: nil, stride: 1,
+                                          padding: 1)
+            let g = Conv2DKernels.backward(outputGradient: y, input: x, weight: weight,
+                                           stride: 1, padding: 1)
             return (y, g.input ?? Tensor(scalar: .nan), g.weight)
         }
         let a = run(), b = run()

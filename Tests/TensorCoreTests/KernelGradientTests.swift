@@ -21,10 +21,10 @@ final class KernelGradientTests: XCTestCase {
             let w = Tensor.gaussian(shape: [o, f], generator: &rng)
             let b = Tensor.gaussian(shape: [o], generator: &rng)
             let probe = Tensor.gaussian(shape: [n, o], generator: &rng)
-            let g = Linear.backward(outputGradient: probe, input: x, weight: w)
+            let g = LinearKernels.backward(outputGradient: probe, input: x, weight: w)
             GradientCheck.assertGradients(inputs: [x, w, b], analytic: [g.input, g.weight, g.bias],
                                           tolerance: 1e-3) { t in
-                GradientCheck.probe(Linear.forward(input: t[0], weight: t[1], bias: t[2]),
+                GradientCheck.probe(LinearKernels.forward(input: t[0], weight: t[1], bias: t[2]),
                                     weights: probe)
             }
         }
@@ -90,22 +90,22 @@ final class KernelGradientTests: XCTestCase {
         var rng = SeededGenerator(seed: 5)
         for (shape, factor) in [([2, 3, 4, 5], 2), ([2, 2, 3, 3], 3), ([2, 1, 2, 3, 4], 2)] {
             let x = Tensor.gaussian(shape: shape, generator: &rng)
-            let nearest = Upsample.nearestForward(input: x, factor: factor)
+            let nearest = UpsampleKernels.nearestForward(input: x, factor: factor)
             let probe = Tensor.gaussian(shape: nearest.shape, generator: &rng)
             GradientCheck.assertGradients(
                 inputs: [x],
-                analytic: [Upsample.nearestBackward(outputGradient: probe, factor: factor)],
+                analytic: [UpsampleKernels.nearestBackward(outputGradient: probe, factor: factor)],
                 tolerance: 1e-3, "nearest \(shape) ×\(factor)"
             ) { t in
-                GradientCheck.probe(Upsample.nearestForward(input: t[0], factor: factor),
+                GradientCheck.probe(UpsampleKernels.nearestForward(input: t[0], factor: factor),
                                     weights: probe)
             }
             GradientCheck.assertGradients(
                 inputs: [x],
-                analytic: [Upsample.bilinearBackward(outputGradient: probe, factor: factor)],
+                analytic: [UpsampleKernels.bilinearBackward(outputGradient: probe, factor: factor)],
                 tolerance: 1e-3, "bilinear \(shape) ×\(factor)"
             ) { t in
-                GradientCheck.probe(Upsample.bilinearForward(input: t[0], factor: factor),
+                GradientCheck.probe(UpsampleKernels.bilinearForward(input: t[0], factor: factor),
                                     weights: probe)
             }
         }
@@ -175,17 +175,17 @@ final class KernelGradientTests: XCTestCase {
         var rng = SeededGenerator(seed: 8)
         let x = Tensor.gaussian(shape: [4, 3, 5], generator: &rng)
         var maskRng = SeededGenerator(seed: 80)
-        let (y, mask) = Dropout.forward(input: x, probability: 0.3, generator: &maskRng)
+        let (y, mask) = DropoutKernels.forward(input: x, probability: 0.3, generator: &maskRng)
         XCTAssertTrue(mask.storage.allSatisfy { $0 == 0 || abs($0 - 1 / 0.7) < 1e-6 })
         assertClose(y, x * mask, tolerance: 0)
         let probe = Tensor.gaussian(shape: x.shape, generator: &rng)
         GradientCheck.assertGradients(
-            inputs: [x], analytic: [Dropout.backward(outputGradient: probe, mask: mask)],
+            inputs: [x], analytic: [DropoutKernels.backward(outputGradient: probe, mask: mask)],
             tolerance: 1e-3
         ) { t in
             var replay = SeededGenerator(seed: 80)
             return GradientCheck.probe(
-                Dropout.forward(input: t[0], probability: 0.3, generator: &replay).output,
+                DropoutKernels.forward(input: t[0], probability: 0.3, generator: &replay).output,
                 weights: probe)
         }
     }

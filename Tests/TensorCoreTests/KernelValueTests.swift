@@ -15,10 +15,10 @@ final class KernelValueTests: XCTestCase {
             2.5, 2.75, 3.25, 3.5,
             3.0, 3.25, 3.75, 4.0,
         ])
-        assertClose(Upsample.bilinearForward(input: x, factor: 2), expected, tolerance: 1e-6)
-        let nearest = Upsample.nearestForward(input: x, factor: 2)
+        assertClose(UpsampleKernels.bilinearForward(input: x, factor: 2), expected, tolerance: 1e-6)
+        let nearest = UpsampleKernels.nearestForward(input: x, factor: 2)
         XCTAssertEqual(nearest.storage, [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4])
-        XCTAssertEqual(Upsample.nearestBackward(outputGradient: nearest, factor: 2).storage,
+        XCTAssertEqual(UpsampleKernels.nearestBackward(outputGradient: nearest, factor: 2).storage,
                        [4, 8, 12, 16])
     }
 
@@ -72,15 +72,15 @@ final class KernelValueTests: XCTestCase {
                 for f in 0..<4 { expected[n, o] += x[n, f] * w[o, f] }
             }
         }
-        assertClose(Linear.forward(input: x, weight: w, bias: b), expected, tolerance: 1e-5)
+        assertClose(LinearKernels.forward(input: x, weight: w, bias: b), expected, tolerance: 1e-5)
     }
 
     func testDropoutRateAndDeterminism() {
         var a = SeededGenerator(seed: 3)
         var b = SeededGenerator(seed: 3)
         let x = Tensor.ones([10_000])
-        let first = Dropout.forward(input: x, probability: 0.25, generator: &a)
-        let second = Dropout.forward(input: x, probability: 0.25, generator: &b)
+        let first = DropoutKernels.forward(input: x, probability: 0.25, generator: &a)
+        let second = DropoutKernels.forward(input: x, probability: 0.25, generator: &b)
         assertBitwiseEqual(first.mask, second.mask)
         let dropped = first.mask.storage.filter { $0 == 0 }.count
         XCTAssertEqual(Double(dropped) / 10_000, 0.25, accuracy: 0.02)
@@ -173,7 +173,7 @@ final class KernelValueTests: XCTestCase {
         var rng = SeededGenerator(seed: 41)
         let x = Tensor.gaussian(shape: [2, 3, 9, 9], generator: &rng)
         let w = Tensor.gaussian(shape: [4, 3, 3, 3], generator: &rng)
-        let alone = Conv2D.forward(input: x, weight: w, bias: nil, stride: 1, padding: 1)
+        let alone = Conv2DKernels.forward(input: x, weight: w, bias: nil, stride: 1, padding: 1)
         var nested = [Tensor](repeating: Tensor(scalar: 0), count: 2)
         var innerChunks = [Int](repeating: 0, count: 2)
         nested.withUnsafeMutableBufferPointer { results in
@@ -181,8 +181,8 @@ final class KernelValueTests: XCTestCase {
                 ThreadPolicy.parallel(count: 2) { _, range in
                     for i in range {
                         chunks[i] = ThreadPolicy.chunkCount(count: 100)
-                        results[i] = Conv2D.forward(input: x, weight: w, bias: nil, stride: 1,
-                                                    padding: 1)
+                        results[i] = Conv2DKernels.forward(input: x, weight: w, bias: nil,
+                                                           stride: 1, padding: 1)
                     }
                 }
             }

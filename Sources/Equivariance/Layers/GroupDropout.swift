@@ -22,10 +22,10 @@ public final class GroupDropout: Module, RandomStateModule {
     /// Any shape → same shape.
     public override func forward(_ input: Variable) -> Variable {
         guard isTraining, probability > 0 else { return input }
-        let (output, mask) = Dropout.forward(input: input.value, probability: probability,
-                                             generator: &generator)
+        let (output, mask) = DropoutKernels.forward(input: input.value, probability: probability,
+                                                    generator: &generator)
         return Variable.record(output, parents: [input]) { g in
-            [Dropout.backward(outputGradient: g, mask: mask)]
+            [DropoutKernels.backward(outputGradient: g, mask: mask)]
         }
     }
 }

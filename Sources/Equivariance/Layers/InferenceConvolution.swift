@@ -24,18 +24,18 @@ enum InferenceConvolution {
         let (cout, k) = (bank.shape[0], bank.shape[2])
         let ho = h + 2 * padding - k + 1, wo = w + 2 * padding - k + 1
         let patch = c * k * k
-        let geometry = Conv2D.Geometry(inputShape: x.shape, weightShape: bank.shape, stride: 1,
-                                       padding: padding)
+        let geometry = Conv2DKernels.Geometry(inputShape: x.shape, weightShape: bank.shape,
+                                              stride: 1, padding: padding)
         // Winograd already splits its tile blocks over the workers within a bounded workspace.
-        if Conv2D.hasBoundedWorkspace(geometry) {
-            return Conv2D.forward(input: x, weight: bank, bias: bias, padding: padding)
+        if Conv2DKernels.hasBoundedWorkspace(geometry) {
+            return Conv2DKernels.forward(input: x, weight: bank, bias: bias, padding: padding)
         }
         let workers = ThreadPolicy.workerCount
         var bands = max(1, (patch * ho * wo + columnBudget - 1) / columnBudget)
         if n * bands < workers { bands = (workers + n - 1) / n }
         bands = min(bands, ho)
         guard bands > 1 else {
-            return Conv2D.forward(input: x, weight: bank, bias: bias, padding: padding)
+            return Conv2DKernels.forward(input: x, weight: bank, bias: bias, padding: padding)
         }
         let rows = (ho + bands - 1) / bands  // output rows per band (the last may be short)
         let bandHeight = rows + k - 1, bandWidth = w + 2 * padding
@@ -62,7 +62,8 @@ enum InferenceConvolution {
             }
         }
         let bandInput = Tensor(shape: [n * bands, c, bandHeight, bandWidth], storage: banded)
-        let bandOutput = Conv2D.forward(input: bandInput, weight: bank, bias: bias, padding: 0)
+        let bandOutput = Conv2DKernels.forward(input: bandInput, weight: bank, bias: bias,
+                                               padding: 0)
         // (N·S, Cout, rows, Wo) → (N, Cout, Ho, Wo), dropping the rows past Ho.
         var output = [Float](repeating: 0, count: n * cout * ho * wo)
         bandOutput.storage.withUnsafeBufferPointer { source in
@@ -166,8 +167,8 @@ extension EquivariantConvolution {
             output = InferenceConvolution.convolve(view, bank: bank, bias: foldedBias,
                                                    padding: padding)
         } else {
-            output = Conv2D.forward(input: view, weight: bank, bias: foldedBias, stride: stride,
-                                    padding: padding)
+            output = Conv2DKernels.forward(input: view, weight: bank, bias: foldedBias,
+                                           stride: stride, padding: padding)
         }
         if relu { InferenceConvolution.reluInPlace(&output) }
         let s = output.shape  // (N, Cout·G, Ho, Wo)

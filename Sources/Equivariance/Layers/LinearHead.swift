@@ -21,9 +21,9 @@ public final class LinearHead: Module {
     /// (N, F) → (N, O).
     public override func forward(_ input: Variable) -> Variable {
         let x = input.value, w = weight.value
-        return Variable.record(Linear.forward(input: x, weight: w, bias: bias.value),
+        return Variable.record(LinearKernels.forward(input: x, weight: w, bias: bias.value),
                                parents: [input, weight, bias]) { g in
-            let grads = Linear.backward(outputGradient: g, input: x, weight: w)
+            let grads = LinearKernels.backward(outputGradient: g, input: x, weight: w)
             return [grads.input, grads.weight, grads.bias]
         }
     }

@@ -26,14 +26,14 @@ public final class SpatialUpsampling: Module {
         let factor = self.factor
         switch kind {
         case .nearest:
-            return Variable.record(Upsample.nearestForward(input: input.value, factor: factor),
-                                   parents: [input]) { g in
-                [Upsample.nearestBackward(outputGradient: g, factor: factor)]
+            let output = UpsampleKernels.nearestForward(input: input.value, factor: factor)
+            return Variable.record(output, parents: [input]) { g in
+                [UpsampleKernels.nearestBackward(outputGradient: g, factor: factor)]
             }
         case .bilinear:
-            return Variable.record(Upsample.bilinearForward(input: input.value, factor: factor),
-                                   parents: [input]) { g in
-                [Upsample.bilinearBackward(outputGradient: g, factor: factor)]
+            let output = UpsampleKernels.bilinearForward(input: input.value, factor: factor)
+            return Variable.record(output, parents: [input]) { g in
+                [UpsampleKernels.bilinearBackward(outputGradient: g, factor: factor)]
             }
         }
     }

@@ -15,15 +15,15 @@ enum TapeOperations {
     /// Conv2D of an (N, Cin, H, W) input with an (Cout, Cin, k, k) bank and optional (Cout) bias.
     static func convolution(_ x: Variable, bank: Variable, bias: Variable?, stride: Int,
                             padding: Int) -> Variable {
-        let output = Conv2D.forward(input: x.value, weight: bank.value, bias: bias?.value,
-                                    stride: stride, padding: padding)  // (N, Cout, Ho, Wo)
+        let output = Conv2DKernels.forward(input: x.value, weight: bank.value, bias: bias?.value,
+                                           stride: stride, padding: padding)  // (N, Cout, Ho, Wo)
         var parents = [x, bank]
         if let bias { parents.append(bias) }
         let hasBias = bias != nil
         return Variable.record(output, parents: parents) { gradient in
-            let grads = Conv2D.backward(outputGradient: gradient, input: x.value,
-                                        weight: bank.value, stride: stride, padding: padding,
-                                        needsInputGradient: x.requiresGrad)
+            let grads = Conv2DKernels.backward(outputGradient: gradient, input: x.value,
+                                               weight: bank.value, stride: stride, padding: padding,
+                                               needsInputGradient: x.requiresGrad)
             return hasBias ? [grads.input, grads.weight, grads.bias] : [grads.input, grads.weight]
         }
     }

@@ -9,15 +9,15 @@ extension Functional {
     public static func conv2d(_ input: Variable, weight: Variable, bias: Variable? = nil,
                               stride: Int = 1, padding: Int = 0) -> Variable {
         let x = input.value, w = weight.value
-        let output = Conv2D.forward(input: x, weight: w, bias: bias?.value, stride: stride,
-                                    padding: padding)
+        let output = Conv2DKernels.forward(input: x, weight: w, bias: bias?.value, stride: stride,
+                                           padding: padding)
         var parents = [input, weight]
         if let bias { parents.append(bias) }
         let needInput = input.requiresGrad, hasBias = bias != nil
         return Variable.record(output, parents: parents) { g in
-            let gradients = Conv2D.backward(outputGradient: g, input: x, weight: w,
-                                            stride: stride, padding: padding,
-                                            needsInputGradient: needInput)
+            let gradients = Conv2DKernels.backward(outputGradient: g, input: x, weight: w,
+                                                   stride: stride, padding: padding,
+                                                   needsInputGradient: needInput)
             var result: [Tensor?] = [gradients.input, gradients.weight]
             if hasBias { result.append(gradients.bias) }
             return result
@@ -28,12 +28,12 @@ extension Functional {
     public static func linear(_ input: Variable, weight: Variable,
                               bias: Variable? = nil) -> Variable {
         let x = input.value, w = weight.value
-        let output = TensorCore.Linear.forward(input: x, weight: w, bias: bias?.value)
+        let output = LinearKernels.forward(input: x, weight: w, bias: bias?.value)
         var parents = [input, weight]
         if let bias { parents.append(bias) }
         let hasBias = bias != nil
         return Variable.record(output, parents: parents) { g in
-            let gradients = TensorCore.Linear.backward(outputGradient: g, input: x, weight: w)
+            let gradients = LinearKernels.backward(outputGradient: g, input: x, weight: w)
             var result: [Tensor?] = [gradients.input, gradients.weight]
             if hasBias { result.append(gradients.bias) }
             return result

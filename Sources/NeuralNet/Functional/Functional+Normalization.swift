@@ -27,11 +27,11 @@ extension Functional {
     /// 1/(1 − p), drawn from `generator`. Call only in training; evaluation is the identity.
     public static func dropout(_ input: Variable, probability: Float,
                                generator: inout SeededGenerator) -> Variable {
-        let (output, mask) = TensorCore.Dropout.forward(input: input.value,
-                                                        probability: probability,
-                                                        generator: &generator)
+        let (output, mask) = DropoutKernels.forward(input: input.value,
+                                                    probability: probability,
+                                                    generator: &generator)
         return Variable.record(output, parents: [input]) { g in
-            [TensorCore.Dropout.backward(outputGradient: g, mask: mask)]
+            [DropoutKernels.backward(outputGradient: g, mask: mask)]
         }
     }
 }

@@ -45,18 +45,18 @@ extension Functional {
 
     /// Nearest-neighbour upsampling by an integer factor: (…, H, W) → (…, f·H, f·W).
     public static func upsampleNearest(_ input: Variable, factor: Int) -> Variable {
-        let output = TensorCore.Upsample.nearestForward(input: input.value, factor: factor)
+        let output = UpsampleKernels.nearestForward(input: input.value, factor: factor)
         return Variable.record(output, parents: [input]) { g in
-            [TensorCore.Upsample.nearestBackward(outputGradient: g, factor: factor)]
+            [UpsampleKernels.nearestBackward(outputGradient: g, factor: factor)]
         }
     }
 
     /// Bilinear upsampling by an integer factor: (…, H, W) → (…, f·H, f·W) (the kernel's
-    /// sampling convention; see `TensorCore.Upsample.bilinearForward`).
+    /// sampling convention; see `UpsampleKernels.bilinearForward`).
     public static func upsampleBilinear(_ input: Variable, factor: Int) -> Variable {
-        let output = TensorCore.Upsample.bilinearForward(input: input.value, factor: factor)
+        let output = UpsampleKernels.bilinearForward(input: input.value, factor: factor)
         return Variable.record(output, parents: [input]) { g in
-            [TensorCore.Upsample.bilinearBackward(outputGradient: g, factor: factor)]
+            [UpsampleKernels.bilinearBackward(outputGradient: g, factor: factor)]
         }
     }
 }

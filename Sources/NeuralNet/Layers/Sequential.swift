@@ -16,13 +16,3 @@ public final class Sequential: Module {
         layers.reduce(input) { $1($0) }
     }
 }
-
-/// Unambiguous names for the layers whose names TensorCore's kernels also use (`Linear`,
-/// `Dropout`, `Upsample`). In expressions `Linear(...)` resolves to the layer; in type
-/// annotations of files that import both modules Swift reports an ambiguity, so write
-/// `LinearLayer` (or `NeuralNet.Linear`) there.
-public typealias LinearLayer = Linear
-/// See `LinearLayer`.
-public typealias DropoutLayer = Dropout
-/// See `LinearLayer`.
-public typealias UpsampleLayer = Upsample

@@ -9,7 +9,7 @@
 ///
 /// Each product is one `cblas_sgemm`, which OpenBLAS splits over `ThreadPolicy.workerCount`
 /// threads (a large single GEMM under the thread policy).
-public enum Linear {
+public enum LinearKernels {
     /// y = x · Wᵀ + b. input (N, F), weight (O, F), bias (O) or nil → (N, O).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
         precondition(input.rank == 2 && weight.rank == 2 && input.shape[1] == weight.shape[1],

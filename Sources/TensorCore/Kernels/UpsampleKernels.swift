@@ -7,7 +7,7 @@
 ///   index i is max(0, (i + ½)/f − ½), split into i₀ = ⌊·⌋, i₁ = min(i₀ + 1, H − 1) and weight
 ///   λ = source − i₀; y = Σ of the four neighbours weighted (1−λ)/λ per axis. The backward pass
 ///   scatters g with the same four weights (the adjoint of that linear map).
-public enum Upsample {
+public enum UpsampleKernels {
     static func planes(_ shape: [Int], factor: Int) -> (count: Int, height: Int, width: Int) {
         precondition(shape.count >= 3, "Upsample input must be (…, H, W), got \(shape)")
         precondition(factor >= 1, "Upsample factor must be ≥ 1, got \(factor)")

@@ -4,7 +4,7 @@
 /// expected output equals the input and inference needs no rescaling (call nothing at
 /// inference). The mask has the input's shape and holds 0 or 1 / (1 − p); it is drawn in
 /// row-major order from the generator, one `nextFloat()` per sample, so a seed fixes it.
-public enum Dropout {
+public enum DropoutKernels {
     /// Returns the output and the mask (0 or 1/(1 − p) per sample). `probability` ∈ [0, 1).
     public static func forward(input: Tensor, probability: Float,
                                generator: inout SeededGenerator) -> (output: Tensor, mask: Tensor) {

@@ -1,6 +1,6 @@
-/// The fast convolution path: the same maths as the reference path in `Conv2D.swift`, arranged
-/// for both cores (see `ThreadPolicy`).
-extension Conv2D {
+/// The fast convolution path: the same maths as the reference path in `Conv2DKernels.swift`,
+/// arranged for both cores (see `ThreadPolicy`).
+extension Conv2DKernels {
     /// Convolution forward; see the type's documentation for layouts and formula.
     /// input (N, Cin, H, W), weight (Cout, Cin, kH, kW), bias (Cout) → (N, Cout, Ho, Wo).
     public static func forward(input: Tensor, weight: Tensor, bias: Tensor?,

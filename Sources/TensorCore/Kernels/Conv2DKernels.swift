@@ -18,8 +18,8 @@
 ///   (Chellapilla et al. 2006) to a (Cin·kH·kW, Ho·Wo) matrix and one `cblas_sgemm`; kept simple
 ///   and single-level so tests can compare the fast path against it;
 /// - the **fast path** (`forward` / `backward`) chooses, per shape, the implementation that
-///   measured fastest with `equiscan bench conv` (see `Conv2D+Fast.swift`).
-public enum Conv2D {
+///   measured fastest with `equiscan bench conv` (see `Conv2DKernels+Fast.swift`).
+public enum Conv2DKernels {
     /// Sizes of one convolution, checked once.
     public struct Geometry: Equatable, Sendable {
         public let batch: Int, inChannels: Int, height: Int, width: Int

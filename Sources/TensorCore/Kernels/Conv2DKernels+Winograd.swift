@@ -20,7 +20,7 @@
 ///
 /// Work is split into blocks of whole tile rows of one image (about `targetTilesPerBlock`
 /// tiles) so the transformed blocks stay in cache.
-extension Conv2D {
+extension Conv2DKernels {
     /// Tiles per block: large enough for efficient GEMMs, small enough to stay in L2.
     /// (Measured 64–1024 with `equiscan bench conv`: differences were within the noise of a
     /// shared 2-core machine; 256 keeps a block of V and M at 16·32·256·4 B = 512 KiB each.)
@@ -52,7 +52,7 @@ extension Conv2D {
             self.g = g
             tilesH = (g.outHeight + 1) / 2
             tilesW = (g.outWidth + 1) / 2
-            rowsPerBlock = max(1, min(tilesH, Conv2D.targetTilesPerBlock / max(tilesW, 1)))
+            rowsPerBlock = max(1, min(tilesH, Conv2DKernels.targetTilesPerBlock / max(tilesW, 1)))
             blocksPerImage = (tilesH + rowsPerBlock - 1) / rowsPerBlock
             paddedWidth = 2 * tilesW + 2
             paddedHeight = 2 * tilesH + 2
