@@ -5,7 +5,8 @@ import PackageDescription
 /// explicit unsafe pointers; everything else keeps Swift's default checking.
 let package = Package(
     name: "EquiScan",
-    platforms: [.macOS(.v13)],
+    // macOS 15 for `Mutex` and `Atomic` (Synchronization), which guard shared state.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "equiscan", targets: ["EquiScanCLI"]),
         .library(name: "ImageCodecs", targets: ["ImageCodecs"]),
