@@ -14,7 +14,7 @@ final class GradientTapeThreadTests: XCTestCase {
         let weight = Variable(Tensor.gaussian(shape: [2, 4], generator: &generator),
                               requiresGrad: true)  // (out, in)
         let input = Variable(Tensor.gaussian(shape: [3, 4], generator: &generator))  // (N, in)
-        func records() -> Bool { Functional.linear(input, weight: weight).requiresGrad }
+        @Sendable func records() -> Bool { Functional.linear(input, weight: weight).requiresGrad }
 
         let aOff = DispatchSemaphore(value: 0)
         let bOff = DispatchSemaphore(value: 0)
