@@ -9,7 +9,8 @@ import PackageDescription
 /// would stop other packages from depending on this one.
 let package = Package(
     name: "EquiScan",
-    platforms: [.macOS(.v13)],
+    // macOS 15 for `Mutex` and `Atomic` (Synchronization), which guard shared state.
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "equiscan", targets: ["EquiScanCLI"]),
         .library(name: "SafeFiles", targets: ["SafeFiles"]),

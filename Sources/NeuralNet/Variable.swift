@@ -112,17 +112,19 @@ public final class Variable {
 
 /// Whether operations record backward closures. Off inside `GradientTape.withoutRecording`,
 /// which inference uses so that no intermediate tensor outlives its use.
+///
+/// The switch is per thread: when one model serves several threads, one thread's
+/// `withoutRecording` must not stop another thread's tape. It does not follow work onto other
+/// threads, which suits the kernels' worker threads: they compute tensors, never variables.
 public enum GradientTape {
-    nonisolated(unsafe) private static var recordingDepth = 0
+    /// How many `withoutRecording` calls enclose the calling thread's current code.
+    private static let suspendedDepth = ThreadLocalCounter()
 
-    /// True unless inside `withoutRecording`.
-    public static var isRecording: Bool { recordingDepth == 0 }
+    /// True unless the calling thread is inside `withoutRecording`.
+    public static var isRecording: Bool { suspendedDepth.value == 0 }
 
-    /// Runs `body` with recording off. Not for concurrent use from several threads: the
-    /// project runs one forward pass at a time and parallelises inside kernels.
+    /// Runs `body` with recording off on the calling thread (other threads keep recording).
     public static func withoutRecording<T>(_ body: () throws -> T) rethrows -> T {
-        recordingDepth += 1
-        defer { recordingDepth -= 1 }
-        return try body()
+        try suspendedDepth.withIncrement(body)
     }
 }

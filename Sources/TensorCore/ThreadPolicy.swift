@@ -1,6 +1,7 @@
 import CBLAS
 import Dispatch
 import Foundation
+import Synchronization
 
 /// How TensorCore uses the CPU cores.
 ///
@@ -13,8 +14,9 @@ import Foundation
 /// - **Batched work** (per image, per channel, per tile: convolutions, pooling, batch norm over
 ///   large maps) is split into `workerCount` contiguous chunks with
 ///   `DispatchQueue.concurrentPerform`; inside those chunks OpenBLAS runs single-threaded
-///   (`ThreadPolicy.parallel` sets OpenBLAS to 1 thread for the duration and restores it), so
-///   the two levels of threading never multiply.
+///   (`ThreadPolicy.parallel` keeps OpenBLAS at 1 thread while any region runs, on any thread,
+///   and gives it `workerCount` again when the last ends), so the two levels of threading
+///   never multiply.
 /// - **Determinism**: every parallel loop writes disjoint outputs; any reduction across chunks
 ///   (weight gradients of a convolution, statistics of batch norm) is done per fixed index
 ///   range and combined in index order, never with atomics or in completion order. The same
@@ -24,35 +26,88 @@ import Foundation
 /// Which split wins was measured with `equiscan bench conv` (see the TensorCore README section
 /// in `Sources/TensorCore/TensorCore.docc/TensorCore.md`).
 public enum ThreadPolicy {
-    nonisolated(unsafe) private static var configuredWorkers: Int =
-        Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))
+    /// What every thread shares: the configuration and the top-level regions running now.
+    private struct State {
+        /// Compute threads kernels may use.
+        var workers: Int
+        /// Top-level `parallel` regions running now, on all threads together.
+        var activeRegions = 0
+        /// The thread count last given to OpenBLAS; nil before the first BLAS use.
+        var blasThreads: Int?
 
-    /// Number of compute threads kernels may use (default: min(2, active cores)). Set it
-    /// before running kernels, not while they run; it also sets OpenBLAS's thread count.
-    public static var workerCount: Int {
-        get { configuredWorkers }
-        set {
-            precondition(newValue >= 1, "ThreadPolicy.workerCount must be ≥ 1, got \(newValue)")
-            configuredWorkers = newValue
-            openblas_set_num_threads(Int32(newValue))
+        /// OpenBLAS's thread count for this state: 1 while any region runs, so the two levels
+        /// of threading never multiply; `workers` otherwise.
+        var wantedBLASThreads: Int { activeRegions > 0 ? 1 : workers }
+
+        /// Gives OpenBLAS `wantedBLASThreads` unless it has it already. Only ever called with
+        /// the lock held, so calls into OpenBLAS's thread setup never overlap.
+        mutating func syncBLAS() {
+            let wanted = wantedBLASThreads
+            guard blasThreads != wanted else { return }
+            openblas_set_num_threads(Int32(wanted))
+            blasThreads = wanted
         }
     }
 
-    /// Makes OpenBLAS use `workerCount` threads (call once at start-up; kernels call it too).
-    public static func configureBLAS() {
-        openblas_set_num_threads(Int32(configuredWorkers))
+    private static let state = Mutex(State(
+        workers: Swift.max(1, Swift.min(2, ProcessInfo.processInfo.activeProcessorCount))))
+
+    /// Set once OpenBLAS got its first thread count, so `prepareBLAS` skips the lock after.
+    private static let blasConfigured = Atomic<Bool>(false)
+
+    /// Parallel-region depth of the calling thread: above 0 while it runs a chunk of a region.
+    /// Per thread because regions may run on several threads at once, and a thread that is not
+    /// a worker of any region must still split its own work.
+    private static let regionDepth = ThreadLocalCounter()
+
+    /// Number of compute threads kernels may use (default: min(2, active cores)). OpenBLAS
+    /// runs this many threads outside parallel regions. Set it before running kernels: regions
+    /// already running keep the chunks they started with, and OpenBLAS takes the new count as
+    /// soon as no region runs.
+    public static var workerCount: Int {
+        get { state.withLock { $0.workers } }
+        set {
+            precondition(newValue >= 1, "ThreadPolicy.workerCount must be ≥ 1, got \(newValue)")
+            state.withLock { state in
+                state.workers = newValue
+                state.syncBLAS()
+            }
+            blasConfigured.store(true, ordering: .releasing)
+        }
     }
 
-    /// True while a `parallel` region runs. Written only by the thread that starts the region,
-    /// before the workers start and after they all finished; workers only read it.
-    nonisolated(unsafe) private static var insideParallelRegion = false
+    /// Gives OpenBLAS its thread count from `workerCount` now rather than at the first BLAS
+    /// call (`prepareBLAS` does it then otherwise, so OpenBLAS never runs at its own default,
+    /// the machine's core count).
+    public static func configureBLAS() {
+        state.withLock { $0.syncBLAS() }
+        blasConfigured.store(true, ordering: .releasing)
+    }
+
+    /// Called before every BLAS call: the first one sets OpenBLAS's thread count; the others
+    /// cost one atomic load.
+    static func prepareBLAS() {
+        if blasConfigured.load(ordering: .acquiring) { return }
+        configureBLAS()
+    }
+
+    /// OpenBLAS's thread count now, as OpenBLAS reports it: `workerCount` while no parallel
+    /// region runs on any thread, 1 while one does.
+    public static var blasThreadCount: Int {
+        prepareBLAS()
+        return Int(openblas_get_num_threads())
+    }
 
     /// Runs `body(chunk, range)` for `workerCount` (or fewer) contiguous chunks of 0..<count
     /// in parallel, with OpenBLAS single-threaded meanwhile. Chunk boundaries depend only on
-    /// `count` and `workerCount`, so results are reproducible. Called from inside another
-    /// parallel region (a kernel used by a kernel), it runs `body(0, 0..<count)` on the calling
-    /// thread instead, so threads never multiply. Start regions from one thread at a time (the
-    /// project runs one forward or backward pass at a time and parallelises inside kernels).
+    /// `count` and `workerCount`, so results are reproducible. Called from a chunk of another
+    /// region (a kernel used by a kernel), it runs `body(0, 0..<count)` on the calling thread
+    /// instead, so threads never multiply.
+    ///
+    /// Regions may start on several threads at once (one model serving several threads): each
+    /// splits its own work, and OpenBLAS stays at 1 thread until the last of them ends, when it
+    /// goes back to `workerCount`. A large GEMM started outside any region while another
+    /// thread's region runs is therefore computed single-threaded, with the same result.
     public static func parallel(count: Int, minimumPerChunk: Int = 1,
                                 _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
         guard count > 0 else { return }
@@ -61,23 +116,30 @@ public enum ThreadPolicy {
             body(0, 0..<count)
             return
         }
-        let previous = openblas_get_num_threads()
-        openblas_set_num_threads(1)
-        insideParallelRegion = true
+        state.withLock { state in
+            state.activeRegions += 1
+            state.syncBLAS()
+        }
+        blasConfigured.store(true, ordering: .releasing)
         defer {
-            insideParallelRegion = false
-            openblas_set_num_threads(previous)
+            state.withLock { state in
+                state.activeRegions -= 1
+                state.syncBLAS()
+            }
         }
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            body(chunk, chunkRange(chunk, of: chunks, count: count))
+            // Workers are pooled threads: the depth goes back down when the chunk ends.
+            regionDepth.withIncrement {
+                body(chunk, chunkRange(chunk, of: chunks, count: count))
+            }
         }
     }
 
     /// Number of chunks `parallel(count:minimumPerChunk:)` will use (1 inside a region).
     public static func chunkCount(count: Int, minimumPerChunk: Int = 1) -> Int {
         guard count > 0 else { return 0 }
-        if insideParallelRegion { return 1 }
-        return Swift.min(configuredWorkers, Swift.max(1, count / Swift.max(1, minimumPerChunk)))
+        if regionDepth.value > 0 { return 1 }
+        return Swift.min(workerCount, Swift.max(1, count / Swift.max(1, minimumPerChunk)))
     }
 
     /// The `chunk`-th of `chunks` near-equal contiguous ranges covering 0..<count.

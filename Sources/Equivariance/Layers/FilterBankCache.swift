@@ -1,4 +1,5 @@
 import NeuralNet
+import Synchronization
 import TensorCore
 
 /// The expanded filter bank of one convolution layer, kept between calls in evaluation mode.
@@ -8,31 +9,42 @@ import TensorCore
 /// a copy of the weight tensor it was built from (sharing storage, so the check is a buffer
 /// identity test), which catches direct writes to `weight.value`; `Module.load`, optimiser
 /// steps and mode switches also drop it through `parametersOrModeDidChange`.
-final class FilterBankCache {
-    private var weightSnapshot: Tensor?
-    private var bank: Tensor?
+///
+/// Safe to use from several threads at once (one eval-mode model serving several threads):
+/// the entry is guarded by a `Mutex`, and the bank is built outside the lock, so threads that
+/// miss together each build the same bank and the last one stores it.
+final class FilterBankCache: Sendable {
+    /// A bank and the weight tensor it was expanded from.
+    private struct Entry {
+        var weight: Tensor
+        var bank: Tensor
+    }
+
+    private let entry = Mutex<Entry?>(nil)
 
     /// The bank for `weight`, rebuilt by `expand` unless a cached one matches.
     func bank(for weight: Tensor, useCache: Bool, expand: (Tensor) -> Tensor) -> Tensor {
-        if useCache, let bank, let weightSnapshot, weightSnapshot == weight { return bank }
-        let fresh = expand(weight)
-        if useCache {
-            bank = fresh
-            weightSnapshot = weight
-        } else {
+        guard useCache else {
             invalidate()
+            return expand(weight)
         }
+        let cached: Tensor? = entry.withLock { entry in
+            guard let entry, entry.weight == weight else { return nil }
+            return entry.bank
+        }
+        if let cached { return cached }
+        let fresh = expand(weight)
+        entry.withLock { $0 = Entry(weight: weight, bank: fresh) }
         return fresh
     }
 
     /// Forgets the cached bank.
     func invalidate() {
-        bank = nil
-        weightSnapshot = nil
+        entry.withLock { $0 = nil }
     }
 
     /// Whether a bank is cached (for tests).
-    var isFilled: Bool { bank != nil }
+    var isFilled: Bool { entry.withLock { $0 != nil } }
 }
 
 /// He (Kaiming) normal initialisation for filters with `fanIn` inputs per output: std √(2/fanIn).

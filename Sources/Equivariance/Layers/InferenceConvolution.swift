@@ -1,4 +1,5 @@
 import NeuralNet
+import Synchronization
 import TensorCore
 
 /// The deployed form of a convolution block for inference: the expanded bank with the
@@ -95,22 +96,32 @@ enum InferenceConvolution {
 
 /// The folded bank and bias of one convolution (with its batch norm), cached while none of the
 /// tensors they were built from changes.
-final class FoldedBankCache {
-    private var sources: [Tensor] = []
-    private var folded: (bank: Tensor, bias: Tensor)?
+///
+/// Safe to use from several threads at once, like `FilterBankCache`: a `Mutex` guards the
+/// entry and `build` runs outside the lock.
+final class FoldedBankCache: Sendable {
+    /// A folded bank and bias and the tensors they were built from.
+    private struct Entry {
+        var sources: [Tensor]
+        var folded: (bank: Tensor, bias: Tensor)
+    }
+
+    private let entry = Mutex<Entry?>(nil)
 
     func value(sources current: [Tensor], build: () -> (bank: Tensor, bias: Tensor))
         -> (bank: Tensor, bias: Tensor) {
-        if let folded, sources == current { return folded }
+        let cached: (bank: Tensor, bias: Tensor)? = entry.withLock { entry in
+            guard let entry, entry.sources == current else { return nil }
+            return entry.folded
+        }
+        if let cached { return cached }
         let fresh = build()
-        folded = fresh
-        sources = current
+        entry.withLock { $0 = Entry(sources: current, folded: fresh) }
         return fresh
     }
 
     func invalidate() {
-        folded = nil
-        sources = []
+        entry.withLock { $0 = nil }
     }
 }
 
