@@ -102,10 +102,10 @@ final class KernelValueTests: XCTestCase {
         let right = x.scaled(by: 2)  // d/dx Σ x² = 2x
         var wrong = right
         wrong.storage[2] += 0.1
-        let good = GradientCheck.check(inputs: [x], function: { $0[0].squaredNorm },
+        let good = GradientCheck.check(inputs: [x], function: { Double($0[0].squaredNorm) },
                                        analytic: [right])
         XCTAssertLessThan(good.worstError, 1e-3, "\(good)")
-        let bad = GradientCheck.check(inputs: [x], function: { $0[0].squaredNorm },
+        let bad = GradientCheck.check(inputs: [x], function: { Double($0[0].squaredNorm) },
                                       analytic: [wrong])
         XCTAssertEqual(bad.sampleIndex, 2)
         XCTAssertGreaterThan(bad.worstError, 0.02, "\(bad)")
