@@ -111,6 +111,31 @@ final class KernelValueTests: XCTestCase {
         XCTAssertGreaterThan(bad.worstError, 0.02, "\(bad)")
     }
 
+    /// The piecewise-linear checker must shrink a step that crosses a kink, measure the slope
+    /// on the right piece, and still catch a wrong gradient there.
+    func testPiecewiseLinearCheckShrinksStepsOverKinks() {
+        // f(x) = Σ w_i · max(x_i, 0): kinks within ε = 1e-2 of samples 0 and 1.
+        let x = Tensor(shape: [3], storage: [0.004, -0.003, 0.5])
+        let w: [Double] = [1.5, -2, 0.75]
+        let f = { (t: [Tensor]) -> Double in
+            (0..<3).reduce(0) { $0 + w[$1] * Double(max(t[0].storage[$1], 0)) }
+        }
+        let right = Tensor(shape: [3], storage: [1.5, 0, 0.75])
+        let plain = GradientCheck.check(inputs: [x], function: f, analytic: [right])
+        XCTAssertGreaterThan(plain.worstError, 0.1, "a step over the kink mixes slopes: \(plain)")
+        let good = GradientCheck.checkPiecewiseLinear(inputs: [x], function: f,
+                                                      analytic: [right])
+        XCTAssertLessThan(good.worstError, 1e-3, "\(good)")
+        XCTAssertEqual(good.shrunkSteps, 2, "\(good)")
+        XCTAssertEqual(good.kinked, 0, "\(good)")
+        var wrong = right
+        wrong.storage[1] = -0.1
+        let bad = GradientCheck.checkPiecewiseLinear(inputs: [x], function: f,
+                                                     analytic: [wrong])
+        XCTAssertEqual(bad.sampleIndex, 1)
+        XCTAssertGreaterThan(bad.worstError, 0.05, "\(bad)")
+    }
+
     func testDiscrepancyReportsWorstErrors() {
         let report = Discrepancy(actual: [1, 2.5, 3, 100], expected: [1, 2, 3, 101],
                                  absolute: 0.1, relative: 0)
