@@ -6,12 +6,14 @@ import TensorCore
 import XCTest
 
 /// Orientation correction trained on real upright scans (Tests/Fixtures/orientation): the
-/// canonicalizer learns to undo a random D4 turn, and on scans it never trained on, turned by
-/// every D4 element, recovers the rotation in ≥ 95 % of cases.
+/// canonicalizer learns to undo a random D4 turn. On held-out scans of trained anatomy and
+/// contrast, turned by every D4 element, it recovers the rotation in ≥ 95 % of cases; it does
+/// not carry over to a change of contrast (the T1 slice below, 0 of 8, bounded as measured).
 final class OrientationTrainingTests: XCTestCase {
-    /// Held out and asserted: every fourth MNI slice (offset 1) and the middle frame of the
-    /// MR head series (frames 0 and 9 train). Held out and only reported: the BrainWeb T1
-    /// slice, whose proton-density twin trains (a change of contrast, not of anatomy).
+    /// Held out: every fourth MNI slice (offset 1), the middle frame of the MR head series
+    /// (frames 0 and 9 train) and the BrainWeb T1 slice, whose proton-density twin trains (a
+    /// change of contrast, not of anatomy). All nine are evaluated, printed scan by scan and
+    /// asserted together; each of the two kinds also has its own bound.
     enum Split { case train, heldOut, crossContrast }
 
     static func split(_ name: String, mniIndex: Int) -> Split {
@@ -40,25 +42,26 @@ final class OrientationTrainingTests: XCTestCase {
         })
     }
 
-    /// Rotation and mirror hits over every D4 element applied to each scan.
-    static func evaluate(_ canonicalizer: DiscreteCanonicalizer,
-                         on scans: [(name: String, image: Tensor)])
-        -> (rotation: Int, mirror: Int, cases: Int, failures: [String]) {
-        var rotation = 0, mirror = 0, cases = 0
+    /// Rotation and mirror hits of one scan over every D4 element applied to it.
+    struct ScanResult {
+        var name: String
+        var rotation = 0, mirror = 0
         var failures: [String] = []
-        for (name, image) in scans {
-            for g in Group.d4.elements {
-                let pose = canonicalizer.estimatePoses(Group.d4.transformPlanes(image, by: g))[0]
-                cases += 1
-                if pose.element.rotation == g.rotation {
-                    rotation += 1
-                } else {
-                    failures.append("\(name) \(g) → \(pose.element)")
-                }
-                if pose.element.mirrored == g.mirrored { mirror += 1 }
+    }
+
+    static func evaluate(_ canonicalizer: DiscreteCanonicalizer, name: String,
+                         image: Tensor) -> ScanResult {
+        var result = ScanResult(name: name)
+        for g in Group.d4.elements {
+            let pose = canonicalizer.estimatePoses(Group.d4.transformPlanes(image, by: g))[0]
+            if pose.element.rotation == g.rotation {
+                result.rotation += 1
+            } else {
+                result.failures.append("\(g) → \(pose.element)")
             }
+            if pose.element.mirrored == g.mirrored { result.mirror += 1 }
         }
-        return (rotation, mirror, cases, failures)
+        return result
     }
 
     func testOrientationCorrectionOnHeldOutScans() throws {
@@ -104,25 +107,55 @@ final class OrientationTrainingTests: XCTestCase {
         print("orientation training: \(train.count) scans, \(steps) steps of \(batchSize), "
               + "loss \(early) → \(late) (mirror-symmetric anatomy keeps it above 0)")
 
-        let held = Self.evaluate(canonicalizer, on: heldOut)
-        let rotationAccuracy = Double(held.rotation) / Double(held.cases)
-        print("orientation held-out: \(heldOut.count) scans × 8 D4 elements; rotation "
-              + "\(held.rotation)/\(held.cases) = \(rotationAccuracy); mirror "
-              + "\(held.mirror)/\(held.cases) (near-symmetric anatomy, ~0.5 expected)")
-        if !held.failures.isEmpty { print("orientation held-out failures: \(held.failures)") }
-
-        let cross = Self.evaluate(canonicalizer, on: crossContrast)
-        print("orientation cross-contrast (T1 slice, its PD twin trained; reported only): "
-              + "rotation \(cross.rotation)/\(cross.cases), mirror \(cross.mirror)/\(cross.cases)")
+        // Every held-out scan, the cross-contrast one included, in one table.
+        let evaluated = heldOut.map { (split: Split.heldOut, $0.name, $0.image) }
+            + crossContrast.map { (split: Split.crossContrast, $0.name, $0.image) }
+        var sameAnatomy = (rotation: 0, mirror: 0, cases: 0)
+        var contrast = (rotation: 0, mirror: 0, cases: 0)
+        for (split, name, image) in evaluated {
+            let result = Self.evaluate(canonicalizer, name: name, image: image)
+            let label = split == .crossContrast ? "cross-contrast" : "held-out"
+            print("orientation \(label) \(name): rotation \(result.rotation)/8, mirror "
+                  + "\(result.mirror)/8"
+                  + (result.failures.isEmpty ? "" : "; missed \(result.failures)"))
+            if split == .crossContrast {
+                contrast.rotation += result.rotation
+                contrast.mirror += result.mirror
+                contrast.cases += 8
+            } else {
+                sameAnatomy.rotation += result.rotation
+                sameAnatomy.mirror += result.mirror
+                sameAnatomy.cases += 8
+            }
+        }
+        let rotationAccuracy = Double(sameAnatomy.rotation) / Double(sameAnatomy.cases)
+        let contrastAccuracy = Double(contrast.rotation) / Double(contrast.cases)
+        let allAccuracy = Double(sameAnatomy.rotation + contrast.rotation)
+            / Double(sameAnatomy.cases + contrast.cases)
+        print("orientation held-out: \(evaluated.count) scans × 8 D4 elements; rotation "
+              + "\(sameAnatomy.rotation + contrast.rotation)/"
+              + "\(sameAnatomy.cases + contrast.cases) = \(allAccuracy) (same anatomy "
+              + "\(sameAnatomy.rotation)/\(sameAnatomy.cases), cross-contrast "
+              + "\(contrast.rotation)/\(contrast.cases)); mirror "
+              + "\(sameAnatomy.mirror + contrast.mirror)/\(sameAnatomy.cases + contrast.cases) "
+              + "(near-symmetric anatomy, ~0.5 expected)")
 
         // The chest radiograph is the one clearly asymmetric scan (heart on the patient's
         // left); it is a training scan, so this is the mirror accuracy on seen anatomy.
         if let chest = fixtures.first(where: { $0.name.hasPrefix("cr_chest") }) {
-            let result = Self.evaluate(canonicalizer, on: [chest])
+            let result = Self.evaluate(canonicalizer, name: chest.name, image: chest.image)
             print("orientation chest radiograph (training scan): rotation "
                   + "\(result.rotation)/8, mirror \(result.mirror)/8")
         }
         XCTAssertLessThan(late, early)
-        XCTAssertGreaterThanOrEqual(rotationAccuracy, 0.95)
+        XCTAssertEqual(sameAnatomy.cases + contrast.cases, 72, "every held-out scan evaluated")
+        // Same anatomy and contrast: at most 3 of 64 cases missed.
+        XCTAssertGreaterThanOrEqual(rotationAccuracy, 0.95, "same-anatomy held-out rotation")
+        // All 72 held-out cases, the T1 slice's included: at most 9 missed (64/72 measured).
+        XCTAssertGreaterThanOrEqual(allAccuracy, 0.875, "all held-out rotation")
+        // The T1 slice is read upside down (as R^2 F) under every turn: 0 of 8 measured. The
+        // bound pins that known gap; when contrast transfer improves, raise it to the new
+        // figure rather than dropping the scan.
+        XCTAssertEqual(contrastAccuracy, 0, "cross-contrast rotation \(contrast.rotation)/8")
     }
 }

@@ -38,8 +38,8 @@ final class StraightThroughTests: XCTestCase {
         canonicalizer.zeroGradients()
         let (canonical, _, _) = CanonicalizedTraining.canonicalize(images, with: canonicalizer,
                                                                     beta: beta)
-        let loss = Variable.record(Tensor(scalar: GradientCheck.probe(canonical.value,
-                                                                       weights: probe)),
+        let loss = Variable.record(Tensor(scalar: Float(GradientCheck.probe(canonical.value,
+                                                                             weights: probe))),
                                    parents: [canonical]) { _ in [probe] }
         loss.backward()
         let analytic = try XCTUnwrap(weight.grad)
@@ -47,7 +47,7 @@ final class StraightThroughTests: XCTestCase {
         let turned = group.elements.map {
             PoseActions.transformPlanes(images, by: group.inverse($0), of: group)
         }
-        let surrogate = { (values: [Tensor]) -> Float in
+        let surrogate = { (values: [Tensor]) -> Double in
             weight.value = values[0]
             canonicalizer.invalidateCaches()
             let scores = canonicalizer.scores(images)
@@ -66,7 +66,7 @@ final class StraightThroughTests: XCTestCase {
                     total += exps[k] / sum * dot
                 }
             }
-            return Float(total)
+            return total
         }
         let original = weight.value
         let numerical = GradientCheck.numericalGradients(inputs: [original], epsilon: 1e-2,
@@ -76,8 +76,8 @@ final class StraightThroughTests: XCTestCase {
         canonicalizer.invalidateCaches()
         var worst = 0.0
         var checked = 0
-        for i in 0..<numerical.count where numerical.storage[i] != 0 {
-            let a = Double(analytic.storage[i]), n = Double(numerical.storage[i])
+        for i in 0..<numerical.count where numerical[i] != 0 {
+            let a = Double(analytic.storage[i]), n = numerical[i]
             worst = max(worst, abs(a - n) / max(1, abs(n)))
             checked += 1
         }

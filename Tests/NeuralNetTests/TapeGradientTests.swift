@@ -7,9 +7,11 @@ import _TestSupport
 /// tape operation on its own, then a small network with a skip connection, a concatenation
 /// join and a weighted sum of losses, with respect to its input and every parameter.
 ///
-/// Every forward is Float32 and the probe loss is summed in Float64. Tolerance: worst
-/// |analytic − numerical| / max(1, |numerical|) ≤ 2e-2 with ε = 1e-2 for smooth operations
-/// (truncation O(ε²), rounding O(1e-7/ε)); the worst error is reported on failure.
+/// Every forward is Float32 and the loss is differenced in Float64 (the probe loss is also
+/// summed in Float64). Tolerance: worst |analytic − numerical| / max(1, |analytic|,
+/// |numerical|) ≤ 1e-3 with ε = 1e-2 (truncation O(ε²·f‴) ≈ 2e-5·f‴, rounding
+/// O(6e-8·|y| / ε) ≈ 1e-5 per output moved); the worst error is reported on failure. Inputs of
+/// ReLU-like and max-pool operations are kept further than ε from every kink.
 final class TapeGradientTests: XCTestCase {
     private var generator = SeededGenerator(seed: 2024)
 
@@ -21,7 +23,7 @@ final class TapeGradientTests: XCTestCase {
     /// loss Σ w·y with random w.
     @discardableResult
     private func checkOperation(_ name: String, inputs: [Tensor], epsilon: Float = 1e-2,
-                                tolerance: Double = 2e-2,
+                                tolerance: Double = 1e-3,
                                 file: StaticString = #filePath, line: UInt = #line,
                                 _ build: @escaping ([Variable]) -> Variable)
         -> GradientCheck.Result {
@@ -211,11 +213,13 @@ final class TapeGradientTests: XCTestCase {
 
         let result = GradientCheck.assertGradients(
             inputs: [input] + parameters.map(\.parameter.value), analytic: analytic,
-            epsilon: 1e-2, tolerance: 2e-2) { tensors in
+            epsilon: 1e-2, tolerance: 1e-3) { tensors in
             for ((_, parameter), value) in zip(parameters, tensors.dropFirst()) {
                 parameter.value = value
             }
-            return GradientTape.withoutRecording { loss(Variable(tensors[0])).value.storage[0] }
+            return GradientTape.withoutRecording {
+                Double(loss(Variable(tensors[0])).value.storage[0])
+            }
         }
         XCTAssertGreaterThan(result.checked, 500)
         print("skip network gradient check: \(result)")

@@ -102,13 +102,38 @@ final class KernelValueTests: XCTestCase {
         let right = x.scaled(by: 2)  // d/dx Σ x² = 2x
         var wrong = right
         wrong.storage[2] += 0.1
-        let good = GradientCheck.check(inputs: [x], function: { $0[0].squaredNorm },
+        let good = GradientCheck.check(inputs: [x], function: { Double($0[0].squaredNorm) },
                                        analytic: [right])
         XCTAssertLessThan(good.worstError, 1e-3, "\(good)")
-        let bad = GradientCheck.check(inputs: [x], function: { $0[0].squaredNorm },
+        let bad = GradientCheck.check(inputs: [x], function: { Double($0[0].squaredNorm) },
                                       analytic: [wrong])
         XCTAssertEqual(bad.sampleIndex, 2)
         XCTAssertGreaterThan(bad.worstError, 0.02, "\(bad)")
+    }
+
+    /// The piecewise-linear checker must shrink a step that crosses a kink, measure the slope
+    /// on the right piece, and still catch a wrong gradient there.
+    func testPiecewiseLinearCheckShrinksStepsOverKinks() {
+        // f(x) = Σ w_i · max(x_i, 0): kinks within ε = 1e-2 of samples 0 and 1.
+        let x = Tensor(shape: [3], storage: [0.004, -0.003, 0.5])
+        let w: [Double] = [1.5, -2, 0.75]
+        let f = { (t: [Tensor]) -> Double in
+            (0..<3).reduce(0) { $0 + w[$1] * Double(max(t[0].storage[$1], 0)) }
+        }
+        let right = Tensor(shape: [3], storage: [1.5, 0, 0.75])
+        let plain = GradientCheck.check(inputs: [x], function: f, analytic: [right])
+        XCTAssertGreaterThan(plain.worstError, 0.1, "a step over the kink mixes slopes: \(plain)")
+        let good = GradientCheck.checkPiecewiseLinear(inputs: [x], function: f,
+                                                      analytic: [right])
+        XCTAssertLessThan(good.worstError, 1e-3, "\(good)")
+        XCTAssertEqual(good.shrunkSteps, 2, "\(good)")
+        XCTAssertEqual(good.kinked, 0, "\(good)")
+        var wrong = right
+        wrong.storage[1] = -0.1
+        let bad = GradientCheck.checkPiecewiseLinear(inputs: [x], function: f,
+                                                     analytic: [wrong])
+        XCTAssertEqual(bad.sampleIndex, 1)
+        XCTAssertGreaterThan(bad.worstError, 0.05, "\(bad)")
     }
 
     func testDiscrepancyReportsWorstErrors() {
