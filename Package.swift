@@ -80,7 +80,8 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["TensorCore"]),
 
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "_TestSupport"]),
-        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "_TestSupport"]),
+        .testTarget(name: "ImageCodecsTests",
+                    dependencies: ["ImageCodecs", "SafeFiles", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "NeuralNetTests",
                     dependencies: ["NeuralNet", "TensorCore", "_TestSupport"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Canonicalization
 import ImageCodecs
+import SafeFiles
 
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +52,16 @@ struct SilentExit: Error {
 
 extension CodecError: CLIReportable {
     var exitStatus: ExitStatus { kind == .io ? .noInput : .dataError }
+    var cliMessage: String { description }
+}
+
+extension SafeFileError: CLIReportable {
+    var exitStatus: ExitStatus {
+        switch kind {
+        case .io: return .temporaryFailure
+        case .wouldOverwriteInput, .invalidDestination: return .usage
+        }
+    }
     var cliMessage: String { description }
 }
 

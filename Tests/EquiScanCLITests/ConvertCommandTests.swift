@@ -66,10 +66,11 @@ final class ConvertCommandTests: XCTestCase {
         XCTAssertTrue(missing.stderr.hasPrefix("equiscan: /nonexistent/in.png: "),
                       missing.stderr)
 
-        // An output that cannot be created is a typed encode (io) error.
+        // An output that cannot be created is an I/O failure (75: fix and retry).
         let unwritable = try CLIRunner.run(["convert", source, "/nonexistent-dir/x.png"])
-        XCTAssertEqual(unwritable.status, 65)
-        XCTAssertTrue(unwritable.stderr.contains("PNG encode failed (io)"), unwritable.stderr)
+        XCTAssertEqual(unwritable.status, 75)
+        XCTAssertTrue(unwritable.stderr.hasPrefix("equiscan: /nonexistent-dir/x.png: cannot "),
+                      unwritable.stderr)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory), [],
                        "failed conversions leave no files")
     }

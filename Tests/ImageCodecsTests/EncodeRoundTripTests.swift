@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodecs
+import SafeFiles
 import XCTest
 
 /// Encode → decode round trips through `ImageEncoder` and `ImageDecoder`: every supported
@@ -247,12 +248,12 @@ final class EncodeRoundTripTests: XCTestCase {
         let scan = makeScan(.uint8, channels: 1)
         let missing = directory + "/no-such-dir/scan.png"
         XCTAssertThrowsError(try ImageEncoder.write(scan, to: missing, format: .png)) { error in
-            guard let error = error as? EncodeError else {
-                return XCTFail("expected EncodeError, got \(error)")
+            guard let error = error as? SafeFileError else {
+                return XCTFail("expected SafeFileError, got \(error)")
             }
             XCTAssertEqual(error.kind, .io)
-            XCTAssertEqual(error.file, missing)
-            XCTAssertTrue(error.description.hasPrefix(missing + ": PNG encode failed (io)"),
+            XCTAssertEqual(error.path, missing)
+            XCTAssertTrue(error.description.hasPrefix(missing + ": cannot create a temporary "),
                           error.description)
         }
         let jpeg = directory + "/scan.jpg"

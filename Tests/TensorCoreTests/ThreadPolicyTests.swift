@@ -39,11 +39,11 @@ final class ThreadPolicyTests: XCTestCase {
 
         /// Every kernel's outputs, in a fixed order.
         func run() -> [Tensor] {
-            let forward3 = Conv2D.forward(input: input, weight: weight3, bias: nil, padding: 1)
-            let forward5 = Conv2D.forward(input: input, weight: weight5, bias: nil)
-            let back3 = Conv2D.backward(outputGradient: gradient3, input: input,
+            let forward3 = Conv2DKernels.forward(input: input, weight: weight3, bias: nil, padding: 1)
+            let forward5 = Conv2DKernels.forward(input: input, weight: weight5, bias: nil)
+            let back3 = Conv2DKernels.backward(outputGradient: gradient3, input: input,
                                         weight: weight3, padding: 1)
-            let back5 = Conv2D.backward(outputGradient: gradient5, input: input,
+            let back5 = Conv2DKernels.backward(outputGradient: gradient5, input: input,
                                         weight: weight5)
             let (pooled, _) = Pool2D.maxForward(input: input, kernel: 2)
             return [forward3, forward5, back3.input ?? Tensor(scalar: 0), back3.weight,
