@@ -52,9 +52,9 @@ let package = Package(
                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "SafeFiles"]),
-        .target(name: "Equivariance", dependencies: ["NeuralNet", "TensorCore"]),
+        .target(name: "Equivariance", dependencies: ["NeuralNet", "TensorCore", "StrictJSON"]),
         .target(name: "Canonicalization",
-                dependencies: ["Equivariance", "NeuralNet", "TensorCore"]),
+                dependencies: ["Equivariance", "NeuralNet", "TensorCore", "StrictJSON"]),
         .target(name: "ModelRuntime",
                 dependencies: ["Canonicalization", "Equivariance", "NeuralNet", "TensorCore",
                                "ImageCodecs", "SafeFiles", "StrictJSON"]),
@@ -96,7 +96,7 @@ let package = Package(
                                    "_TestSupport"]),
         .testTarget(name: "EquiScanCLITests",
                     dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
-                                   "Equivariance", "ImageCodecs", "Benchmarks"]),
+                                   "Equivariance", "ImageCodecs", "Benchmarks", "TensorCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

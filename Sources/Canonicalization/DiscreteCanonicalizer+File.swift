@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import StrictJSON
 
 /// Metadata keys of canonicalizer weight files (safetensors `__metadata__`).
 public enum CanonicalizerMetadata {
@@ -52,8 +53,9 @@ extension DiscreteCanonicalizer {
             configuration = try JSONDecoder().decode(CanonicalizerConfiguration.self,
                                                      from: Data(json.utf8))
         } catch {
-            throw CanonicalizationError("the stored canonicalizer configuration does not "
-                                        + "decode: \(error)", file: url.path)
+            throw CanonicalizationError("the stored canonicalizer configuration is not a valid "
+                                        + "configuration (\(DecodingFailure.summary(error)))",
+                                        file: url.path)
         }
         let canonicalizer: DiscreteCanonicalizer
         do {

@@ -1,4 +1,11 @@
 import ArgumentParser
+import SafeFiles
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The `equiscan` command: parses arguments and hands work to the libraries.
 @main
@@ -11,6 +18,15 @@ struct EquiScan: ParsableCommand {
 
     /// Runs the command; errors become messages and sysexits codes in `ErrorReporter`.
     static func main() {
+        // SIGINT/SIGTERM: SafeFiles removes the temporary files in flight, then the process
+        // ends with 75 (interrupted; files already completed stay).
+        InterruptHandling.install { signalNumber in
+            let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
+            ErrorReporter.printError("interrupted by \(name); completed files were kept, "
+                                     + "partial ones removed")
+            fflush(stdout)
+            _exit(ExitStatus.temporaryFailure.rawValue)
+        }
         ErrorReporter.runAndExit()
     }
 }

@@ -59,7 +59,7 @@ extension SafeFileError: CLIReportable {
     var exitStatus: ExitStatus {
         switch kind {
         case .io: return .temporaryFailure
-        case .wouldOverwriteInput, .invalidDestination: return .usage
+        case .wouldOverwriteInput, .invalidDestination, .outputCollision: return .usage
         }
     }
     var cliMessage: String { description }
@@ -92,6 +92,19 @@ enum ErrorReporter {
             }
             return (.dataError, String(describing: error))
         }
+    }
+
+    /// The one-line message for an error of one case in a batch.
+    static func message(for error: Error) -> String {
+        classify(error)?.message ?? "internal error: \(type(of: error))"
+    }
+
+    /// The status of a batch of `cases` that ended with `failures` (one per failed case): nil
+    /// when all succeeded, 2 when some did, else the status of the first failure (65 or 66).
+    static func batchStatus(cases: Int, failures: [Error]) -> ExitStatus? {
+        guard let first = failures.first else { return nil }
+        if failures.count < cases { return .someCasesFailed }
+        return classify(first)?.status ?? .dataError
     }
 
     /// The exit status a run ending with `error` has.

@@ -17,6 +17,8 @@ public struct SafeFileError: Error, Sendable, Equatable, CustomStringConvertible
         case wouldOverwriteInput
         /// The destination is unusable as given (a folder where a file is expected).
         case invalidDestination
+        /// Two inputs would be written to the same output file.
+        case outputCollision
     }
 
     public var kind: Kind

@@ -25,7 +25,7 @@ final class ConvertCommandTests: XCTestCase {
             let reference = try inspect(source)
             for (name, extra) in [("out.png", []), ("out.tif", ["--compression", "none"]),
                                   ("out.tiff", ["--compression", "lzw"]),
-                                  ("out.bin", ["--format", "tiff"])] {
+                                  ("out2.tif", ["--format", "tiff"])] {
                 let output = directory + "/" + name
                 let result = try CLIRunner.run(["convert", source, output] + extra)
                 XCTAssertEqual(result.status, 0, "\(source) → \(name): \(result.stderr)")

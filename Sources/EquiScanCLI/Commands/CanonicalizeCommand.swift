@@ -3,7 +3,7 @@ import Canonicalization
 import Foundation
 import ImageCodecs
 import ModelRuntime
-import TensorCore
+import SafeFiles
 
 /// `equiscan canonicalize -m MODEL FILE... [-o DIR] [--json]`: finds each scan's pose with a
 /// trained discrete canonicalizer and, with `-o`, writes the scan turned upright.
@@ -15,15 +15,27 @@ struct CanonicalizeCommand: ParsableCommand {
             The pose says how the scan lies: the scan equals the pose applied to its upright \
             (canonical) form, where `rotation` counts quarter turns counter-clockwise applied \
             after an optional left-right mirror. `confidence` is the softmax margin between \
-            the best and second-best pose (0 = a tie, 1 = certain). With -o DIR every scan is \
-            written to DIR under its own name, turned upright, in the same format family \
-            (JPEG inputs as PNG, since JPEG output would be lossy) and sample type, metadata \
-            kept, atomically. Every file is processed even when some fail; exit status 65 \
-            when any file could not be read or written.
+            the best and second-best pose (0 = a tie, 1 = certain).
+
+            MODEL is a model package folder (its metadata.json and the weights' SHA-256 are \
+            verified) or a bare canonicalizer .safetensors file (structure and finite weights \
+            checked).
+
+            With -o DIR every scan is written to DIR turned upright, atomically, in the same \
+            format family (JPEG inputs as .png, since JPEG output would be lossy) and sample \
+            type, with its pixel size; other metadata (EXIF, XMP, ICC) is not kept. Outputs \
+            are DIR/NAME; when two inputs share a name, the inputs' paths relative to their \
+            common folder are mirrored under DIR instead, and inputs that would still \
+            collide (scan.png and scan.jpg) are refused before any work. No input is ever \
+            written over. A multi-page TIFF needs --page N with -o: one page is written.
+
+            Every file is processed even when some fail. Exit status: 0 all done; 2 some \
+            files failed; 64 usage (output over an input, colliding outputs); 65 every file \
+            failed or the model is invalid; 66 the model is missing; 75 interrupted.
             """)
 
     @Option(name: [.short, .customLong("model")],
-            help: "Canonicalizer weights (.safetensors) or a model package folder.")
+            help: "Model package folder, or a canonicalizer weight file (.safetensors).")
     var model: String
 
     @Argument(help: "Scans to canonicalize (PNG, JPEG or TIFF).")
@@ -33,6 +45,10 @@ struct CanonicalizeCommand: ParsableCommand {
             help: "Folder to write the upright scans to (created if missing).")
     var output: String?
 
+    @Option(help: ArgumentHelp("Zero-based page of multi-page TIFFs to use (default 0; "
+                               + "required with -o for multi-page files)."))
+    var page: Int?
+
     @Flag(help: "Print one JSON array with an object per file ({file, pose} or {file, error}).")
     var json = false
 
@@ -40,31 +56,41 @@ struct CanonicalizeCommand: ParsableCommand {
         if files.isEmpty {
             throw ValidationError("expected at least one FILE to canonicalize")
         }
+        if let page, page < 0 {
+            throw ValidationError("--page must be 0 or more, got \(page)")
+        }
     }
 
     func run() throws {
-        let canonicalizer = try CanonicalizerLoading.load(model)
+        ProtectedInputs.shared.protect(files + [model])
+        var destinations: [String]?
         if let output {
-            try FileManager.default.createDirectory(atPath: output,
-                                                    withIntermediateDirectories: true)
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory),
+               !isDirectory.boolValue {
+                throw CommandFailure(.usage, "\(output): -o must name a folder, but a file "
+                                     + "is there")
+            }
+            destinations = try OutputPaths.plan(inputs: files, outputFolder: output,
+                                                name: ScanCanonicalizer.outputName(for:))
         }
+        let canonicalizer = try ScanCanonicalizer(modelAt: model)
         var results: [CanonicalizeResult] = []
-        var failed = false
-        for file in files {
+        var failures: [Error] = []
+        for (index, file) in files.enumerated() {
             do {
-                let (pose, written) = try canonicalize(file, with: canonicalizer)
+                let (pose, written) = try canonicalize(file, with: canonicalizer,
+                                                       to: destinations?[index])
                 results.append(CanonicalizeResult(file: file, pose: pose, output: written))
             } catch {
-                failed = true
-                let message = ErrorReporter.classify(error)?.message ?? String(describing: error)
+                failures.append(error)
+                let message = ErrorReporter.message(for: error)
                 results.append(CanonicalizeResult(file: file, error: message))
                 if !json { ErrorReporter.printError(message) }
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(results), as: UTF8.self))
+            print(CanonicalizeResult.jsonArray(results))
         } else {
             for result in results {
                 guard let pose = result.pose else { continue }
@@ -75,35 +101,37 @@ struct CanonicalizeCommand: ParsableCommand {
                 print(line)
             }
         }
-        if failed { throw SilentExit(status: .dataError) }
+        if let status = ErrorReporter.batchStatus(cases: files.count, failures: failures) {
+            throw SilentExit(status: status)
+        }
     }
 
-    /// The pose of one scan and, with `-o`, the path written.
-    private func canonicalize(_ file: String, with canonicalizer: DiscreteCanonicalizer) throws
-        -> (PoseReport, String?) {
-        let scan = try ImageDecoder.decode(path: file)
-        let image = try ScanTensor.image(scan, channels: canonicalizer.configuration.network
-            .inputChannels, file: file)
-        let pose = canonicalizer.estimatePoses(image)[0]
+    /// The pose of one scan and, with a destination, the path written.
+    private func canonicalize(_ file: String, with canonicalizer: ScanCanonicalizer,
+                              to destination: String?) throws -> (PoseReport, String?) {
+        let scan = try ImageDecoder.decode(path: file, options: DecodeOptions(page: page ?? 0))
+        if destination != nil, page == nil, scan.metadata.pageCount > 1 {
+            throw CommandFailure(.dataError, "\(file): has \(scan.metadata.pageCount) pages and "
+                                 + "-o writes one; pass --page N (0-based) to choose it")
+        }
+        let pose = try canonicalizer.pose(of: scan, file: file)
         let report = PoseReport(pose)
-        guard let output else { return (report, nil) }
-        guard pose.isOnPixelGrid else {
-            throw CommandFailure(.dataError, "\(file): pose \(pose.degrees)° is not a multiple "
-                                 + "of 90°; writing it upright would resample the scan, which "
-                                 + "canonicalize does not do (use a C4 or D4 model)")
+        guard let destination else { return (report, nil) }
+        let upright = try canonicalizer.upright(scan, pose: pose, file: file)
+        let format = ScanCanonicalizer.outputFormat(for: scan.metadata.format)
+        guard ScanCanonicalizer.name(destination, fits: format) else {
+            throw CommandFailure(.dataError, "\(file): holds \(scan.metadata.format) data but "
+                                 + "its name does not say so; rename it to match its format")
         }
-        // The scan is pose · canonical, so canonical = pose⁻¹ · scan: undo the rotation
-        // first, then the mirror (a mirrored pose R^r F is its own inverse: F R^-r).
-        var upright = scan.rotated90(times: -Int(pose.quarterTurns))
-        if pose.mirrored { upright = upright.mirrored() }
-        let format: ImageFormat = scan.metadata.format == .tiff ? .tiff : .png
-        var name = (file as NSString).lastPathComponent
-        if scan.metadata.format == .jpeg {
-            name = (name as NSString).deletingPathExtension + ".png"
+        let folder = (destination as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder,
+                                                    withIntermediateDirectories: true)
+        } catch {
+            throw SafeFileError(.io, path: folder, "cannot create the output folder")
         }
-        let path = (output as NSString).appendingPathComponent(name)
-        try ImageEncoder.write(upright, to: path, format: format)
-        return (report, path)
+        try ImageEncoder.write(upright, to: destination, format: format)
+        return (report, destination)
     }
 
     /// 1 → "1", 0.5 → "0.5".
@@ -151,45 +179,13 @@ struct CanonicalizeResult: Codable, Equatable {
         self.file = file
         self.error = error
     }
-}
 
-/// Finds and loads a canonicalizer: a weight file, or a model package folder holding one.
-enum CanonicalizerLoading {
-    static func load(_ path: String) throws -> DiscreteCanonicalizer {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw CommandFailure(.noInput, "\(path): no such model file or folder")
-        }
-        var weights = path
-        if isDirectory.boolValue {
-            weights = (path as NSString).appendingPathComponent(Self.weightsName(inPackage: path))
-            guard FileManager.default.fileExists(atPath: weights) else {
-                throw CommandFailure(.noInput, "\(path): a model package folder must hold "
-                                     + "\((weights as NSString).lastPathComponent)")
-            }
-        }
-        return try DiscreteCanonicalizer.load(from: URL(fileURLWithPath: weights))
-    }
-
-    /// The weight file a package's metadata.json names, or `weights.safetensors`.
-    private static func weightsName(inPackage folder: String) -> String {
-        struct Reference: Decodable { struct Weights: Decodable { var file: String }
-                                      var weights: Weights }
-        let metadata = (folder as NSString).appendingPathComponent("metadata.json")
-        if let data = FileManager.default.contents(atPath: metadata),
-           let reference = try? JSONDecoder().decode(Reference.self, from: data) {
-            return reference.weights.file
-        }
-        return "weights.safetensors"
-    }
-}
-
-/// The explicit Scan → Tensor step of the canonicalizer: the PipelineEngine bridge turns the
-/// samples into `channels` Float planes (colour to gray by Rec. 601 luma); intensity
-/// normalisation is the canonicalizer's own (`ScorerPreprocessing.normalization`).
-enum ScanTensor {
-    static func image(_ scan: Scan, channels: Int, file: String) throws -> Tensor {
-        let planes = try ImagePlanes(scan: scan, channels: channels, file: file)
-        return Tensor(shape: [1, channels, planes.height, planes.width], storage: planes.values)
+    /// The results as a pretty JSON array; every value is finite by construction (poses with
+    /// NaN scores are errors), so encoding cannot fail.
+    static func jsonArray(_ results: [CanonicalizeResult]) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        guard let data = try? encoder.encode(results) else { return "[]" }
+        return String(decoding: data, as: UTF8.self)
     }
 }

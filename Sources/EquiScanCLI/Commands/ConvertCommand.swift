@@ -1,5 +1,6 @@
 import ArgumentParser
 import ImageCodecs
+import SafeFiles
 
 /// `equiscan convert INPUT OUTPUT`: decodes a scan and writes it as PNG or TIFF, samples
 /// unchanged (orientation applied unless `--keep-orientation`).
@@ -8,9 +9,13 @@ struct ConvertCommand: ParsableCommand {
         commandName: "convert",
         abstract: "Decode a scan and write it losslessly as PNG or TIFF.",
         discussion: """
-            The output format is --format, or else the output's extension (.png, .tif, \
-            .tiff). PNG holds 8/16-bit unsigned samples; TIFF also signed and float samples. \
-            The output is written atomically (temporary file, then rename).
+            The output format is the output's extension (.png, .tif, .tiff); --format, when \
+            given, must agree with it. PNG holds 8/16-bit unsigned samples; TIFF also signed \
+            and float samples. The output is written atomically (temporary file, then \
+            rename) and never over the input (same path, symlink or hard link: exit 64). One \
+            page is converted (--page); pixel size is kept, other metadata is not. Exit \
+            status: 0 done; 64 usage; 65 unreadable input; 66 missing input; 75 interrupted \
+            or the output could not be written.
             """)
 
     /// Output container choices.
@@ -27,10 +32,10 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Output format: png or tiff (default: from the output's extension).")
     var format: OutputFormat?
 
-    @Option(help: "TIFF compression: none, lzw or deflate.")
-    var compression: TIFFCompression = .deflate
+    @Option(help: "TIFF compression: none, lzw or deflate (default deflate; TIFF only).")
+    var compression: TIFFCompression?
 
-    @Option(name: .customLong("pixel-size"),
+    @Option(name: .customLong("pixel-size"), parsing: .unconditional,
             help: ArgumentHelp("Pixel size in mm to record in the output (square pixels), "
                                + "replacing the input's."))
     var pixelSize: Double?
@@ -49,26 +54,38 @@ struct ConvertCommand: ParsableCommand {
             throw ValidationError("--pixel-size must be a positive number of mm, got "
                                   + "\(pixelSize)")
         }
-        _ = try outputFormat()
+        let format = try outputFormat()
+        if compression != nil, format != .tiff {
+            throw ValidationError("--compression applies to TIFF output only; '\(output)' is "
+                                  + "written as PNG")
+        }
     }
 
     func run() throws {
+        ProtectedInputs.shared.protect([input])
+        try ProtectedInputs.shared.checkNotInput(output)
         var scan = try ImageDecoder.decode(
             path: input, options: DecodeOptions(page: page, applyOrientation: !keepOrientation))
         if let pixelSize {
             scan.metadata.pixelSizeMM = PixelSize(x: pixelSize, y: pixelSize)
         }
         try ImageEncoder.write(scan, to: output, format: outputFormat(),
-                               tiffCompression: compression)
+                               tiffCompression: compression ?? .deflate)
     }
 
     private func outputFormat() throws -> ImageFormat {
-        if let format {
-            return format == .png ? .png : .tiff
-        }
         let lower = output.lowercased()
-        if lower.hasSuffix(".png") { return .png }
-        if lower.hasSuffix(".tif") || lower.hasSuffix(".tiff") { return .tiff }
+        let byName: ImageFormat? = lower.hasSuffix(".png") ? .png
+            : lower.hasSuffix(".tif") || lower.hasSuffix(".tiff") ? .tiff : nil
+        if let format {
+            let chosen: ImageFormat = format == .png ? .png : .tiff
+            if byName != chosen {
+                throw ValidationError("--format \(format.rawValue) does not match the output "
+                                      + "name '\(output)'; use a .\(format.rawValue) name")
+            }
+            return chosen
+        }
+        if let byName { return byName }
         throw ValidationError("cannot tell the output format from '\(output)'; expected a "
                               + ".png, .tif or .tiff name, or --format png|tiff")
     }

@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNet
+import StrictJSON
 
 /// A model that can be rebuilt from its `configuration` and saved to a safetensors weight file
 /// whose metadata carries that configuration.
@@ -60,7 +61,7 @@ extension EquivariantModelFile {
             configuration = try JSONDecoder().decode(Configuration.self, from: Data(json.utf8))
         } catch {
             throw EquivarianceError("\(url.path): the stored \(architectureName) configuration "
-                                    + "does not decode: \(error)")
+                                    + "is not valid (\(DecodingFailure.summary(error)))")
         }
         let model = try Self(configuration: configuration)
         try model.load(stateDictionary: contents.tensors)

@@ -46,6 +46,7 @@ public final class ModelPackage {
                 base: model, priorWeight: Float(spec?.priorWeight ?? 0),
                 beta: Float(spec?.beta ?? 1)))
         }
+        try ModelLoader.checkFinite(model.module, file: weightsPath)
         model.module.eval()
         return ModelPackage(folder: folder, metadata: metadata, model: model)
     }

@@ -1,0 +1,78 @@
+import Canonicalization
+import Foundation
+import ImageCodecs
+import TensorCore
+
+/// A discrete canonicalizer applied to decoded scans: the pose of a scan, and the scan turned
+/// upright. What `equiscan canonicalize` and pipeline stages call.
+///
+/// The scan equals the pose applied to its upright form, so upright = pose⁻¹ · scan. The scorer
+/// sees the scan's samples as `channels` Float planes (colour to gray by Rec. 601 luma);
+/// intensity normalisation is the canonicalizer's own (`ScorerPreprocessing.normalization`).
+public struct ScanCanonicalizer {
+    public let canonicalizer: DiscreteCanonicalizer
+
+    public init(_ canonicalizer: DiscreteCanonicalizer) {
+        self.canonicalizer = canonicalizer
+    }
+
+    /// Loads the model at `path` through `ModelLoader.canonicalizer(at:)` (verified).
+    public init(modelAt path: String) throws {
+        self.init(try ModelLoader.canonicalizer(at: path))
+    }
+
+    /// The pose of `scan`; a model that produces NaN or infinite scores is an error for this
+    /// scan, never a pose.
+    public func pose(of scan: Scan, file: String) throws -> PoseEstimate {
+        let channels = canonicalizer.configuration.network.inputChannels
+        let planes = try ImagePlanes(scan: scan, channels: channels, file: file)
+        let image = Tensor(shape: [1, channels, planes.height, planes.width],
+                           storage: planes.values)
+        let pose = canonicalizer.estimatePoses(image)[0]
+        guard pose.scores.allSatisfy(\.isFinite), pose.confidence.isFinite else {
+            throw DataError(.mismatch, file: file, "the model produced NaN or infinite pose "
+                            + "scores for this scan; no pose was written")
+        }
+        return pose
+    }
+
+    /// `scan` turned upright: pose⁻¹ · scan. Poses off the pixel grid (C8/D8 half turns) are
+    /// refused, since turning them would resample the scan.
+    public func upright(_ scan: Scan, pose: PoseEstimate, file: String) throws -> Scan {
+        guard pose.isOnPixelGrid else {
+            throw DataError(.mismatch, file: file, "pose \(pose.degrees)° is not a multiple of "
+                            + "90°; writing it upright would resample the scan (use a C4 or D4 "
+                            + "model)")
+        }
+        // A mirrored pose R^r F is undone by F R^-r: the rotation first, then the mirror.
+        var upright = scan.rotated90(times: -Int(pose.quarterTurns))
+        if pose.mirrored { upright = upright.mirrored() }
+        return upright
+    }
+
+    /// The format an upright copy is written in: TIFF stays TIFF; PNG and JPEG become PNG
+    /// (JPEG output would be lossy).
+    public static func outputFormat(for input: ImageFormat) -> ImageFormat {
+        input == .tiff ? .tiff : .png
+    }
+
+    /// The file name an upright copy of `input` gets: the same name, with `.png` for JPEG
+    /// names (`.jpg`, `.jpeg`, any case).
+    public static func outputName(for input: String) -> String {
+        let name = (input as NSString).lastPathComponent
+        let ext = (name as NSString).pathExtension.lowercased()
+        guard ext == "jpg" || ext == "jpeg" else { return name }
+        return (name as NSString).deletingPathExtension + ".png"
+    }
+
+    /// Whether a file named `name` may hold `format` (for refusing a JPEG named `.tif`, whose
+    /// upright PNG copy would carry a misleading extension).
+    public static func name(_ name: String, fits format: ImageFormat) -> Bool {
+        let ext = (name as NSString).pathExtension.lowercased()
+        switch format {
+        case .png: return ext == "png"
+        case .tiff: return ext == "tif" || ext == "tiff"
+        case .jpeg: return false
+        }
+    }
+}
