@@ -79,9 +79,10 @@ struct CanonicalizeCommand: ParsableCommand {
         var failures: [Error] = []
         for (index, file) in files.enumerated() {
             do {
-                let (pose, written) = try canonicalize(file, with: canonicalizer,
-                                                       to: destinations?[index])
-                results.append(CanonicalizeResult(file: file, pose: pose, output: written))
+                let (pose, written) = try canonicalizer.process(
+                    file, page: page, destination: destinations?[index])
+                results.append(CanonicalizeResult(file: file, pose: PoseReport(pose),
+                                                  output: written))
             } catch {
                 failures.append(error)
                 let message = ErrorReporter.message(for: error)
@@ -104,34 +105,6 @@ struct CanonicalizeCommand: ParsableCommand {
         if let status = ErrorReporter.batchStatus(cases: files.count, failures: failures) {
             throw SilentExit(status: status)
         }
-    }
-
-    /// The pose of one scan and, with a destination, the path written.
-    private func canonicalize(_ file: String, with canonicalizer: ScanCanonicalizer,
-                              to destination: String?) throws -> (PoseReport, String?) {
-        let scan = try ImageDecoder.decode(path: file, options: DecodeOptions(page: page ?? 0))
-        if destination != nil, page == nil, scan.metadata.pageCount > 1 {
-            throw CommandFailure(.dataError, "\(file): has \(scan.metadata.pageCount) pages and "
-                                 + "-o writes one; pass --page N (0-based) to choose it")
-        }
-        let pose = try canonicalizer.pose(of: scan, file: file)
-        let report = PoseReport(pose)
-        guard let destination else { return (report, nil) }
-        let upright = try canonicalizer.upright(scan, pose: pose, file: file)
-        let format = ScanCanonicalizer.outputFormat(for: scan.metadata.format)
-        guard ScanCanonicalizer.name(destination, fits: format) else {
-            throw CommandFailure(.dataError, "\(file): holds \(scan.metadata.format) data but "
-                                 + "its name does not say so; rename it to match its format")
-        }
-        let folder = (destination as NSString).deletingLastPathComponent
-        do {
-            try FileManager.default.createDirectory(atPath: folder,
-                                                    withIntermediateDirectories: true)
-        } catch {
-            throw SafeFileError(.io, path: folder, "cannot create the output folder")
-        }
-        try ImageEncoder.write(upright, to: destination, format: format)
-        return (report, destination)
     }
 
     /// 1 → "1", 0.5 → "0.5".

@@ -1,6 +1,7 @@
 import Canonicalization
 import Foundation
 import ImageCodecs
+import SafeFiles
 import TensorCore
 
 /// A discrete canonicalizer applied to decoded scans: the pose of a scan, and the scan turned
@@ -74,5 +75,36 @@ public struct ScanCanonicalizer {
         case .tiff: return ext == "tif" || ext == "tiff"
         case .jpeg: return false
         }
+    }
+
+    /// The pose of the scan in `file` and, with a `destination`, the scan written there
+    /// upright (atomically; missing folders are created).
+    ///
+    /// `page` picks the page of a multi-page TIFF (default 0). Writing needs an explicit page
+    /// for multi-page files, since one page is written and the rest would be lost silently.
+    public func process(_ file: String, page: Int?, destination: String?) throws
+        -> (pose: PoseEstimate, written: String?) {
+        let scan = try ImageDecoder.decode(path: file, options: DecodeOptions(page: page ?? 0))
+        if destination != nil, page == nil, scan.metadata.pageCount > 1 {
+            throw DataError(.unsupportedScan, file: file, "has \(scan.metadata.pageCount) pages "
+                            + "and one is written; pass --page N (0-based) to choose it")
+        }
+        let pose = try self.pose(of: scan, file: file)
+        guard let destination else { return (pose, nil) }
+        let upright = try self.upright(scan, pose: pose, file: file)
+        let format = Self.outputFormat(for: scan.metadata.format)
+        guard Self.name(destination, fits: format) else {
+            throw DataError(.mismatch, file: file, "holds \(scan.metadata.format) data but its "
+                            + "name says otherwise; rename it to match its format")
+        }
+        let folder = (destination as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder,
+                                                    withIntermediateDirectories: true)
+        } catch {
+            throw SafeFileError(.io, path: folder, "cannot create the output folder")
+        }
+        try ImageEncoder.write(upright, to: destination, format: format)
+        return (pose, destination)
     }
 }
