@@ -220,7 +220,8 @@ public final class Trainer {
         try module.load(stateDictionary: best.tensors)
         module.eval()
         try writePackage(model: model, state: state, train: trainIndex,
-                         validation: validationIndex)
+                         validation: validationIndex,
+                         input: Self.recordedInput(config.input, formats: loader.sampleFormats))
         progress(.finished(package: options.output))
         return TrainingResult(log: state.log, bestEpoch: state.bestEpoch, package: options.output)
     }
@@ -481,8 +482,20 @@ public final class Trainer {
 
     // MARK: - Package
 
+    /// The config's input with the sample format of the training scans recorded, when the
+    /// config left it open and every scan had the same one, so that inference can refuse
+    /// scans of another depth under a fixed window.
+    static func recordedInput(_ input: InputSpec, formats: Set<SampleFormat>) -> InputSpec {
+        var recorded = input
+        if input.sampleType == nil, formats.count == 1, let format = formats.first {
+            recorded.sampleType = format.type
+            recorded.bitsPerSample = format.bits
+        }
+        return recorded
+    }
+
     func writePackage(model: PackagedModel, state: CheckpointState, train: DatasetIndex,
-                      validation: DatasetIndex) throws {
+                      validation: DatasetIndex, input: InputSpec) throws {
         let folder = options.output
         let weightsPath = (folder as NSString).appendingPathComponent(ModelPackage.weightsFile)
         try model.save(weightsTo: weightsPath, metadata: ["equiscan.package": config.name,
@@ -513,7 +526,7 @@ public final class Trainer {
             architecture: model.architecture, group: config.model.group,
             classes: config.task == .classification ? train.classNames : nil,
             labels: config.task == .segmentation ? config.data.labels : nil,
-            input: config.input,
+            input: input,
             trainingData: .init(train: config.data.train, validation: config.data.validation,
                                 validationFraction: config.data.validation.isEmpty
                                     ? config.data.validationFraction : nil,

@@ -29,6 +29,8 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let package = try ModelPackage.load(model)
         let report = try Evaluator.evaluate(package, data: data)
+        // Once per run, on stderr so that --json output stays one object.
+        for line in report.inputConversions { fputs("equiscan: \(line)\n", stderr) }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

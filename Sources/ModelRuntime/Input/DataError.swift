@@ -13,7 +13,8 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
         case unknownLabel
         /// A CSV that cannot be read as `path,label`.
         case badTable
-        /// A scan whose colour model cannot be turned into the requested channels.
+        /// A scan whose colour model or sample type cannot be turned faithfully into the
+        /// input a model expects (see `InputSpec.check(_:file:expectedBy:)`).
         case unsupportedScan
     }
 

@@ -24,7 +24,8 @@ public struct ImagePlanes: Sendable, Equatable {
     ///
     /// Colour to gray uses Rec. 601 luma (0.299 R + 0.587 G + 0.114 B); gray to colour repeats
     /// the plane; alpha is dropped; palette scans are looked up (16-bit palette entries scaled to
-    /// 8 bits). CMYK and other colour models are refused.
+    /// 8 bits). CMYK and other colour models are refused. This is the mechanism only: which of
+    /// these conversions a model accepts is `InputSpec.check(_:file:expectedBy:)`'s decision.
     public init(scan: Scan, channels: Int, file: String) throws {
         precondition(channels == 1 || channels == 3, "ImagePlanes supports 1 or 3 channels")
         let pixels = scan.width * scan.height

@@ -71,11 +71,24 @@ public final class ModelPackage {
         metadata.classes ?? metadata.labels?.map(\.name) ?? []
     }
 
-    /// Preprocesses a scan exactly as in training (resize, channels, normalisation).
+    /// Preprocesses a scan exactly as in training: checked against the input spec (a scan
+    /// with no faithful conversion is a `DataError` naming both), converted, resized and
+    /// normalised; the conversions applied are recorded in `conversions` for reporting once
+    /// per run.
+    public func planes(for scan: Scan, file: String,
+                       conversions: inout InputConversionLog) throws -> ImagePlanes {
+        try metadata.input.planes(for: scan, file: file, conversions: &conversions)
+    }
+
+    /// `planes(for:file:conversions:)` for one scan whose conversions the caller does not
+    /// report; runs over many scans should keep a log.
     public func planes(for scan: Scan, file: String) throws -> ImagePlanes {
-        let input = metadata.input
-        return try ImagePlanes(scan: scan, channels: input.channels, file: file)
-            .resizedBilinear(width: input.width, height: input.height)
-            .normalized(input.normalization)
+        var conversions = conversionLog()
+        return try planes(for: scan, file: file, conversions: &conversions)
+    }
+
+    /// An empty conversion log naming this model ("model bccd-cells").
+    public func conversionLog() -> InputConversionLog {
+        InputConversionLog(consumer: "model \(metadata.name)")
     }
 }

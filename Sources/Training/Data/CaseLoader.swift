@@ -29,14 +29,22 @@ public final class CaseLoader {
     let decode: (String) throws -> Scan
     private var cache: [String: LoadedCase] = [:]
     public let caching: Bool
+    /// Conversions applied to the scans loaded so far, each scan counted once however often
+    /// it is loaded; named after the `consumer` given to `init`.
+    public private(set) var conversions: InputConversionLog
+    /// Sample formats of the scans loaded so far (what a trained model records).
+    public private(set) var sampleFormats: Set<SampleFormat> = []
+    private var seen: Set<String> = []
 
     /// Sets whose preprocessed form would exceed this many bytes are not cached under `auto`.
     public static let autoCacheLimit = 256 << 20
 
     public init(input: InputSpec, labelClasses: [LabelClass] = [],
                 cache: DataSpec.CachePolicy = .auto, caseCount: Int,
+                consumer: String = "training input",
                 decode: @escaping (String) throws -> Scan = { try ImageDecoder.decode(path: $0) }) {
         self.input = input
+        self.conversions = InputConversionLog(consumer: consumer)
         self.labelClasses = labelClasses
         self.decode = decode
         let bytesPerCase = input.width * input.height * (input.channels + 1) * 4
@@ -47,14 +55,21 @@ public final class CaseLoader {
         }
     }
 
-    /// The preprocessed case: resized to the input size (bilinear for the image, nearest for the
-    /// label map), converted to the input's channels and normalised.
+    /// The preprocessed case: checked against the input spec, converted to its channels,
+    /// resized to its size (bilinear for the image, nearest for the label map) and normalised,
+    /// as `InputSpec.planes(for:file:conversions:)` does for inference.
     public func load(_ dataCase: DataCase) throws -> LoadedCase {
         if let hit = cache[dataCase.image] { return hit }
         let scan = try decode(dataCase.image)
-        let resized = try ImagePlanes(scan: scan, channels: input.channels, file: dataCase.image)
-            .resizedBilinear(width: input.width, height: input.height)
-        var result = LoadedCase(image: resized.normalized(input.normalization))
+        var applied = InputConversionLog(consumer: conversions.consumer)
+        var result = LoadedCase(image: try input.planes(for: scan, file: dataCase.image,
+                                                        conversions: &applied))
+        if seen.insert(dataCase.image).inserted {
+            for entry in applied.entries {
+                conversions.record([entry.conversion], file: dataCase.image)
+            }
+            sampleFormats.insert(SampleFormat(scan: scan))
+        }
         switch dataCase.target {
         case .classIndex(let k):
             result.classIndex = k

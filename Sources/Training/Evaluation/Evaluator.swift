@@ -33,6 +33,9 @@ public struct EvaluationReport: Codable, Sendable {
     /// for pixel).
     public var orbitConsistency: Double
     public var cases: Int
+    /// One line per distinct input conversion applied to the test scans (alpha dropped,
+    /// colour to luma, …; see `InputSpec`), each reported once for the whole run.
+    public var inputConversions: [String]
 }
 
 /// Evaluates model packages on labelled folders.
@@ -65,7 +68,8 @@ public enum Evaluator {
                                            decode: decode)
         }
         let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
-                                cache: .auto, caseCount: index.cases.count, decode: decode)
+                                cache: .auto, caseCount: index.cases.count,
+                                consumer: package.conversionLog().consumer, decode: decode)
         let poses = Pose.all(group: metadata.group)
         var perElement: [EvaluationReport.ElementMetrics] = []
         var first: (ClassificationMetrics?, SegmentationMetrics?) = (nil, nil)
@@ -137,7 +141,7 @@ public enum Evaluator {
             confusion: first.0?.confusion, group: metadata.group.rawValue,
             groupAverage: average, perElement: perElement,
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
-            cases: index.cases.count)
+            cases: index.cases.count, inputConversions: loader.conversions.lines)
     }
 
     /// Every upright scan of `data` turned by every pose of the group: rotation, mirror and
@@ -149,7 +153,8 @@ public enum Evaluator {
         let metadata = package.metadata
         let index = try DatasetIndex.orientation(sources: [data])
         let loader = CaseLoader(input: metadata.input, cache: .auto,
-                                caseCount: index.cases.count, decode: decode)
+                                caseCount: index.cases.count,
+                                consumer: package.conversionLog().consumer, decode: decode)
         let poses = Pose.all(group: metadata.group)
         var truth: [Pose] = []
         var predicted: [Pose] = []
@@ -187,7 +192,7 @@ public enum Evaluator {
             perLabel: nil, confusion: nil, group: metadata.group.rawValue,
             groupAverage: scalars, perElement: perElement,
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
-            cases: index.cases.count)
+            cases: index.cases.count, inputConversions: loader.conversions.lines)
     }
 
     /// Like `DatasetIndex.classificationFolders`, but a test set may lack some classes.
