@@ -44,15 +44,20 @@ let package = Package(
         .target(name: "SafeFiles"),
         .target(name: "StrictJSON"),
 
+        // The one implementation of grid turns and flips, generic over the sample type, below
+        // both ImageCodecs (scan orientation) and Equivariance (group actions on planes).
+        .target(name: "PixelGrid"),
+
         // The only C code of the product: setjmp wrappers and libtiff error capture.
         .target(name: "CCodecShims", dependencies: ["CPNG", "CJPEG", "CTIFF"]),
 
         .target(name: "ImageCodecs",
-                dependencies: ["CCodecShims", "SafeFiles",
+                dependencies: ["CCodecShims", "SafeFiles", "PixelGrid",
                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "SafeFiles"]),
-        .target(name: "Equivariance", dependencies: ["NeuralNet", "TensorCore", "StrictJSON"]),
+        .target(name: "Equivariance",
+                dependencies: ["NeuralNet", "TensorCore", "PixelGrid", "StrictJSON"]),
         .target(name: "Canonicalization",
                 dependencies: ["Equivariance", "NeuralNet", "TensorCore", "StrictJSON"]),
         .target(name: "ModelRuntime",
@@ -77,11 +82,13 @@ let package = Package(
                            "Canonicalization", "SafeFiles", "StrictJSON",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .target(name: "_TestSupport", dependencies: ["TensorCore"]),
+        .target(name: "_TestSupport",
+                dependencies: ["Equivariance", "ImageCodecs", "TensorCore"]),
 
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "_TestSupport"]),
+        .testTarget(name: "PixelGridTests", dependencies: ["PixelGrid", "_TestSupport"]),
         .testTarget(name: "ImageCodecsTests",
-                    dependencies: ["ImageCodecs", "SafeFiles", "_TestSupport"]),
+                    dependencies: ["ImageCodecs", "SafeFiles", "TensorCore", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
         .testTarget(name: "NeuralNetTests",
                     dependencies: ["NeuralNet", "TensorCore", "_TestSupport"]),

@@ -46,27 +46,11 @@ public enum PoseActions {
     /// plane moved spatially and the group axis permuted by h ↦ g·h.
     public static func transformRegular(_ featureMap: Tensor, by element: GroupElement,
                                         of group: Group) -> Tensor {
-        let order = group.order
-        precondition(featureMap.rank == 5 && featureMap.shape[2] == order,
-                     "a regular feature map of \(group) is (N, C, \(order), H, W), got "
+        precondition(featureMap.rank == 5 && featureMap.shape[2] == group.order,
+                     "a regular feature map of \(group) is (N, C, \(group.order), H, W), got "
                      + "\(featureMap.shape)")
-        let spatial = transformPlanes(featureMap, by: element, of: group)
-        let g = group.index(of: element)
-        let target = (0..<order).map { group.composeIndex(g, $0) }  // h ↦ g·h
-        let outer = featureMap.shape[0] * featureMap.shape[1]
-        let plane = spatial.shape[3] * spatial.shape[4]
-        var result = [Float](repeating: 0, count: spatial.count)  // (N, C, G, H', W')
-        spatial.storage.withUnsafeBufferPointer { input in
-            result.withUnsafeMutableBufferPointer { output in
-                for o in 0..<outer {
-                    for h in 0..<order {
-                        let from = (o * order + h) * plane, to = (o * order + target[h]) * plane
-                        for p in 0..<plane { output[to + p] = input[from + p] }
-                    }
-                }
-            }
-        }
-        return Tensor(shape: spatial.shape, storage: result)
+        return group.permutingGroupAxis(transformPlanes(featureMap, by: element, of: group),
+                                        by: element)
     }
 
     /// Rotates every (H, W) plane counter-clockwise by `angle` radians about its centre

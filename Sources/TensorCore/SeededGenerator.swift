@@ -88,6 +88,15 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         }
         return Int(product.high)
     }
+
+    /// Shuffles `array` in place by Fisher–Yates with `nextInt(below:)`, so the order depends
+    /// only on this generator's stream and not on the standard library's `shuffle(using:)`.
+    public mutating func shuffle<Element>(_ array: inout [Element]) {
+        guard array.count > 1 else { return }
+        for i in stride(from: array.count - 1, to: 0, by: -1) {
+            array.swapAt(i, nextInt(below: i + 1))
+        }
+    }
 }
 
 #if canImport(Glibc)

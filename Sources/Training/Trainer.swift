@@ -1,4 +1,5 @@
 import Canonicalization
+import Equivariance
 import Foundation
 import ImageCodecs
 import ModelRuntime
@@ -59,7 +60,7 @@ struct CheckpointState: Codable {
     var config: String
     var epochsDone: Int
     /// Data-order and augmentation generator.
-    var generator: SplitMix64
+    var generator: SeededGenerator
     var bestValue: Double?
     var bestEpoch: Int
     var epochsWithoutImprovement: Int
@@ -115,7 +116,7 @@ public final class Trainer {
         let configText = try canonicalConfigText()
 
         var state = CheckpointState(config: configText, epochsDone: 0,
-                                    generator: SplitMix64(seed: config.seed ^ 0xDA7A_0DE5),
+                                    generator: SeededGenerator(seed: config.seed ^ 0xDA7A_0DE5),
                                     bestValue: nil, bestEpoch: 0, epochsWithoutImprovement: 0,
                                     log: [], stoppedEarly: false)
         try FileManager.default.createDirectory(atPath: checkpointFolder,
@@ -153,9 +154,9 @@ public final class Trainer {
                     var item = augmenter.augment(try loader.load(trainIndex.cases[index]),
                                                  generator: &state.generator)
                     if config.task == .orientation {
-                        let poses = Pose.all(group: config.model.group)
-                        let k = state.generator.nextInt(below: poses.count)
-                        item.image = poses[k].apply(to: item.image)
+                        let group = ModelFactory.group(config.model.group)
+                        let k = state.generator.nextInt(below: group.order)
+                        item.image = group.transform(item.image, by: group.element(at: k))
                         item.classIndex = k
                     }
                     items.append(item)
@@ -312,9 +313,10 @@ public final class Trainer {
         var truth: [Int] = []
         var probabilities: [[Double]] = []
         var segmentationCases: [(predicted: [Int], truth: [Int], width: Int, height: Int)] = []
-        var poseTruth: [Pose] = []
-        var posePredicted: [Pose] = []
-        let poses = Pose.all(group: config.model.group)
+        var poseTruth: [GroupElement] = []
+        var posePredicted: [GroupElement] = []
+        let group = ModelFactory.group(config.model.group)
+        let poses = group.elements
         var start = 0
         while start < index.cases.count {
             let members = index.cases[start..<min(index.cases.count, start + batchSize)]
@@ -324,7 +326,7 @@ public final class Trainer {
                 // figure does not depend on random draws.
                 for i in items.indices {
                     let k = (start + i) % poses.count
-                    items[i].image = poses[k].apply(to: items[i].image)
+                    items[i].image = group.transform(items[i].image, by: poses[k])
                     items[i].classIndex = k
                 }
             }
@@ -443,7 +445,12 @@ public final class Trainer {
         guard let data = FileManager.default.contents(atPath: statePath) else {
             throw DataError(.missing, file: statePath, "no checkpoint to resume from")
         }
-        let state = try JSONDecoder().decode(CheckpointState.self, from: data)
+        // Checkpoints from before the data-order generator became `SeededGenerator` (or
+        // damaged ones) do not decode; they cannot continue the same stream.
+        guard let state = try? JSONDecoder().decode(CheckpointState.self, from: data) else {
+            throw DataError(.mismatch, file: statePath, "the checkpoint state cannot be read by "
+                            + "this version; start afresh without --resume")
+        }
         guard state.config == configText else {
             throw DataError(.mismatch, file: statePath, "the checkpoint was made with a different "
                             + "config; start afresh without --resume or use the original config")

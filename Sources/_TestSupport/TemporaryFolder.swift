@@ -10,4 +10,9 @@ extension XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
         return path
     }
+
+    /// `temporaryFolder(prefix:)` as a file URL.
+    public func temporaryFolderURL(prefix: String = "equiscan-test") -> URL {
+        URL(fileURLWithPath: temporaryFolder(prefix: prefix), isDirectory: true)
+    }
 }

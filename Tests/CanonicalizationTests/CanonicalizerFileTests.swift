@@ -4,12 +4,12 @@ import Foundation
 import NeuralNet
 import TensorCore
 import XCTest
+import _TestSupport
 
 /// Weight files: the configuration, group and preprocessing travel in the metadata.
 final class CanonicalizerFileTests: XCTestCase {
     private func temporaryURL() -> URL {
-        FileManager.default.temporaryDirectory
-            .appendingPathComponent("canon-\(UUID().uuidString).safetensors")
+        temporaryFolderURL(prefix: "canon").appendingPathComponent("canonicalizer.safetensors")
     }
 
     func testSaveAndLoadRoundTrip() throws {
@@ -22,7 +22,6 @@ final class CanonicalizerFileTests: XCTestCase {
         _ = canonicalizer(Variable(canonicalizer.scorerInput(batch)))
         canonicalizer.eval()
         let url = temporaryURL()
-        defer { try? FileManager.default.removeItem(at: url) }
         try canonicalizer.save(weightsTo: url, extraMetadata: ["note": "test"])
 
         let metadata = try SafeTensors.read(from: url).metadata
@@ -51,7 +50,6 @@ final class CanonicalizerFileTests: XCTestCase {
 
     func testLoadRefusesOtherModels() throws {
         let url = temporaryURL()
-        defer { try? FileManager.default.removeItem(at: url) }
         try SafeTensors.write(["w": Tensor(zeros: [1])], metadata: ["equiscan.model": "P4CNN"],
                               to: url)
         XCTAssertThrowsError(try DiscreteCanonicalizer.load(from: url)) { error in

@@ -40,38 +40,6 @@ func orientedImage(height: Int, width: Int, channels: Int = 1,
     return Tensor(shape: [1, channels, height, width], storage: values)
 }
 
-/// numpy `rot90(a, k)` on the last two axes of (…, H, W), written independently of the
-/// library: one quarter turn maps out[i][j] = in[j][W − 1 − i].
-func numpyRot90(_ tensor: Tensor, times k: Int) -> Tensor {
-    var result = tensor
-    for _ in 0..<(((k % 4) + 4) % 4) {
-        let h = result.shape[result.rank - 2], w = result.shape[result.rank - 1]
-        let planes = result.count / (h * w)
-        var shape = result.shape
-        shape[shape.count - 2] = w
-        shape[shape.count - 1] = h
-        var out = [Float](repeating: 0, count: result.count)
-        for p in 0..<planes {
-            for i in 0..<w {
-                for j in 0..<h {
-                    out[p * h * w + i * h + j] = result.storage[p * h * w + j * w + (w - 1 - i)]
-                }
-            }
-        }
-        result = Tensor(shape: shape, storage: out)
-    }
-    return result
-}
-
-/// numpy `flip(a, axis=-1)`: out[i][j] = in[i][W − 1 − j].
-func numpyFlipW(_ tensor: Tensor) -> Tensor {
-    let h = tensor.shape[tensor.rank - 2], w = tensor.shape[tensor.rank - 1]
-    return Tensor(shape: tensor.shape) { p in
-        let plane = p / (h * w), i = (p % (h * w)) / w, j = p % w
-        return tensor.storage[plane * h * w + i * w + (w - 1 - j)]
-    }
-}
-
 /// The pose estimate whose best score is at `element` (one-hot scores).
 func forcedPose(_ element: GroupElement, of group: Group) -> PoseEstimate {
     var scores = [Float](repeating: 0, count: group.order)

@@ -19,10 +19,10 @@ final class ModelTests: XCTestCase {
     }
 
     func testP4CNNIsInvariantForEveryElement() throws {
-        var rng = TestRandom(seed: 30)
+        var rng = SeededGenerator(seed: 30)
         for group in [Group.c4, .d4] {
             let model = try P4CNN(configuration: .rotatedMNIST(group: group))
-            let x = rng.tensor([2, 1, 28, 28])
+            let x = rng.signedTensor([2, 1, 28, 28])
             warmUp(model, x)
             XCTAssertEqual(try model.classify(x).shape, [2, 10])
             EquivarianceCheck.assertInvariant(
@@ -42,30 +42,30 @@ final class ModelTests: XCTestCase {
                                         hiddenGroupConvolutions: 2, padding: 1,
                                         poolAfterLayers: [1, 2], finalKernelSize: 3)
         let model = try P4CNN(configuration: config)
-        var rng = TestRandom(seed: 31)
-        let x = rng.tensor([1, 3, 16, 16])
+        var rng = SeededGenerator(seed: 31)
+        let x = rng.signedTensor([1, 3, 16, 16])
         XCTAssertEqual(try model.classify(x).shape, [1, 4])
         XCTAssertTrue(model.isExact(inputExtent: 16))
         XCTAssertFalse(model.isExact(inputExtent: 18), "18 → 9 cannot be pooled again")
-        XCTAssertThrowsError(try model.classify(rng.tensor([1, 3, 18, 16]))) { error in
+        XCTAssertThrowsError(try model.classify(rng.signedTensor([1, 3, 18, 16]))) { error in
             XCTAssertTrue("\(error)".contains("18"), "\(error)")
         }
         let preset = try P4CNN(configuration: .rotatedMNIST())
         XCTAssertTrue(preset.isExact(inputExtent: 28))
         XCTAssertFalse(preset.isExact(inputExtent: 27))
         XCTAssertThrowsError(try P4CNN(configuration: P4CNNConfiguration(poolAfterLayers: [9])))
-        XCTAssertThrowsError(try preset.classify(rng.tensor([1, 2, 28, 28])))
+        XCTAssertThrowsError(try preset.classify(rng.signedTensor([1, 2, 28, 28])))
     }
 
     func testUNetMaskTurnsWithTheInput() throws {
-        var rng = TestRandom(seed: 32)
+        var rng = SeededGenerator(seed: 32)
         for group in [Group.c4, .d4] {
             for upsampling in [SpatialUpsampling.Kind.nearest, .bilinear] {
                 let config = EquivariantUNetConfiguration(
                     group: group, inputChannels: 2, classes: 3, fieldsPerLevel: [3, 4, 5],
                     upsampling: upsampling, logitPooling: upsampling == .nearest ? .mean : .max)
                 let model = try EquivariantUNet(configuration: config)
-                let x = rng.tensor([2, 2, 12, 12])
+                let x = rng.signedTensor([2, 2, 12, 12])
                 warmUp(model, x)
                 XCTAssertEqual(try model.segment(x).shape, [2, 3, 12, 12])
                 EquivarianceCheck.assertEquivariant(
@@ -78,17 +78,17 @@ final class ModelTests: XCTestCase {
     }
 
     func testUNetSizePolicy() throws {
-        var rng = TestRandom(seed: 33)
+        var rng = SeededGenerator(seed: 33)
         let refuse = try EquivariantUNet(configuration: .init(fieldsPerLevel: [2, 3, 4]))
         XCTAssertEqual(refuse.requiredInputMultiple, 4)
-        XCTAssertThrowsError(try refuse.segment(rng.tensor([1, 1, 10, 12]))) { error in
+        XCTAssertThrowsError(try refuse.segment(rng.signedTensor([1, 1, 10, 12]))) { error in
             XCTAssertTrue("\(error)".contains("10×12") && "\(error)".contains("4"), "\(error)")
         }
         let padding = try EquivariantUNet(configuration: .init(
             fieldsPerLevel: [2, 3, 4], inputSizePolicy: .pad))
         padding.eval()
         // 10 → 12 pads one pixel on each side: still exact.
-        let x = rng.tensor([1, 1, 10, 10])
+        let x = rng.signedTensor([1, 1, 10, 10])
         XCTAssertEqual(try padding.segment(x).shape, [1, 2, 10, 10])
         EquivarianceCheck.assertEquivariant(
             "U-Net padded 10×10 C4", elements: Group.c4.elements, input: x,
@@ -102,11 +102,11 @@ final class ModelTests: XCTestCase {
     /// (training-mode convolutions, batch norm in evaluation mode). The deployed path also
     /// folds batch norm into the bank, which reorders rounding: tolerance 1e-5 relative.
     func testCachedEvaluationEqualsFreshExpansion() throws {
-        var rng = TestRandom(seed: 34)
+        var rng = SeededGenerator(seed: 34)
         for group in [Group.c4, .d4] {
             let model = try EquivariantUNet(configuration: .init(group: group,
                                                                  fieldsPerLevel: [2, 3]))
-            let x = rng.tensor([2, 1, 8, 8])
+            let x = rng.signedTensor([2, 1, 8, 8])
             warmUp(model, x)
             let cachedFirst = run(model, x)
             let cachedSecond = run(model, x)
@@ -130,12 +130,12 @@ final class ModelTests: XCTestCase {
 
     /// Band-split inference convolution gives the same samples as one whole-image Conv2D.
     func testBandedInferenceConvolutionMatchesConv2D() {
-        var rng = TestRandom(seed: 37)
+        var rng = SeededGenerator(seed: 37)
         let cases = [([1, 3, 9, 7], 3, 1), ([2, 64, 128, 128], 3, 1), ([1, 2, 6, 6], 5, 0)]
         for (shape, k, p) in cases {
-            let x = rng.tensor(shape)
-            let bank = rng.tensor([4, shape[1], k, k])
-            let bias = rng.tensor([4])
+            let x = rng.signedTensor(shape)
+            let bank = rng.signedTensor([4, shape[1], k, k])
+            let bias = rng.signedTensor([4])
             let banded = InferenceConvolution.convolve(x, bank: bank, bias: bias, padding: p)
             let whole = Conv2DKernels.forward(input: x, weight: bank, bias: bias, padding: p)
             let error = EquivarianceCheck.relativeError(banded, whole)
@@ -145,11 +145,11 @@ final class ModelTests: XCTestCase {
     }
 
     func testSaveAndLoadThroughStateDictionaryAndConfiguration() throws {
-        var rng = TestRandom(seed: 35)
+        var rng = SeededGenerator(seed: 35)
         let config = EquivariantUNetConfiguration(group: .d4, classes: 2, fieldsPerLevel: [2, 3],
                                                   seed: 7)
         let model = try EquivariantUNet(configuration: config)
-        let x = rng.tensor([1, 1, 8, 8])
+        let x = rng.signedTensor([1, 1, 8, 8])
         warmUp(model, x)
         let expected = run(model, x)
         // Metadata round trip, then a differently seeded network loads the weights.
@@ -175,14 +175,11 @@ final class ModelTests: XCTestCase {
 /// Weight files: safetensors with the configuration in the metadata.
 final class ModelFileTests: XCTestCase {
     func testSafetensorsRoundTripRebuildsTheModel() throws {
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("equiv-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        var rng = TestRandom(seed: 36)
+        let folder = temporaryFolderURL(prefix: "equiv")
+        var rng = SeededGenerator(seed: 36)
 
         let p4 = try P4CNN(configuration: .rotatedMNIST(group: .d4))
-        let x = rng.tensor([2, 1, 28, 28])
+        let x = rng.signedTensor([2, 1, 28, 28])
         p4.train()
         _ = GradientTape.withoutRecording { p4(Variable(x)) }
         p4.eval()
@@ -196,7 +193,7 @@ final class ModelFileTests: XCTestCase {
         let unet = try EquivariantUNet(configuration: .init(group: .c4, classes: 3,
                                                             fieldsPerLevel: [2, 3], seed: 3))
         unet.eval()
-        let y = rng.tensor([1, 1, 8, 8])
+        let y = rng.signedTensor([1, 1, 8, 8])
         let unetURL = folder.appendingPathComponent("unet.safetensors")
         try unet.save(weightsTo: unetURL)
         XCTAssertEqual(try EquivariantUNet.load(from: unetURL).segment(y), try unet.segment(y))
@@ -210,10 +207,7 @@ extension ModelFileTests {
     /// The configuration JSON in the metadata has sorted keys, so saving the same weights
     /// twice gives the same bytes (and the same SHA-256).
     func testSavedConfigurationHasSortedKeysAndStableBytes() throws {
-        let folder = FileManager.default.temporaryDirectory
-            .appendingPathComponent("equiv-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let folder = temporaryFolderURL(prefix: "equiv")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
 
@@ -253,11 +247,11 @@ extension ModelFileTests {
 /// P4CNN, 3.8e-3 and 7.0e-3 for the U-Nets); a wrong backward gives errors of order 0.1–1.
 final class ModelGradientTests: XCTestCase {
     private func check(_ model: Module, lastWeight: Variable, input: Tensor, name: String) {
-        var rng = TestRandom(seed: 40)
+        var rng = SeededGenerator(seed: 40)
         model.eval()
         let variable = Variable(input, requiresGrad: true)
         let output = model(variable)
-        let projection = rng.tensor(output.shape)
+        let projection = rng.signedTensor(output.shape)
         output.backward(seed: projection)
         guard let inputGradient = variable.grad, let weightGradient = lastWeight.grad else {
             XCTFail("\(name): missing gradients"); return
@@ -283,28 +277,29 @@ final class ModelGradientTests: XCTestCase {
     }
 
     func testUNetBackward() throws {
-        var rng = TestRandom(seed: 41)
+        var rng = SeededGenerator(seed: 41)
         for upsampling in [SpatialUpsampling.Kind.nearest, .bilinear] {
             let model = try EquivariantUNet(configuration: .init(
                 group: .c4, inputChannels: 1, classes: 2, fieldsPerLevel: [2, 3],
                 upsampling: upsampling))
             model.train()
-            _ = GradientTape.withoutRecording { model(Variable(rng.tensor([2, 1, 8, 8]))) }
-            check(model, lastWeight: model.head.weight, input: rng.tensor([2, 1, 4, 4]),
+            _ = GradientTape.withoutRecording { model(Variable(rng.signedTensor([2, 1, 8, 8]))) }
+            check(model, lastWeight: model.head.weight, input: rng.signedTensor([2, 1, 4, 4]),
                   name: "U-Net C4 \(upsampling)")
         }
     }
 
     func testP4CNNBackward() throws {
-        var rng = TestRandom(seed: 42)
+        var rng = SeededGenerator(seed: 42)
         let model = try P4CNN(configuration: .init(group: .d4, fields: 2,
                                                    hiddenGroupConvolutions: 1, padding: 1,
                                                    poolAfterLayers: [1], finalKernelSize: 3))
         model.train()
-        _ = GradientTape.withoutRecording { model(Variable(rng.tensor([2, 1, 8, 8]))) }
+        _ = GradientTape.withoutRecording { model(Variable(rng.signedTensor([2, 1, 8, 8]))) }
         guard let last = model.layers.last as? EquivariantConvolution else {
             XCTFail("the last layer is a convolution"); return
         }
-        check(model, lastWeight: last.weight, input: rng.tensor([2, 1, 8, 8]), name: "P4CNN D4")
+        check(model, lastWeight: last.weight, input: rng.signedTensor([2, 1, 8, 8]),
+              name: "P4CNN D4")
     }
 }

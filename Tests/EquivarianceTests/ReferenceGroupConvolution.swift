@@ -1,4 +1,5 @@
 import TensorCore
+import _TestSupport
 
 /// A slow group convolution that follows Cohen & Welling's formulas literally, with its own
 /// rot90/flip and its own way of finding g⁻¹h (by comparing transformed probe planes), so that

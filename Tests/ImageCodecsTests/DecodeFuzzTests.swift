@@ -2,6 +2,7 @@ import Foundation
 import XCTest
 import ImageCodecs
 import _TestSupport
+import TensorCore
 
 /// Seeded truncations and bit flips of the conformance files: every mutant must decode to a
 /// consistent scan or throw a `CodecError`; a crash or hang fails the whole test run.

@@ -64,21 +64,13 @@ final class DecodeOrientationTests: XCTestCase {
     }
 
     func testQuarterTurnsFollowNumpyRot90() {
-        // numpy rot90(a, 1) on an (H, W) array: out[i][j] = a[j][W - 1 - i].
         let scan = makeScan(width: 5, height: 3, channels: 2)
         guard case .uint16(let src) = scan.samples else { return XCTFail("uint16 expected") }
-        var expected = [UInt16](repeating: 0, count: src.count)
-        for i in 0..<5 {
-            for j in 0..<3 {
-                for k in 0..<2 {
-                    expected[(i * 3 + j) * 2 + k] = src[(j * 5 + (5 - 1 - i)) * 2 + k]
-                }
-            }
-        }
+        let expected = NumpyGrid.rot90(src, height: 3, width: 5, channels: 2, times: 1)
         let turned = scan.rotated90(times: 1)
         XCTAssertEqual(turned.width, 3)
         XCTAssertEqual(turned.height, 5)
-        XCTAssertEqual(turned.samples, .uint16(expected))
+        XCTAssertEqual(turned.samples, .uint16(expected.samples))
         XCTAssertEqual(scan.rotated90(times: 1),
                        scan.applyingOrientation(8).withMetadata(of: turned))
         XCTAssertEqual(scan.rotated90(times: 2).samples, scan.applyingOrientation(3).samples)
@@ -94,39 +86,55 @@ final class DecodeOrientationTests: XCTestCase {
         XCTAssertEqual(scan.mirrored().mirrored(), scan)
     }
 
-    func testEverySampleTypeIsPermutedAlike() {
-        let base = makeScan(width: 3, height: 2, channels: 1)
-        guard case .uint16(let v) = base.samples else { return XCTFail("uint16 expected") }
-        let variants: [Samples] = [
-            .uint8(v.map { UInt8($0 & 0xFF) }), .int8(v.map { Int8(truncatingIfNeeded: $0) }),
-            .int16(v.map { Int16($0) }), .uint32(v.map { UInt32($0) }),
-            .int32(v.map { Int32($0) }), .float32(v.map { Float($0) }),
-            .float64(v.map { Double($0) }),
-        ]
-        let reference = base.applyingOrientation(7)
-        guard case .uint16(let want) = reference.samples else { return XCTFail() }
-        for samples in variants {
-            var scan = base
-            scan.samples = samples
-            let turned = scan.applyingOrientation(7)
-            let got: [Double]
-            switch turned.samples {
-            case .uint8(let a): got = a.map(Double.init)
-            case .int8(let a): got = a.map(Double.init)
-            case .int16(let a): got = a.map(Double.init)
-            case .uint32(let a): got = a.map(Double.init)
-            case .int32(let a): got = a.map(Double.init)
-            case .float32(let a): got = a.map(Double.init)
-            case .float64(let a): got = a
-            case .uint16(let a): got = a.map(Double.init)
+    /// Every sample type and channel count turns and mirrors like numpy's `rot90` / `fliplr`,
+    /// for all eight poses of D4, and every EXIF orientation is the pose it names.
+    func testEverySampleTypeFollowsNumpyForEveryPose() {
+        // EXIF orientation → (quarter turns counter-clockwise, mirrored first).
+        let orientationPoses = [1: (0, false), 2: (0, true), 3: (2, false), 4: (2, true),
+                                5: (1, true), 6: (3, false), 7: (3, true), 8: (1, false)]
+        for channels in 1...4 {
+            let (width, height) = (4, 3)
+            let v = (0..<(width * height * channels)).map { $0 * 5 + 1 }
+            let variants: [Samples] = [
+                .uint8(v.map { UInt8($0) }), .int8(v.map { Int8(truncatingIfNeeded: $0 - 100) }),
+                .uint16(v.map { UInt16($0) }), .int16(v.map { Int16(-$0) }),
+                .uint32(v.map { UInt32($0) }), .int32(v.map { Int32(-$0) }),
+                .float32(v.map { Float($0) / 3 }), .float64(v.map { Double($0) / 7 }),
+            ]
+            for samples in variants {
+                let scan = Scan(width: width, height: height, channels: channels,
+                                samples: samples,
+                                metadata: ScanMetadata(format: .tiff, colorModel: .other,
+                                                       bitsPerSample: 32))
+                func reference(_ turns: Int, _ mirrored: Bool) -> Samples {
+                    func act<T>(_ a: [T]) -> [T] {
+                        NumpyGrid.act(a, height: height, width: width, channels: channels,
+                                      quarterTurns: turns, mirrored: mirrored).samples
+                    }
+                    switch samples {
+                    case .uint8(let a): return .uint8(act(a))
+                    case .int8(let a): return .int8(act(a))
+                    case .uint16(let a): return .uint16(act(a))
+                    case .int16(let a): return .int16(act(a))
+                    case .uint32(let a): return .uint32(act(a))
+                    case .int32(let a): return .int32(act(a))
+                    case .float32(let a): return .float32(act(a))
+                    case .float64(let a): return .float64(act(a))
+                    }
+                }
+                let label = "\(samples.sampleType) × \(channels)"
+                for turns in 0..<4 {
+                    XCTAssertEqual(scan.rotated90(times: turns).samples, reference(turns, false),
+                                   "R^\(turns) \(label)")
+                    XCTAssertEqual(scan.mirrored().rotated90(times: turns).samples,
+                                   reference(turns, true), "R^\(turns) F \(label)")
+                }
+                for (orientation, (turns, mirrored)) in orientationPoses {
+                    XCTAssertEqual(scan.applyingOrientation(orientation).samples,
+                                   reference(turns, mirrored),
+                                   "orientation \(orientation) \(label)")
+                }
             }
-            let expected: [Double]
-            switch samples {
-            case .uint8: expected = want.map { Double($0 & 0xFF) }
-            case .int8: expected = want.map { Double(Int8(truncatingIfNeeded: $0)) }
-            default: expected = want.map(Double.init)
-            }
-            XCTAssertEqual(got, expected, "\(samples.sampleType)")
         }
     }
 

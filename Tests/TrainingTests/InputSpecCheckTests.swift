@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodecs
+import TensorCore
 import XCTest
 import _TestSupport
 @testable import ModelRuntime
@@ -17,7 +18,7 @@ final class InputSpecCheckTests: XCTestCase {
     func scan(_ model: ColorModel, channels: Int, type: SampleType = .uint8, bits: Int? = nil,
               format: ImageFormat = .png, width: Int = 8, height: Int = 8,
               seed: UInt64 = 7) -> Scan {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         let count = width * height * channels
         let raw = (0..<count).map { _ in generator.next() }
         let samples: Samples

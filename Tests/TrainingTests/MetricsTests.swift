@@ -1,3 +1,4 @@
+import Equivariance
 import TensorCore
 import XCTest
 @testable import ModelRuntime
@@ -132,10 +133,14 @@ final class MetricsTests: XCTestCase {
     }
 
     func testOrientationMetrics() {
-        let truth = [Pose(rotation: 0, mirrored: false), Pose(rotation: 1, mirrored: true),
-                     Pose(rotation: 2, mirrored: false), Pose(rotation: 3, mirrored: true)]
-        let predicted = [Pose(rotation: 0, mirrored: false), Pose(rotation: 1, mirrored: false),
-                         Pose(rotation: 0, mirrored: false), Pose(rotation: 3, mirrored: true)]
+        let truth = [GroupElement(mirrored: false, rotation: 0),
+                     GroupElement(mirrored: true, rotation: 1),
+                     GroupElement(mirrored: false, rotation: 2),
+                     GroupElement(mirrored: true, rotation: 3)]
+        let predicted = [GroupElement(mirrored: false, rotation: 0),
+                         GroupElement(mirrored: false, rotation: 1),
+                         GroupElement(mirrored: false, rotation: 0),
+                         GroupElement(mirrored: true, rotation: 3)]
         let m = OrientationMetrics(truth: truth, predicted: predicted)
         XCTAssertEqual(m.rotationAccuracy, 0.75)
         XCTAssertEqual(m.mirrorAccuracy, 0.75)

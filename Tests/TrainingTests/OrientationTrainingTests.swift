@@ -4,32 +4,13 @@ import Foundation
 import ImageCodecs
 import TensorCore
 import XCTest
+import _TestSupport
 @testable import ModelRuntime
 @testable import StrictJSON
 @testable import Training
 
-/// The pose convention of the data pipeline against the Equivariance group, and a few-second
-/// orientation (canonicalizer) training run.
+/// Canonicalizer options of training configs and a few-second orientation training run.
 final class OrientationTrainingTests: XCTestCase {
-    func testPoseOrderAndActionMatchTheGroupElements() {
-        let planes = ImagePlanes(channels: 1, width: 3, height: 2, values: [1, 2, 3, 4, 5, 6])
-        let tensor = Tensor(shape: [1, 1, 2, 3], storage: planes.values)
-        let poses = Pose.all(group: .d4)
-        for (k, pose) in poses.enumerated() {
-            let element = Group.d4.element(at: k)
-            XCTAssertEqual(element.rotation, pose.rotation, "element \(k)")
-            XCTAssertEqual(element.mirrored, pose.mirrored, "element \(k)")
-            let expected = PoseActions.transformPlanes(tensor, by: element, of: .d4)
-            let got = pose.apply(to: planes)
-            XCTAssertEqual(got.values, expected.storage, "pose \(pose)")
-            XCTAssertEqual([got.height, got.width], Array(expected.shape[2...]), "pose \(pose)")
-            for (j, other) in poses.enumerated() {
-                XCTAssertEqual(poses.firstIndex(of: pose.composed(with: other)),
-                               Group.d4.composeIndex(k, j), "\(pose) ∘ \(other)")
-            }
-        }
-    }
-
     /// `model.fields` sets the scorer's layers (depth defaults to one pool per hidden layer);
     /// it is refused for other models and with more pools than hidden layers.
     func testCanonicalizerFieldsOption() throws {
@@ -86,11 +67,8 @@ final class OrientationTrainingTests: XCTestCase {
     func testOrientationTrainingLearnsToUndoTurns() throws {
         // Upright scans: a bright wedge in the top-left corner and a bar along the top edge,
         // at random brightness; every pose of D4 moves these to a distinct place.
-        let root = NSTemporaryDirectory() + "equiscan-orient-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createDirectory(atPath: "\(root)/upright",
-                                                withIntermediateDirectories: true)
-        var generator = SplitMix64(seed: 21)
+        let root = temporaryFolder(prefix: "equiscan-orient")
+        var generator = SeededGenerator(seed: 21)
         for i in 0..<12 {
             var pixels = [UInt8](repeating: 30, count: 256)
             let level = 150 + generator.nextInt(below: 100)
@@ -101,10 +79,8 @@ final class OrientationTrainingTests: XCTestCase {
                     pixels[y * 16 + x] &+= UInt8(generator.nextInt(below: 20))
                 }
             }
-            let scan = Scan(width: 16, height: 16, channels: 1, samples: .uint8(pixels),
-                            metadata: ScanMetadata(format: .png, colorModel: .minIsBlack,
-                                                   bitsPerSample: 8))
-            try ImageEncoder.write(scan, to: "\(root)/upright/\(i).png", format: .png)
+            try TestImages.writeGrayPNG(width: 16, height: 16, pixels: pixels,
+                                        to: "\(root)/upright/\(i).png")
         }
         let config = try TrainingConfig.parse("""
         {"name": "orient", "task": "orientation", "seed": 2,

@@ -1,5 +1,7 @@
 import Foundation
 import ImageCodecs
+import TensorCore
+import _TestSupport
 @testable import ModelRuntime
 @testable import StrictJSON
 @testable import Training
@@ -9,16 +11,8 @@ enum TrainingFixtures {
     /// Writes `count` 16x16 gray image/label pairs into `root/seg/{images,labels}`: a bright
     /// region (`inside(x, y, x0, y0)`, placed at a random offset x0, y0 in 0..<8) on a dark
     /// background, with noise; labels are 255 inside the region and 0 elsewhere.
-    static func writeSegmentationSet(root: String, count: Int, generator: inout SplitMix64,
+    static func writeSegmentationSet(root: String, count: Int, generator: inout SeededGenerator,
                                      inside: (Int, Int, Int, Int) -> Bool) throws {
-        for sub in ["images", "labels"] {
-            try FileManager.default.createDirectory(atPath: "\(root)/seg/\(sub)",
-                                                    withIntermediateDirectories: true)
-        }
-        func scan(_ pixels: [UInt8]) -> Scan {
-            Scan(width: 16, height: 16, channels: 1, samples: .uint8(pixels),
-                 metadata: ScanMetadata(format: .png, colorModel: .minIsBlack, bitsPerSample: 8))
-        }
         for i in 0..<count {
             var image = [UInt8](repeating: 0, count: 256)
             var label = [UInt8](repeating: 0, count: 256)
@@ -31,8 +25,10 @@ enum TrainingFixtures {
                     label[y * 16 + x] = isInside ? 255 : 0
                 }
             }
-            try ImageEncoder.write(scan(image), to: "\(root)/seg/images/\(i).png", format: .png)
-            try ImageEncoder.write(scan(label), to: "\(root)/seg/labels/\(i).png", format: .png)
+            try TestImages.writeGrayPNG(width: 16, height: 16, pixels: image,
+                                        to: "\(root)/seg/images/\(i).png")
+            try TestImages.writeGrayPNG(width: 16, height: 16, pixels: label,
+                                        to: "\(root)/seg/labels/\(i).png")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodecs
+import TensorCore
 import NeuralNet
 import XCTest
 import _TestSupport
@@ -12,11 +13,9 @@ final class TrainingTests: XCTestCase {
     /// 16x16 gray scans: class "disk" is a bright filled disk, class "ring" a bright ring, both
     /// at a random place and brightness with noise (rotation-invariant classes).
     static func makeClassificationSet(root: String, perClass: Int, seed: UInt64) throws {
-        var generator = SplitMix64(seed: seed)
+        var generator = SeededGenerator(seed: seed)
         for name in ["disk", "ring"] {
             let folder = "\(root)/\(name)"
-            try FileManager.default.createDirectory(atPath: folder,
-                                                    withIntermediateDirectories: true)
             for i in 0..<perClass {
                 let cx = 6 + Double(generator.nextInt(below: 5))
                 let cy = 6 + Double(generator.nextInt(below: 5))
@@ -31,10 +30,8 @@ final class TrainingTests: XCTestCase {
                         pixels[y * 16 + x] = UInt8(min(255, (inside ? level : 20) + noise))
                     }
                 }
-                let scan = Scan(width: 16, height: 16, channels: 1, samples: .uint8(pixels),
-                                metadata: ScanMetadata(format: .png, colorModel: .minIsBlack,
-                                                       bitsPerSample: 8))
-                try ImageEncoder.write(scan, to: "\(folder)/\(i).png", format: .png)
+                try TestImages.writeGrayPNG(width: 16, height: 16, pixels: pixels,
+                                            to: "\(folder)/\(i).png")
             }
         }
     }
@@ -153,7 +150,7 @@ final class TrainingTests: XCTestCase {
 
     func testSegmentationTrainingLearnsASquare() throws {
         let root = temporaryFolder(prefix: "equiscan-train")
-        var generator = SplitMix64(seed: 9)
+        var generator = SeededGenerator(seed: 9)
         try TrainingFixtures.writeSegmentationSet(root: root, count: 10,
                                                   generator: &generator) { x, y, x0, y0 in
             x >= x0 && x < x0 + 7 && y >= y0 && y < y0 + 7

@@ -1,4 +1,5 @@
 import Foundation
+import PixelGrid
 import TensorCore
 
 /// How an interpolated (non-right-angle) rotation samples the source plane.
@@ -47,26 +48,14 @@ public struct PlaneTransform: Sendable {
             Int32(row * width + (mirrored ? width - 1 - col : col))
         }
         if let quarterTurns {
-            let odd = quarterTurns % 2 == 1
-            outputHeight = odd ? width : height
-            outputWidth = odd ? height : width
+            // Right angles are pixel permutations: the one grid map of `GridTurn`.
+            let turn = GridTurn(quarterTurns: quarterTurns, mirrored: element.mirrored,
+                                height: height, width: width)
+            outputHeight = turn.height
+            outputWidth = turn.width
             taps = 1
             isPermutation = true
-            var sources = [Int32](repeating: 0, count: outputHeight * outputWidth)
-            for i in 0..<outputHeight {
-                for j in 0..<outputWidth {
-                    // Walk back through the quarter turns. A result of shape (rh, rw) of rot90
-                    // reads its (rw, rh)-shaped source at result[i][j] = source[j][rh − 1 − i].
-                    var row = i, col = j
-                    var resultHeight = outputHeight, resultWidth = outputWidth
-                    for _ in 0..<quarterTurns {
-                        (row, col) = (col, resultHeight - 1 - row)
-                        (resultHeight, resultWidth) = (resultWidth, resultHeight)
-                    }
-                    sources[i * outputWidth + j] = unmirror(row, col)
-                }
-            }
-            self.sources = sources
+            self.sources = (0..<(turn.height * turn.width)).map { Int32(turn.sourceIndex($0)) }
             self.weights = [Float](repeating: 1, count: sources.count)
             return
         }
@@ -221,16 +210,23 @@ extension Group {
     /// group axis by +k.
     public func transformRegular(_ featureMap: Tensor, by element: GroupElement,
                                  interpolation: PlaneInterpolation = .bilinear) -> Tensor {
+        permutingGroupAxis(transformPlanes(featureMap, by: element, interpolation: interpolation),
+                           by: element)
+    }
+
+    /// The group-axis half of the regular action: moves the pose h of a feature map
+    /// (N, C, |G|, H, W) to g·h (`new[g·h] = old[h]`), leaving every plane as it is. Callers
+    /// that move planes their own way (edge-padded rotations) pair it with their plane action.
+    public func permutingGroupAxis(_ featureMap: Tensor, by element: GroupElement) -> Tensor {
         precondition(featureMap.rank == 5 && featureMap.shape[2] == order,
                      "a regular feature map of \(self) is (N, C, \(order), H, W), got "
                      + "\(featureMap.shape)")
-        let spatial = transformPlanes(featureMap, by: element, interpolation: interpolation)
         let g = index(of: element)
         let permutation = (0..<order).map { composeIndex(g, $0) }  // h ↦ g·h
         let outer = featureMap.shape[0] * featureMap.shape[1]
-        let planeSize = spatial.shape[3] * spatial.shape[4]
-        var result = [Float](repeating: 0, count: spatial.count)
-        spatial.storage.withUnsafeBufferPointer { input in
+        let planeSize = featureMap.shape[3] * featureMap.shape[4]
+        var result = [Float](repeating: 0, count: featureMap.count)  // (N, C, G, H, W)
+        featureMap.storage.withUnsafeBufferPointer { input in
             result.withUnsafeMutableBufferPointer { output in
                 for o in 0..<outer {
                     for h in 0..<order {
@@ -241,7 +237,7 @@ extension Group {
                 }
             }
         }
-        return Tensor(shape: spatial.shape, storage: result)
+        return Tensor(shape: featureMap.shape, storage: result)
     }
 
     /// The action on a label map of `height` × `width` class indices (row-major): exact for

@@ -33,7 +33,7 @@ public enum PackagedModel {
     }
 
     /// Logits without recording gradients: (N, classes), (N, classes, H, W), or pose scores
-    /// (N, |G|) for a canonicalizer (index order of `Pose.all(group:)`). A canonicalized model
+    /// (N, |G|) for a canonicalizer (index order of `Group.elements`). A canonicalized model
     /// predicts on the canonical images (and moves segmentation logits back by the pose).
     public func predict(_ images: Tensor) -> Tensor {
         if case .canonicalized(let m) = self {

@@ -1,3 +1,4 @@
+import Equivariance
 import Foundation
 import ImageCodecs
 import ModelRuntime
@@ -102,20 +103,21 @@ public struct Augmenter: Sendable {
     /// The case changed by the enabled augmentations, in a fixed order: group element, flips,
     /// crop, gamma, inversion, intensity jitter, noise. Draws from `generator` only for
     /// enabled steps.
-    public func augment(_ item: LoadedCase, generator: inout SplitMix64) -> LoadedCase {
+    public func augment(_ item: LoadedCase, generator: inout SeededGenerator) -> LoadedCase {
         var result = item
-        func apply(_ pose: Pose) {
-            result.image = pose.apply(to: result.image)
-            result.labels = result.labels.map { pose.apply(to: $0) }
+        // Flips are elements of D4 whatever the model's group, which may be C4.
+        let modelGroup = ModelFactory.group(group)
+        func apply(_ pose: GroupElement) {
+            result.image = Group.d4.transform(result.image, by: pose)
+            result.labels = result.labels.map { Group.d4.transform($0, by: pose) }
         }
         if spec.groupElements {
-            let poses = Pose.all(group: group)
-            apply(poses[generator.nextInt(below: poses.count)])
+            apply(modelGroup.element(at: generator.nextInt(below: modelGroup.order)))
         }
         if spec.flips {
-            if generator.nextUnit() < 0.5 { apply(Pose(rotation: 0, mirrored: true)) }
+            if generator.nextDouble() < 0.5 { apply(GroupElement(mirrored: true, rotation: 0)) }
             // Top-bottom mirror = left-right mirror then a half turn.
-            if generator.nextUnit() < 0.5 { apply(Pose(rotation: 2, mirrored: true)) }
+            if generator.nextDouble() < 0.5 { apply(GroupElement(mirrored: true, rotation: 2)) }
         }
         if let crop = spec.crop {
             let (w, h) = (crop[0], crop[1])
@@ -126,15 +128,15 @@ public struct Augmenter: Sendable {
         }
         if spec.gamma > 0 {
             let exponent = Float(Foundation.exp(Foundation.log(1 + spec.gamma)
-                                                * (2 * generator.nextUnit() - 1)))
+                                                * (2 * generator.nextDouble() - 1)))
             result.image.values = result.image.values.map { pow(min(max($0, 0), 1), exponent) }
         }
-        if spec.invert > 0, generator.nextUnit() < spec.invert {
+        if spec.invert > 0, generator.nextDouble() < spec.invert {
             result.image.values = result.image.values.map { 1 - $0 }
         }
         if spec.contrast > 0 || spec.brightness > 0 {
-            let scale = Float(1 + spec.contrast * (2 * generator.nextUnit() - 1))
-            let shift = Float(spec.brightness * (2 * generator.nextUnit() - 1))
+            let scale = Float(1 + spec.contrast * (2 * generator.nextDouble() - 1))
+            let shift = Float(spec.brightness * (2 * generator.nextDouble() - 1))
             result.image.values = result.image.values.map { $0 * scale + shift }
         }
         if spec.noise > 0 {
@@ -143,7 +145,7 @@ public struct Augmenter: Sendable {
             var values = result.image.values
             var i = 0
             while i < values.count {
-                let u = max(generator.nextUnit(), 1e-300), v = generator.nextUnit()
+                let u = max(generator.nextDouble(), 1e-300), v = generator.nextDouble()
                 let radius = sigma * (-2 * Foundation.log(u)).squareRoot()
                 values[i] += Float(radius * Foundation.cos(2 * Double.pi * v))
                 if i + 1 < values.count {

@@ -3,6 +3,7 @@ import ImageCodecs
 import ModelRuntime
 import SafeFiles
 import StrictJSON
+import TensorCore
 
 /// One case of a dataset: where its scan is and what it is labelled.
 public struct DataCase: Sendable, Equatable {
@@ -224,7 +225,7 @@ public struct DatasetIndex: Sendable, Equatable {
                 groups[-1, default: []].append(i)
             }
         }
-        var generator = SplitMix64(seed: seed ^ 0x5EED_5B11)
+        var generator = SeededGenerator(seed: seed ^ 0x5EED_5B11)
         var validation = Set<Int>()
         for key in groups.keys.sorted() {
             var members = groups[key] ?? []
@@ -234,7 +235,7 @@ public struct DatasetIndex: Sendable, Equatable {
             validation.formUnion(members.prefix(max(take, 0)))
         }
         if validation.isEmpty, cases.count > 1 {
-            validation.insert(Int(generator.next() % UInt64(cases.count)))
+            validation.insert(generator.nextInt(below: cases.count))
         }
         let trainCases = cases.indices.filter { !validation.contains($0) }.map { cases[$0] }
         let validationCases = cases.indices.filter { validation.contains($0) }.map { cases[$0] }
@@ -247,38 +248,5 @@ public struct DatasetIndex: Sendable, Equatable {
         var counts = [Int](repeating: 0, count: classNames.count)
         for c in cases { if case .classIndex(let k) = c.target { counts[k] += 1 } }
         return counts
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for data order and splits, whose whole state is
-/// one word, so checkpoints can store and restore it exactly.
-public struct SplitMix64: RandomNumberGenerator, Sendable, Equatable, Codable {
-    public var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform integer in 0..<bound (multiply-shift; bias below 2⁻³² for the sizes used here).
-    public mutating func nextInt(below bound: Int) -> Int {
-        precondition(bound > 0, "nextInt(below:) needs a positive bound")
-        return Int((UInt64(UInt32(truncatingIfNeeded: next() >> 32)) &* UInt64(bound)) >> 32)
-    }
-
-    /// Uniform in [0, 1).
-    public mutating func nextUnit() -> Double { Double(next() >> 11) / 9_007_199_254_740_992 }
-
-    /// Fisher-Yates shuffle with this generator's own draws (stable across Swift versions).
-    public mutating func shuffle<T>(_ array: inout [T]) {
-        guard array.count > 1 else { return }
-        for i in stride(from: array.count - 1, to: 0, by: -1) {
-            array.swapAt(i, nextInt(below: i + 1))
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Equivariance
 import Foundation
 import ImageCodecs
 import ModelRuntime
@@ -10,7 +11,7 @@ import TensorCore
 public struct EvaluationReport: Codable, Sendable {
     /// The figures of one group element.
     public struct ElementMetrics: Codable, Sendable {
-        /// `r<quarter turns>` or `r<quarter turns>m` (mirrored first), as in `Pose`.
+        /// `r<quarter turns>` or `r<quarter turns>m` (mirrored first): `GroupElement.reportName`.
         public var element: String
         public var metrics: [String: Double]
     }
@@ -40,11 +41,6 @@ public struct EvaluationReport: Codable, Sendable {
 
 /// Evaluates model packages on labelled folders.
 public enum Evaluator {
-    /// Name of a pose in reports.
-    public static func name(_ pose: Pose) -> String {
-        "r\(pose.rotation)" + (pose.mirrored ? "m" : "")
-    }
-
     /// Runs the package's model over `data` (a class-per-folder tree or a `path,label` CSV for
     /// classifiers; an `images/` + `labels/` folder for segmenters) under every element of its
     /// group.
@@ -70,7 +66,8 @@ public enum Evaluator {
         let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
                                 cache: .auto, caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
-        let poses = Pose.all(group: metadata.group)
+        let group = ModelFactory.group(metadata.group)
+        let poses = group.elements
         var perElement: [EvaluationReport.ElementMetrics] = []
         var first: (ClassificationMetrics?, SegmentationMetrics?) = (nil, nil)
         // Per case, the prediction under each pose (turned back for segmentation).
@@ -84,8 +81,8 @@ public enum Evaluator {
                 let range = start..<min(index.cases.count, start + batchSize)
                 let items: [LoadedCase] = try range.map { i in
                     var item = try loader.load(index.cases[i])
-                    item.image = pose.apply(to: item.image)
-                    item.labels = item.labels.map { pose.apply(to: $0) }
+                    item.image = group.transform(item.image, by: pose)
+                    item.labels = item.labels.map { group.transform($0, by: pose) }
                     return item
                 }
                 let logits = package.model.predict(Batch(items).images)
@@ -105,8 +102,9 @@ public enum Evaluator {
                         let predicted = Trainer.labelPredictions(slice)
                         let labels = items[offset].labels?.values.map(Int.init) ?? []
                         segmentation.append((predicted, labels, w, h))
-                        let back = pose.inverse.apply(to: LabelMap(
-                            width: w, height: h, values: predicted.map(Int32.init)))
+                        let back = group.transform(
+                            LabelMap(width: w, height: h, values: predicted.map(Int32.init)),
+                            by: group.inverse(pose))
                         predictionsByCase[i].append(back.values.map(Int.init))
                     }
                 }
@@ -127,7 +125,7 @@ public enum Evaluator {
                 if let hd = m.meanHD95 { scalars["meanHD95"] = hd }
                 if first.1 == nil { first.1 = m }
             }
-            perElement.append(.init(element: name(pose), metrics: scalars))
+            perElement.append(.init(element: pose.reportName, metrics: scalars))
         }
         var average: [String: Double] = [:]
         for key in perElement[0].metrics.keys {
@@ -155,14 +153,15 @@ public enum Evaluator {
         let loader = CaseLoader(input: metadata.input, cache: .auto,
                                 caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
-        let poses = Pose.all(group: metadata.group)
-        var truth: [Pose] = []
-        var predicted: [Pose] = []
+        let group = ModelFactory.group(metadata.group)
+        let poses = group.elements
+        var truth: [GroupElement] = []
+        var predicted: [GroupElement] = []
         var consistent = 0
         for dataCase in index.cases {
             let upright = try loader.load(dataCase)
-            let items = poses.map { LoadedCase(image: $0.apply(to: upright.image)) }
-            var found: [Pose] = []
+            let items = poses.map { LoadedCase(image: group.transform(upright.image, by: $0)) }
+            var found: [GroupElement] = []
             var start = 0
             while start < items.count {
                 let batch = Array(items[start..<min(items.count, start + batchSize)])
@@ -177,7 +176,7 @@ public enum Evaluator {
             truth += poses
             predicted += found
             // Canonical form of g·x is found⁻¹·g·x: the same for all g when consistent.
-            let canonical = Set(zip(poses, found).map { $1.inverse.composed(with: $0) })
+            let canonical = Set(zip(poses, found).map { group.compose(group.inverse($1), $0) })
             if canonical.count == 1 { consistent += 1 }
         }
         let m = OrientationMetrics(truth: truth, predicted: predicted)
@@ -185,7 +184,8 @@ public enum Evaluator {
                        "poseAccuracy": m.poseAccuracy]
         let perElement = poses.map { pose in
             EvaluationReport.ElementMetrics(
-                element: name(pose), metrics: ["poseAccuracy": m.perPose[name(pose)] ?? 0])
+                element: pose.reportName,
+                metrics: ["poseAccuracy": m.perPose[pose.reportName] ?? 0])
         }
         return EvaluationReport(
             task: .orientation, model: metadata.name, metrics: scalars, perClass: nil,

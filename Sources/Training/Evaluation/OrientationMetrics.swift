@@ -1,20 +1,7 @@
+import Equivariance
 import ModelRuntime
 import SafeFiles
 import StrictJSON
-
-/// A pose in D4 as reported to people: `rotation` quarter turns counter-clockwise after an
-/// optional left-right mirror (the scan equals the pose applied to its upright form).
-public struct Pose: Sendable, Hashable, Codable {
-    /// Quarter turns counter-clockwise, 0...3.
-    public var rotation: Int
-    public var mirrored: Bool
-
-    public init(rotation: Int, mirrored: Bool) {
-        precondition((0..<4).contains(rotation), "rotation must be 0...3 quarter turns")
-        self.rotation = rotation
-        self.mirrored = mirrored
-    }
-}
 
 /// How well an orientation canonicalizer recovers poses.
 ///
@@ -25,10 +12,11 @@ public struct OrientationMetrics: Sendable, Equatable, Codable {
     public var rotationAccuracy: Double
     public var mirrorAccuracy: Double
     public var poseAccuracy: Double
-    /// Pose accuracy per true pose, keyed `r<rotation>` or `r<rotation>m` (mirrored).
+    /// Pose accuracy per true pose, keyed `r<rotation>` or `r<rotation>m` (mirrored), as
+    /// `GroupElement.reportName` writes them.
     public var perPose: [String: Double]
 
-    public init(truth: [Pose], predicted: [Pose]) {
+    public init(truth: [GroupElement], predicted: [GroupElement]) {
         precondition(truth.count == predicted.count, "one prediction per true pose")
         let n = Double(max(truth.count, 1))
         cases = truth.count
@@ -39,7 +27,7 @@ public struct OrientationMetrics: Sendable, Equatable, Codable {
         poseAccuracy = Double(zip(truth, predicted).filter { $0 == $1 }.count) / n
         var hits: [String: (Int, Int)] = [:]
         for (t, p) in zip(truth, predicted) {
-            let key = "r\(t.rotation)" + (t.mirrored ? "m" : "")
+            let key = t.reportName
             let old = hits[key] ?? (0, 0)
             hits[key] = (old.0 + (t == p ? 1 : 0), old.1 + 1)
         }
