@@ -96,7 +96,8 @@ let package = Package(
                                    "_TestSupport"]),
         .testTarget(name: "EquiScanCLITests",
                     dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
-                                   "Equivariance", "ImageCodecs", "Benchmarks"]),
+                                   "Equivariance", "ImageCodecs", "Benchmarks", "ModelRuntime",
+                                   "SafeFiles", "StrictJSON"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -51,9 +51,9 @@ extension DiscreteCanonicalizer {
         do {
             configuration = try JSONDecoder().decode(CanonicalizerConfiguration.self,
                                                      from: Data(json.utf8))
-        } catch {
+        } catch let error as DecodingError {
             throw CanonicalizationError("the stored canonicalizer configuration does not "
-                                        + "decode: \(error)", file: url.path)
+                                        + "decode: \(error.summary)", file: url.path)
         }
         let canonicalizer: DiscreteCanonicalizer
         do {

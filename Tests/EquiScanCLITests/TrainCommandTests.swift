@@ -5,7 +5,7 @@ import XCTest
 final class TrainCommandTests: XCTestCase {
     /// A tiny two-class set of 8x8 gray PNGs ("dark" and "bright"), written by `PNGWriter`
     /// because this test target does not link the codecs.
-    func makeSet(at root: URL) throws {
+    static func makeSet(at root: URL) throws {
         for (k, name) in ["dark", "bright"].enumerated() {
             let folder = root.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -22,7 +22,7 @@ final class TrainCommandTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("equiscan-cli-train-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        try makeSet(at: root.appendingPathComponent("data"))
+        try Self.makeSet(at: root.appendingPathComponent("data"))
         let config = root.appendingPathComponent("config.json")
         try """
         {"name": "cli-tiny", "task": "classification", "seed": 1,

@@ -58,9 +58,9 @@ extension EquivariantModelFile {
         let configuration: Configuration
         do {
             configuration = try JSONDecoder().decode(Configuration.self, from: Data(json.utf8))
-        } catch {
+        } catch let error as DecodingError {
             throw EquivarianceError("\(url.path): the stored \(architectureName) configuration "
-                                    + "does not decode: \(error)")
+                                    + "does not decode: \(error.summary)")
         }
         let model = try Self(configuration: configuration)
         try model.load(stateDictionary: contents.tensors)
