@@ -76,9 +76,12 @@ struct EvaluateCommand: ParsableCommand {
             let names = perClass.map(\.name)
             let width = max(6, (names.map(\.count).max() ?? 0) + 1)
             print("confusion (rows: true, columns: predicted)")
-            print(pad("", width) + names.map { pad($0, width) }.joined())
+            func line(_ cells: [String]) -> String {
+                cells.dropLast().map { pad($0, width) }.joined() + (cells.last ?? "")
+            }
+            print(line([""] + names))
             for (name, row) in zip(names, confusion) {
-                print(pad(name, width) + row.map { pad("\($0)", width) }.joined())
+                print(line([name] + row.map { "\($0)" }))
             }
         }
         if let perLabel = report.perLabel {
