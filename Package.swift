@@ -57,9 +57,9 @@ let package = Package(
         .target(name: "TensorCore", dependencies: ["CBLAS"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "SafeFiles"]),
         .target(name: "Equivariance",
-                dependencies: ["NeuralNet", "TensorCore", "PixelGrid", "StrictJSON"]),
+                dependencies: ["NeuralNet", "TensorCore", "PixelGrid"]),
         .target(name: "Canonicalization",
-                dependencies: ["Equivariance", "NeuralNet", "TensorCore", "StrictJSON"]),
+                dependencies: ["Equivariance", "NeuralNet", "TensorCore"]),
         .target(name: "ModelRuntime",
                 dependencies: ["Canonicalization", "Equivariance", "NeuralNet", "TensorCore",
                                "ImageCodecs", "SafeFiles", "StrictJSON"]),
@@ -103,7 +103,8 @@ let package = Package(
                                    "_TestSupport"]),
         .testTarget(name: "EquiScanCLITests",
                     dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
-                                   "Equivariance", "ImageCodecs", "Benchmarks", "TensorCore"]),
+                                   "Equivariance", "ImageCodecs", "Benchmarks", "ModelRuntime",
+                                   "SafeFiles", "StrictJSON", "TensorCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

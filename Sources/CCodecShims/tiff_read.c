@@ -103,6 +103,22 @@ static es_status es_tiff_fail(es_tiff *h, es_status status, const char *fallback
     return status;
 }
 
+/* A strip or tile that decoded short: names the rows it covers. libtiff's own message for
+ * an encoded-strip read quotes its current scanline, which is (uint32)-1 there, so it is kept
+ * only when it does not quote that. */
+static es_status es_tiff_fail_short(es_tiff *h, const char *what, uint32_t index,
+                                    uint64_t first_row, uint64_t rows) {
+    char cause[ES_MESSAGE_CAPACITY] = "";
+    if (h->log.error_count > 0 && strstr(h->log.error, "4294967295") == NULL) {
+        snprintf(cause, sizeof cause, " (%s)", h->log.error);
+    }
+    snprintf(h->message, sizeof h->message,
+             "truncated or corrupt %s data: %s %u (rows %llu to %llu) decoded short%s",
+             what, what, index, (unsigned long long)first_row,
+             (unsigned long long)(first_row + rows - 1), cause);
+    return ES_ERR_CORRUPT;
+}
+
 const char *es_tiff_message(const es_tiff *h) {
     return h->message;
 }
@@ -422,7 +438,7 @@ es_status es_tiff_read(es_tiff *h, void *out_ptr, size_t row_bytes) {
                 tmsize_t got = TIFFReadEncodedStrip(tif, index, dst, (tmsize_t)want);
                 if (got < 0 || (size_t)got < want) {
                     free(temp);
-                    return es_tiff_fail(h, ES_ERR_CORRUPT, "strip decoded short");
+                    return es_tiff_fail_short(h, "strip", index, y0, rows);
                 }
                 if (!direct) {
                     es_tiff_place(h, temp, h->width, rows, h->width, 0, y0, separate, plane,
@@ -460,12 +476,12 @@ es_status es_tiff_read(es_tiff *h, void *out_ptr, size_t row_bytes) {
                     return es_tiff_fail(h, ES_ERR_CORRUPT, "fewer tiles than the image needs");
                 }
                 tmsize_t got = TIFFReadEncodedTile(tif, index, temp, tile_size);
-                if (got < 0 || (size_t)got < need) {
-                    free(temp);
-                    return es_tiff_fail(h, ES_ERR_CORRUPT, "tile decoded short");
-                }
                 uint32_t rows = (uint32_t)(h->height - y0 < h->tile_h ? h->height - y0
                                                                      : h->tile_h);
+                if (got < 0 || (size_t)got < need) {
+                    free(temp);
+                    return es_tiff_fail_short(h, "tile", index, y0, rows);
+                }
                 uint32_t cols = (uint32_t)(h->width - x0 < h->tile_w ? h->width - x0
                                                                     : h->tile_w);
                 es_tiff_place(h, temp, h->tile_w, rows, cols, (uint32_t)x0, (uint32_t)y0,

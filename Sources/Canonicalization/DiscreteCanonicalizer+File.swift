@@ -1,6 +1,5 @@
 import Foundation
 import NeuralNet
-import StrictJSON
 
 /// Metadata keys of canonicalizer weight files (safetensors `__metadata__`).
 public enum CanonicalizerMetadata {
@@ -52,10 +51,9 @@ extension DiscreteCanonicalizer {
         do {
             configuration = try JSONDecoder().decode(CanonicalizerConfiguration.self,
                                                      from: Data(json.utf8))
-        } catch {
-            throw CanonicalizationError("the stored canonicalizer configuration is not a valid "
-                                        + "configuration (\(DecodingFailure.summary(error)))",
-                                        file: url.path)
+        } catch let error as DecodingError {
+            throw CanonicalizationError("the stored canonicalizer configuration does not "
+                                        + "decode: \(error.summary)", file: url.path)
         }
         let canonicalizer: DiscreteCanonicalizer
         do {

@@ -13,6 +13,7 @@ struct EquiScan: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "equiscan",
         abstract: "Analyse medical scans with rotation-equivariant neural networks.",
+        version: Version.text,
         subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self,
                       EvaluateCommand.self, CanonicalizeCommand.self, BenchCommand.self])
 

@@ -57,6 +57,9 @@ public struct ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The config file, when known.
     public var file: String?
+    /// True when the config file itself could not be read (missing, not a file, no
+    /// permission): a missing input rather than an invalid config.
+    public var isUnreadableFile = false
 
     public init(path: ConfigPath, message: String, file: String? = nil) {
         self.path = path

@@ -119,11 +119,16 @@ public final class Trainer {
                                     generator: SeededGenerator(seed: config.seed ^ 0xDA7A_0DE5),
                                     bestValue: nil, bestEpoch: 0, epochsWithoutImprovement: 0,
                                     log: [], stoppedEarly: false)
-        try FileManager.default.createDirectory(atPath: checkpointFolder,
-                                                withIntermediateDirectories: true)
+        // Nothing is written until every input is known to be good: a bad scan found in a
+        // late epoch would waste the epochs before it and leave a half-made output folder.
+        for dataCase in trainIndex.cases + validationIndex.cases {
+            _ = try loader.load(dataCase)
+        }
         if options.resume {
             state = try restore(into: module, optimizer: optimizer, configText: configText)
         }
+        try FileManager.default.createDirectory(atPath: checkpointFolder,
+                                                withIntermediateDirectories: true)
 
         let batchSize = config.training.batchSize
         let visits = trainIndex.cases.count * config.data.repeats
@@ -372,8 +377,10 @@ public final class Trainer {
         case .segmentation:
             let m = SegmentationMetrics(cases: segmentationCases, labelNames: classNames,
                                         hausdorff: false)
-            return (loss, ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
-                           "pixelAccuracy": m.pixelAccuracy])
+            // An undefined mean (no foreground anywhere) is left out, not logged as 0.
+            let metrics: [String: Double?] = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
+                                              "pixelAccuracy": m.pixelAccuracy]
+            return (loss, metrics.compactMapValues { $0 })
         case .orientation:
             let m = OrientationMetrics(truth: poseTruth, predicted: posePredicted)
             return (loss, ["poseAccuracy": m.poseAccuracy, "rotationAccuracy": m.rotationAccuracy,

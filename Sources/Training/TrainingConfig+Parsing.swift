@@ -18,7 +18,10 @@ extension TrainingConfig {
     /// Reads and validates a training config file.
     public static func load(path: String) throws -> TrainingConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(path: .root, message: "cannot read the config file", file: path)
+            var error = ConfigError(path: .root, message: "cannot read the config file (check "
+                                    + "that the path exists and is a readable file)", file: path)
+            error.isUnreadableFile = true
+            throw error
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw ConfigError(path: .root, message: "the config file is not UTF-8 text",

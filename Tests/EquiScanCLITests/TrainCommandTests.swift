@@ -5,7 +5,7 @@ import _TestSupport
 /// Runs `equiscan train` and `equiscan evaluate` as a user would.
 final class TrainCommandTests: XCTestCase {
     /// A tiny two-class set of 8x8 gray PNGs ("dark" and "bright").
-    func makeSet(at root: URL) throws {
+    static func makeSet(at root: URL) throws {
         for (k, name) in ["dark", "bright"].enumerated() {
             for i in 0..<6 {
                 let value = UInt8(k == 0 ? 20 + i * 5 : 200 + i * 5)
@@ -20,7 +20,7 @@ final class TrainCommandTests: XCTestCase {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("equiscan-cli-train-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
-        try makeSet(at: root.appendingPathComponent("data"))
+        try Self.makeSet(at: root.appendingPathComponent("data"))
         let config = root.appendingPathComponent("config.json")
         try """
         {"name": "cli-tiny", "task": "classification", "seed": 1,

@@ -1,4 +1,5 @@
 import Equivariance
+import ImageCodecs
 import TensorCore
 import XCTest
 @testable import ModelRuntime
@@ -24,7 +25,7 @@ final class MetricsTests: XCTestCase {
         // Recalls 1/2, 2/2, 1/2.
         XCTAssertEqual(m.balancedAccuracy, 2.0 / 3, accuracy: 1e-12)
         // Precisions: 1 of 2 predicted a, 2 of 3 predicted b, 1 of 1 predicted c.
-        XCTAssertEqual(m.perClass.map(\.precision), [0.5, 2.0 / 3, 1], accuracy: 1e-12)
+        XCTAssertEqual(m.perClass.compactMap(\.precision), [0.5, 2.0 / 3, 1], accuracy: 1e-12)
         // F1: 2PR/(P+R) = 0.5, 0.8, 2/3.
         XCTAssertEqual(m.perClass.compactMap(\.f1), [0.5, 0.8, 2.0 / 3], accuracy: 1e-12)
         XCTAssertEqual(m.macroF1, (0.5 + 0.8 + 2.0 / 3) / 3, accuracy: 1e-12)
@@ -43,6 +44,8 @@ final class MetricsTests: XCTestCase {
         XCTAssertNil(m.perClass[2].recall)
         XCTAssertNil(m.perClass[2].rocAUC)
         XCTAssertEqual(m.perClass[2].precision, 0)
+        XCTAssertNil(m.perClass[1].precision, "b is never predicted: precision is undefined")
+        XCTAssertEqual(m.perClass[1].f1, 0, "b occurs and is never found")
         XCTAssertEqual(m.balancedAccuracy, 0.5)  // recalls 1 and 0
         XCTAssertEqual(m.accuracy, 0.5)
     }
@@ -83,7 +86,7 @@ final class MetricsTests: XCTestCase {
         // 0, 0, 1 (pixel (1,2)), 0; prediction -> truth: 0, 0, 1 (pixel (3,1)), 0. The 95th
         // percentile of [0, 0, 0, 1] interpolates at position 2.85: 0.85.
         XCTAssertEqual(m.perLabel[1].hd95 ?? -1, 0.85, accuracy: 1e-12)
-        XCTAssertEqual(m.meanDice, 0.75, accuracy: 1e-12)  // foreground only
+        XCTAssertEqual(m.meanDice ?? -1, 0.75, accuracy: 1e-12)  // foreground only
         XCTAssertEqual(m.pixelAccuracy, 14.0 / 16, accuracy: 1e-12)
         XCTAssertEqual(m.perLabel.map(\.truthPixels), [12, 4])
     }
@@ -108,28 +111,50 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(m.perLabel[1].hd95, 0)
     }
 
+    /// Pixel spacings 1×1 (pixels) and 0.5×1.75 mm (anisotropic) against the brute-force
+    /// nearest feature; tolerance 1e-9 mm² for the rounding of the scaled parabolas.
     func testDistanceTransformMatchesBruteForce() {
         var generator = SeededGenerator(seed: 7)
-        var worst = 0.0
-        for trial in 0..<20 {
-            let width = 5 + trial % 7
-            let height = 4 + trial % 5
-            let count = width * height
-            var features = (0..<count).filter { _ in generator.nextInt(below: 6) == 0 }
-            if features.isEmpty { features = [0] }
-            let fast = SegmentationMetrics.squaredDistanceTransform(features: features,
-                                                                     width: width, height: height)
-            for i in 0..<count {
-                let (x, y) = (i % width, i / width)
-                let exact = features.map { f -> Double in
-                    let dx = Double(f % width - x)
-                    let dy = Double(f / width - y)
-                    return dx * dx + dy * dy
-                }.min() ?? 0
-                worst = max(worst, abs(exact - fast[i]))
+        for spacing in [(x: 1.0, y: 1.0), (x: 0.5, y: 1.75)] {
+            var worst = 0.0
+            for trial in 0..<20 {
+                let width = 5 + trial % 7
+                let height = 4 + trial % 5
+                let count = width * height
+                var features = (0..<count).filter { _ in generator.nextInt(below: 6) == 0 }
+                if features.isEmpty { features = [0] }
+                let fast = SegmentationMetrics.squaredDistanceTransform(
+                    features: features, width: width, height: height, spacing: spacing)
+                for i in 0..<count {
+                    let (x, y) = (i % width, i / width)
+                    let exact = features.map { f -> Double in
+                        let dx = Double(f % width - x) * spacing.x
+                        let dy = Double(f / width - y) * spacing.y
+                        return dx * dx + dy * dy
+                    }.min() ?? 0
+                    worst = max(worst, abs(exact - fast[i]))
+                }
             }
+            XCTAssertLessThanOrEqual(worst, 1e-9, "worst squared-distance error \(worst) at "
+                                     + "spacing \(spacing)")
         }
-        XCTAssertEqual(worst, 0, "worst squared-distance error \(worst)")
+    }
+
+    /// HD95 in mm: the by-hand 4×4 case (0.85 px) at 0.5 mm pixels is 0.425 mm, and the
+    /// unit is only mm when every case has a pixel size.
+    func testHausdorffInMillimetres() {
+        let truth = [0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+        let predicted = [0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0]
+        let half = PixelSize(x: 0.5, y: 0.5)
+        let mm = SegmentationMetrics(cases: [(predicted, truth, 4, 4)],
+                                     labelNames: ["background", "object"], pixelSizes: [half])
+        XCTAssertEqual(mm.hd95Unit, "mm")
+        XCTAssertEqual(mm.perLabel[1].hd95 ?? -1, 0.425, accuracy: 1e-12)
+        let mixed = SegmentationMetrics(cases: [(predicted, truth, 4, 4), (truth, truth, 4, 4)],
+                                        labelNames: ["background", "object"],
+                                        pixelSizes: [half, nil])
+        XCTAssertEqual(mixed.hd95Unit, "px")
+        XCTAssertEqual(mixed.perLabel[1].hd95 ?? -1, (0.85 + 0) / 2, accuracy: 1e-12)
     }
 
     func testOrientationMetrics() {

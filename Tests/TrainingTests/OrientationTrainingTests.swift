@@ -103,7 +103,7 @@ final class OrientationTrainingTests: XCTestCase {
         // The canonicalizer's scores are exactly equivariant, so every scan's canonical form
         // is the same whichever way it was turned.
         XCTAssertEqual(report.orbitConsistency, 1)
-        let pose = report.metrics["poseAccuracy"] ?? 0
+        let pose = (report.metrics["poseAccuracy"] ?? nil) ?? 0
         XCTAssertGreaterThanOrEqual(pose, 0.9, "pose accuracy \(pose)")
 
         // Every scan on its own, held-out (validation) and trained ones in one table, so no
@@ -116,10 +116,10 @@ final class OrientationTrainingTests: XCTestCase {
         for i in 0..<12 {
             let name = "upright/\(i).png"
             let scan = try Evaluator.evaluate(package, data: "\(root)/\(name)")
-            let hits = Int(((scan.metrics["poseAccuracy"] ?? 0) * 8).rounded())
+            let hits = Int((((scan.metrics["poseAccuracy"] ?? nil) ?? 0) * 8).rounded())
             print("orientation \(heldOut.contains(name) ? "held-out" : "trained") \(name): "
                   + "pose \(hits)/8, rotation "
-                  + "\(Int(((scan.metrics["rotationAccuracy"] ?? 0) * 8).rounded()))/8")
+                  + "\(Int((((scan.metrics["rotationAccuracy"] ?? nil) ?? 0) * 8).rounded()))/8")
             if heldOut.contains(name) { heldOutHits += hits }
         }
         // The same bound as over all twelve: at most 2 of the 24 held-out cases missed.

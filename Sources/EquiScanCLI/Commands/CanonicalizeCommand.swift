@@ -85,7 +85,7 @@ struct CanonicalizeCommand: ParsableCommand {
                                                   output: written))
             } catch {
                 failures.append(error)
-                let message = ErrorReporter.message(for: error)
+                let message = ErrorReporter.caseFailure(error, command: "canonicalize").message
                 results.append(CanonicalizeResult(file: file, error: message))
                 if !json { ErrorReporter.printError(message) }
             }
@@ -102,7 +102,8 @@ struct CanonicalizeCommand: ParsableCommand {
                 print(line)
             }
         }
-        if let status = ErrorReporter.batchStatus(cases: files.count, failures: failures) {
+        if let status = ErrorReporter.batchStatus(cases: files.count, failures: failures,
+                                                    command: "canonicalize") {
             throw SilentExit(status: status)
         }
     }

@@ -14,7 +14,9 @@ struct EvaluateCommand: ParsableCommand {
             DATA is a folder per class (or a path,label CSV) for classifiers, and a folder \
             with images/ and labels/ for segmenters. The metrics are also computed with every \
             scan turned by each element of the model's group (C4-avg / D4-avg), and orbit \
-            consistency is the fraction of cases predicted identically under all of them.
+            consistency is the fraction of cases predicted identically under all of them. \
+            A case whose scan cannot be read is reported and left out; exit status 2 when \
+            that happened, 66 when MODEL or DATA does not exist, 65 when they are invalid.
             """)
 
     @Argument(help: "Model package folder (with metadata.json and weights.safetensors).")
@@ -31,44 +33,72 @@ struct EvaluateCommand: ParsableCommand {
         let report = try Evaluator.evaluate(package, data: data)
         // Once per run, on stderr so that --json output stays one object.
         for line in report.inputConversions { fputs("equiscan: \(line)\n", stderr) }
+        for failure in report.failures {
+            ErrorReporter.printError(ErrorReporter.oneLine(failure.error))
+        }
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            return
+        } else {
+            printTables(report)
         }
+        if !report.failures.isEmpty {
+            throw SilentExit(status: .someCasesFailed)
+        }
+    }
+
+    private func printTables(_ report: EvaluationReport) {
+        let skipped = report.failures.isEmpty ? ""
+            : ", \(report.failures.count) not evaluated (see the errors)"
         print("model \(report.model) (\(report.task.rawValue), \(report.group)), "
-              + "\(report.cases) cases")
+              + "\(report.cases) cases" + skipped)
+        if let grid = report.grid {
+            print("segmentation metrics on the \(grid.space) grid "
+                  + "(\(grid.width)x\(grid.height)), not the scans' own grids; "
+                  + "HD95 in \(grid.hd95Unit)")
+        }
         let names = report.metrics.keys.sorted()
         print(pad("metric", 20) + pad("as given", 12) + "\(report.group)-avg")
         for name in names {
-            print(pad(name, 20) + pad(String(format: "%.4f", report.metrics[name] ?? 0), 12)
-                  + String(format: "%.4f", report.groupAverage[name] ?? 0))
+            print(pad(name, 20) + pad(Self.figure(report.metrics[name] ?? nil), 12)
+                  + Self.figure(report.groupAverage[name] ?? nil))
         }
-        print(String(format: "orbit consistency   %.4f", report.orbitConsistency))
+        print("orbit consistency   " + Self.figure(report.orbitConsistency))
         if let perClass = report.perClass {
             print(pad("class", 16) + pad("support", 9) + pad("precision", 11) + pad("recall", 9)
                   + pad("F1", 9) + "ROC AUC")
             for c in perClass {
-                print(pad(c.name, 16) + pad("\(c.support)", 9)
-                      + pad(String(format: "%.4f", c.precision), 11)
-                      + pad(c.recall.map { String(format: "%.4f", $0) } ?? "-", 9)
-                      + pad(c.f1.map { String(format: "%.4f", $0) } ?? "-", 9)
-                      + (c.rocAUC.map { String(format: "%.4f", $0) } ?? "-"))
+                print(pad(c.name, 16) + pad("\(c.support)", 9) + pad(Self.figure(c.precision), 11)
+                      + pad(Self.figure(c.recall), 9) + pad(Self.figure(c.f1), 9)
+                      + Self.figure(c.rocAUC))
             }
         }
-        if let confusion = report.confusion {
+        if let confusion = report.confusion, let perClass = report.perClass {
+            let names = perClass.map(\.name)
+            let width = max(6, (names.map(\.count).max() ?? 0) + 1)
             print("confusion (rows: true, columns: predicted)")
-            for row in confusion { print("  " + row.map { pad("\($0)", 6) }.joined()) }
+            func line(_ cells: [String]) -> String {
+                cells.dropLast().map { pad($0, width) }.joined() + (cells.last ?? "")
+            }
+            print(line([""] + names))
+            for (name, row) in zip(names, confusion) {
+                print(line([name] + row.map { "\($0)" }))
+            }
         }
         if let perLabel = report.perLabel {
-            print(pad("label", 16) + pad("Dice", 9) + pad("IoU", 9) + "HD95 (px)")
+            let unit = report.grid?.hd95Unit ?? "px"
+            print(pad("label", 16) + pad("Dice", 9) + pad("IoU", 9) + "HD95 (\(unit))")
             for l in perLabel {
-                print(pad(l.name, 16) + pad(l.dice.map { String(format: "%.4f", $0) } ?? "-", 9)
-                      + pad(l.iou.map { String(format: "%.4f", $0) } ?? "-", 9)
-                      + (l.hd95.map { String(format: "%.2f", $0) } ?? "-"))
+                print(pad(l.name, 16) + pad(Self.figure(l.dice), 9) + pad(Self.figure(l.iou), 9)
+                      + Self.figure(l.hd95, decimals: 2))
             }
         }
+    }
+
+    /// A metric with `decimals` places, or "-" where it is undefined.
+    private static func figure(_ value: Double?, decimals: Int = 4) -> String {
+        value.map { String(format: "%.\(decimals)f", $0) } ?? "-"
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

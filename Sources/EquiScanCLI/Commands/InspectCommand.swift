@@ -10,8 +10,9 @@ struct InspectCommand: ParsableCommand {
         abstract: "Decode scans and report format, geometry, sample type and a sample hash.",
         discussion: """
             Every file is processed, in argument order, even when some fail. Exit status: 0 \
-            when all files decode; 66 when the only failures are files that cannot be read; \
-            65 when any file is not a valid image (or the page does not exist).
+            when all files decode; 2 when some decode and some fail; when none decode, 66 if \
+            every failure is a file that cannot be read, else 65 (not a valid image, or the \
+            page does not exist).
             """)
 
     @Argument(help: "PNG, JPEG or TIFF files (the format comes from the magic bytes).")
@@ -43,12 +44,10 @@ struct InspectCommand: ParsableCommand {
             do {
                 reports.append(try Inspection.inspect(path: file, options: options))
             } catch {
-                let (status, message) = ErrorReporter.classify(error)
-                    ?? (.dataError, String(describing: error))
-                let text = message ?? String(describing: error)
-                reports.append(ScanReport(file: file, error: text))
+                let (status, message) = ErrorReporter.caseFailure(error, command: "inspect")
+                reports.append(ScanReport(file: file, error: message))
                 failureStatuses.append(status)
-                ErrorReporter.printError(text)
+                ErrorReporter.printError(message)
             }
         }
         if json {
@@ -56,9 +55,12 @@ struct InspectCommand: ParsableCommand {
         } else {
             print(Self.table(reports), terminator: "")
         }
-        if !failureStatuses.isEmpty {
+        if failureStatuses.count == files.count {
             let onlyUnreadable = failureStatuses.allSatisfy { $0 == .noInput }
             throw SilentExit(status: onlyUnreadable ? .noInput : .dataError)
+        }
+        if !failureStatuses.isEmpty {
+            throw SilentExit(status: .someCasesFailed)
         }
     }
 

@@ -21,8 +21,9 @@ struct TrainCommand: ParsableCommand {
             The config is validated completely before any data is read (see docs/training.md). \
             A checkpoint is written after every epoch; --resume continues from it exactly. On \
             a terminal a live line shows epoch, step, loss, images/s and time left; otherwise \
-            one line is printed per epoch. Exit status: 0 done; 65 invalid config or data; 66 \
-            a file or folder is missing.
+            one line is printed per epoch. Nothing is written until the config and every scan \
+            have been read. Exit status: 0 done; 65 invalid config or data; 66 a file or \
+            folder is missing; 75 interrupted or an output could not be written.
             """)
 
     @Argument(help: "Training config (JSON).")
@@ -54,9 +55,15 @@ struct TrainCommand: ParsableCommand {
         let root = dataRoot ?? (config as NSString).deletingLastPathComponent
         let folder = output ?? parsed.name
         if validateOnly {
+            // Indexing lists the data folders (no scan is decoded), so a missing or
+            // misnamed path fails here as it would in training.
+            let (train, validation) = try DatasetIndex.load(
+                parsed.data, task: parsed.task, dataRoot: root.isEmpty ? "." : root,
+                seed: parsed.seed)
             print("\(config): valid \(parsed.task.rawValue) config \"\(parsed.name)\" "
                   + "(\(parsed.model.kind.rawValue), \(parsed.model.group.rawValue), "
-                  + "\(parsed.training.epochs) epochs)")
+                  + "\(parsed.training.epochs) epochs; \(train.cases.count) training and "
+                  + "\(validation.cases.count) validation cases)")
             return
         }
         if let threads { ThreadPolicy.workerCount = threads }
@@ -121,16 +128,4 @@ final class ProgressDisplay {
         return s >= 3600 ? String(format: "%dh%02dm", s / 3600, s / 60 % 60)
             : String(format: "%dm%02ds", s / 60, s % 60)
     }
-}
-
-extension ConfigError: CLIReportable {
-    var exitStatus: ExitStatus {
-        message.hasPrefix("cannot read the config file") ? .noInput : .dataError
-    }
-    var cliMessage: String { description }
-}
-
-extension DataError: CLIReportable {
-    var exitStatus: ExitStatus { kind == .missing ? .noInput : .dataError }
-    var cliMessage: String { description }
 }

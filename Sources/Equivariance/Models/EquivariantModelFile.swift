@@ -1,6 +1,5 @@
 import Foundation
 import NeuralNet
-import StrictJSON
 
 /// A model that can be rebuilt from its `configuration` and saved to a safetensors weight file
 /// whose metadata carries that configuration.
@@ -59,9 +58,9 @@ extension EquivariantModelFile {
         let configuration: Configuration
         do {
             configuration = try JSONDecoder().decode(Configuration.self, from: Data(json.utf8))
-        } catch {
+        } catch let error as DecodingError {
             throw EquivarianceError("\(url.path): the stored \(architectureName) configuration "
-                                    + "is not valid (\(DecodingFailure.summary(error)))")
+                                    + "does not decode: \(error.summary)")
         }
         let model = try Self(configuration: configuration)
         try model.load(stateDictionary: contents.tensors)

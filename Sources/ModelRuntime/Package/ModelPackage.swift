@@ -25,6 +25,7 @@ public final class ModelPackage {
 
     /// Loads a package folder; refuses weights whose SHA-256 differs from the metadata.
     public static func load(_ folder: String) throws -> ModelPackage {
+        try checkIsPackageFolder(folder)
         let metadataPath = (folder as NSString).appendingPathComponent(metadataFile)
         guard let data = FileManager.default.contents(atPath: metadataPath) else {
             throw DataError(.missing, file: metadataPath, "no metadata.json: not a model package")
@@ -49,6 +50,23 @@ public final class ModelPackage {
         try ModelLoader.checkFinite(model.module, file: weightsPath)
         model.module.eval()
         return ModelPackage(folder: folder, metadata: metadata, model: model)
+    }
+
+    /// Refuses a path that is missing or is a file, saying what a package is: a weights file
+    /// is the commonest mistake, as `canonicalize` accepts one.
+    static func checkIsPackageFolder(_ folder: String) throws {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+            throw DataError(.missing, file: folder, "no such model package folder; check the "
+                            + "path")
+        }
+        guard isFolder.boolValue else {
+            let kind = folder.lowercased().hasSuffix(".safetensors")
+                ? "is a weights file, not a model package" : "is a file, not a model package"
+            throw DataError(.mismatch, file: folder, kind + "; MODEL must be a model package "
+                            + "folder (metadata.json and \(weightsFile), as written by "
+                            + "equiscan train)")
+        }
     }
 
     /// The path of a referenced weight file after checking its SHA-256.

@@ -13,11 +13,16 @@ public struct LoadedCase: Sendable, Equatable {
     public var labels: LabelMap?
     /// Class index (classification).
     public var classIndex: Int?
+    /// Size in mm of a pixel of `image` (the model's input grid, after resizing), when the
+    /// scan's file records its pixel size.
+    public var pixelSizeMM: PixelSize?
 
-    public init(image: ImagePlanes, labels: LabelMap? = nil, classIndex: Int? = nil) {
+    public init(image: ImagePlanes, labels: LabelMap? = nil, classIndex: Int? = nil,
+                pixelSizeMM: PixelSize? = nil) {
         self.image = image
         self.labels = labels
         self.classIndex = classIndex
+        self.pixelSizeMM = pixelSizeMM
     }
 }
 
@@ -70,6 +75,10 @@ public final class CaseLoader {
                 conversions.record([entry.conversion], file: dataCase.image)
             }
             sampleFormats.insert(SampleFormat(scan: scan))
+        }
+        result.pixelSizeMM = scan.metadata.pixelSizeMM.map {
+            PixelSize(x: $0.x * Double(scan.width) / Double(input.width),
+                      y: $0.y * Double(scan.height) / Double(input.height))
         }
         switch dataCase.target {
         case .classIndex(let k):

@@ -200,6 +200,13 @@ public struct DatasetIndex: Sendable, Equatable {
                 return try orientation(sources: sources.map(resolve))
             }
         }
+        for (key, sources) in [("train", spec.train), ("validation", spec.validation)] {
+            for (i, source) in sources.enumerated()
+            where !FileManager.default.fileExists(atPath: resolve(source)) {
+                throw DataError(.missing, file: resolve(source), "no such file or folder "
+                                + "(data.\(key)[\(i)]); check the path or --data-root")
+            }
+        }
         let train = try read(spec.train)
         if !spec.validation.isEmpty {
             let validation = try read(spec.validation)

@@ -4,17 +4,19 @@ import StrictJSON
 
 /// Scores of a classifier on a labelled set.
 ///
-/// Conventions (those of scikit-learn, so figures can be compared): precision of a class never
-/// predicted is 0; recall and F1 of a class absent from the truth are nil and left out of
-/// balanced accuracy and of the macro means; ROC AUC of a class is nil when the set has no
-/// positive or no negative case of it.
+/// Conventions (those of scikit-learn, so figures can be compared, except that an undefined
+/// value is nil rather than 0): precision of a class never predicted is nil (its F1 is 0 when
+/// the class occurs, as its recall is 0); recall and F1 of a class absent from the truth are
+/// nil and left out of balanced accuracy and of the macro means; ROC AUC of a class is nil
+/// when the set has no positive or no negative case of it.
 public struct ClassificationMetrics: Sendable, Equatable, Codable {
     /// Per-class figures, in class order.
     public struct PerClass: Sendable, Equatable, Codable {
         public var name: String
         /// Cases whose true class this is.
         public var support: Int
-        public var precision: Double
+        /// Nil when the class is never predicted.
+        public var precision: Double?
         public var recall: Double?
         public var f1: Double?
         /// One-vs-rest ROC AUC from the class's probability.
@@ -52,11 +54,13 @@ public struct ClassificationMetrics: Sendable, Equatable, Codable {
             let tp = confusion[c][c]
             let support = confusion[c].reduce(0, +)
             let predictedCount = (0..<k).reduce(0) { $0 + confusion[$1][c] }
-            let precision = predictedCount == 0 ? 0 : Double(tp) / Double(predictedCount)
+            let precision: Double? = predictedCount == 0 ? nil
+                : Double(tp) / Double(predictedCount)
             let recall: Double? = support == 0 ? nil : Double(tp) / Double(support)
             var f1: Double?
             if let recall {
-                f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+                let p = precision ?? 0
+                f1 = p + recall == 0 ? 0 : 2 * p * recall / (p + recall)
             }
             let scores = probabilities.map { $0[c] }
             let positives = truth.map { $0 == c }

@@ -13,30 +13,54 @@ public struct EvaluationReport: Codable, Sendable {
     public struct ElementMetrics: Codable, Sendable {
         /// `r<quarter turns>` or `r<quarter turns>m` (mirrored first): `GroupElement.reportName`.
         public var element: String
-        public var metrics: [String: Double]
+        /// Nil (JSON null) where a metric is undefined on this set.
+        public var metrics: [String: Double?]
+    }
+
+    /// The pixel grid segmentation metrics are computed on, and the unit of HD95.
+    public struct MetricGrid: Codable, Sendable, Equatable {
+        /// "model input": every scan and label map resized to the model's input size (label
+        /// maps by nearest neighbour), not the scan's own grid.
+        public var space: String
+        public var width: Int
+        public var height: Int
+        /// "mm" when every scan's file records its pixel size (scaled to this grid), else "px".
+        public var hd95Unit: String
     }
 
     public var task: TrainingTask
     public var model: String
-    /// Scalar metrics on the untransformed test set.
-    public var metrics: [String: Double]
+    /// Scalar metrics on the untransformed test set; nil (JSON null) where undefined.
+    public var metrics: [String: Double?]
     public var perClass: [ClassificationMetrics.PerClass]?
     public var perLabel: [SegmentationMetrics.PerLabel]?
     /// `confusion[true][predicted]` (classification).
     public var confusion: [[Int]]?
     /// "C4" or "D4".
     public var group: String
-    /// Each scalar metric averaged over the group elements ("C4-avg" / "D4-avg").
-    public var groupAverage: [String: Double]
+    /// Each scalar metric averaged over the group elements where it is defined
+    /// ("C4-avg" / "D4-avg"); nil where it is defined for none.
+    public var groupAverage: [String: Double?]
+    /// Where segmentation metrics were measured (nil for other tasks).
+    public var grid: MetricGrid?
     public var perElement: [ElementMetrics]
     /// Fraction of cases whose prediction is the same under every group element (for
     /// segmentation: the predicted map turned back equals the untransformed prediction pixel
     /// for pixel).
     public var orbitConsistency: Double
+    /// Cases evaluated (those in `failures` are not counted).
     public var cases: Int
     /// One line per distinct input conversion applied to the test scans (alpha dropped,
     /// colour to luma, …; see `InputSpec`), each reported once for the whole run.
     public var inputConversions: [String]
+    /// Cases left out because their scan or label map could not be loaded.
+    public var failures: [CaseFailure] = []
+
+    /// A case that could not be evaluated, and why.
+    public struct CaseFailure: Codable, Sendable, Equatable {
+        public var file: String
+        public var error: String
+    }
 }
 
 /// Evaluates model packages on labelled folders.
@@ -49,7 +73,11 @@ public enum Evaluator {
                                     try ImageDecoder.decode(path: $0)
                                 }) throws -> EvaluationReport {
         let metadata = package.metadata
-        let index: DatasetIndex
+        guard FileManager.default.fileExists(atPath: data) else {
+            throw DataError(.missing, file: data, "no such data folder or file; DATA must be a "
+                            + "labelled folder (or a path,label CSV for classifiers)")
+        }
+        var index: DatasetIndex
         switch metadata.task {
         case .classification:
             let classes = metadata.classes ?? []
@@ -66,6 +94,7 @@ public enum Evaluator {
         let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
                                 cache: .auto, caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
+        let failures = try setAsideFailures(&index, loader: loader)
         let group = ModelFactory.group(metadata.group)
         let poses = group.elements
         var perElement: [EvaluationReport.ElementMetrics] = []
@@ -76,6 +105,7 @@ public enum Evaluator {
             var truth: [Int] = []
             var probabilities: [[Double]] = []
             var segmentation: [(predicted: [Int], truth: [Int], width: Int, height: Int)] = []
+            var pixelSizes: [PixelSize?] = []
             var start = 0
             while start < index.cases.count {
                 let range = start..<min(index.cases.count, start + batchSize)
@@ -102,6 +132,10 @@ public enum Evaluator {
                         let predicted = Trainer.labelPredictions(slice)
                         let labels = items[offset].labels?.values.map(Int.init) ?? []
                         segmentation.append((predicted, labels, w, h))
+                        // A quarter turn swaps the grid's axes, and so its pixel size.
+                        pixelSizes.append(items[offset].pixelSizeMM.map {
+                            pose.rotation % 2 == 0 ? $0 : PixelSize(x: $0.y, y: $0.x)
+                        })
                         let back = group.transform(
                             LabelMap(width: w, height: h, values: predicted.map(Int32.init)),
                             by: group.inverse(pose))
@@ -110,36 +144,69 @@ public enum Evaluator {
                 }
                 start = range.upperBound
             }
-            var scalars: [String: Double]
+            let scalars: [String: Double?]
             if metadata.task == .classification {
                 let m = ClassificationMetrics(truth: truth, probabilities: probabilities,
                                               classNames: package.outputNames)
                 scalars = ["accuracy": m.accuracy, "balancedAccuracy": m.balancedAccuracy,
-                           "macroF1": m.macroF1]
-                if let auc = m.macroRocAUC { scalars["macroRocAUC"] = auc }
+                           "macroF1": m.macroF1, "macroRocAUC": m.macroRocAUC]
                 if first.0 == nil { first.0 = m }
             } else {
-                let m = SegmentationMetrics(cases: segmentation, labelNames: package.outputNames)
+                let m = SegmentationMetrics(cases: segmentation, labelNames: package.outputNames,
+                                            pixelSizes: pixelSizes)
                 scalars = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
-                           "pixelAccuracy": m.pixelAccuracy]
-                if let hd = m.meanHD95 { scalars["meanHD95"] = hd }
+                           "pixelAccuracy": m.pixelAccuracy, "meanHD95": m.meanHD95]
                 if first.1 == nil { first.1 = m }
             }
             perElement.append(.init(element: pose.reportName, metrics: scalars))
         }
-        var average: [String: Double] = [:]
+        var average: [String: Double?] = [:]
         for key in perElement[0].metrics.keys {
-            let values = perElement.compactMap { $0.metrics[key] }
-            average[key] = values.reduce(0, +) / Double(values.count)
+            let values = perElement.compactMap { $0.metrics[key] ?? nil }
+            average[key] = values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+        let grid = first.1.map {
+            EvaluationReport.MetricGrid(space: "model input", width: metadata.input.width,
+                                        height: metadata.input.height, hd95Unit: $0.hd95Unit)
         }
         let consistent = predictionsByCase.filter { Set($0).count == 1 }.count
         return EvaluationReport(
             task: metadata.task, model: metadata.name, metrics: perElement[0].metrics,
             perClass: first.0?.perClass, perLabel: first.1?.perLabel,
             confusion: first.0?.confusion, group: metadata.group.rawValue,
-            groupAverage: average, perElement: perElement,
+            groupAverage: average, grid: grid, perElement: perElement,
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
-            cases: index.cases.count, inputConversions: loader.conversions.lines)
+            cases: index.cases.count, inputConversions: loader.conversions.lines,
+            failures: failures)
+    }
+
+    /// Loads every case once and removes those that fail from `index`, so that one bad scan
+    /// does not stop the evaluation; throws the first failure when no case loads at all.
+    static func setAsideFailures(_ index: inout DatasetIndex, loader: CaseLoader) throws
+        -> [EvaluationReport.CaseFailure] {
+        var usable: [DataCase] = []
+        var failures: [EvaluationReport.CaseFailure] = []
+        var firstError: Error?
+        for dataCase in index.cases {
+            do {
+                _ = try loader.load(dataCase)
+                usable.append(dataCase)
+            } catch {
+                firstError = firstError ?? error
+                // Our loaders throw these; anything else is described by the file alone,
+                // never by a Swift error description.
+                let message: String
+                switch error {
+                case let error as CodecError: message = error.description
+                case let error as DataError: message = error.description
+                default: message = "\(dataCase.image): cannot be loaded"
+                }
+                failures.append(.init(file: dataCase.image, error: message))
+            }
+        }
+        if usable.isEmpty, let firstError { throw firstError }
+        index.cases = usable
+        return failures
     }
 
     /// Every upright scan of `data` turned by every pose of the group: rotation, mirror and
@@ -149,10 +216,11 @@ public enum Evaluator {
                                     decode: @escaping (String) throws -> Scan) throws
         -> EvaluationReport {
         let metadata = package.metadata
-        let index = try DatasetIndex.orientation(sources: [data])
+        var index = try DatasetIndex.orientation(sources: [data])
         let loader = CaseLoader(input: metadata.input, cache: .auto,
                                 caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
+        let failures = try setAsideFailures(&index, loader: loader)
         let group = ModelFactory.group(metadata.group)
         let poses = group.elements
         var truth: [GroupElement] = []
@@ -180,19 +248,20 @@ public enum Evaluator {
             if canonical.count == 1 { consistent += 1 }
         }
         let m = OrientationMetrics(truth: truth, predicted: predicted)
-        let scalars = ["rotationAccuracy": m.rotationAccuracy, "mirrorAccuracy": m.mirrorAccuracy,
-                       "poseAccuracy": m.poseAccuracy]
+        let scalars: [String: Double?] = ["rotationAccuracy": m.rotationAccuracy,
+                                          "mirrorAccuracy": m.mirrorAccuracy,
+                                          "poseAccuracy": m.poseAccuracy]
         let perElement = poses.map { pose in
             EvaluationReport.ElementMetrics(
-                element: pose.reportName,
-                metrics: ["poseAccuracy": m.perPose[pose.reportName] ?? 0])
+                element: pose.reportName, metrics: ["poseAccuracy": m.perPose[pose.reportName]])
         }
         return EvaluationReport(
             task: .orientation, model: metadata.name, metrics: scalars, perClass: nil,
             perLabel: nil, confusion: nil, group: metadata.group.rawValue,
-            groupAverage: scalars, perElement: perElement,
+            groupAverage: scalars, grid: nil, perElement: perElement,
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
-            cases: index.cases.count, inputConversions: loader.conversions.lines)
+            cases: index.cases.count, inputConversions: loader.conversions.lines,
+            failures: failures)
     }
 
     /// Like `DatasetIndex.classificationFolders`, but a test set may lack some classes.
@@ -204,8 +273,9 @@ public enum Evaluator {
                 && isFolder.boolValue
         }
         guard !present.isEmpty else {
-            throw DataError(.missing, file: root, "no class folder of the model's classes "
-                            + classes.joined(separator: ", "))
+            throw DataError(.missing, file: root, "holds no folder named after a class of the "
+                            + "model (" + classes.joined(separator: ", ") + "); DATA must "
+                            + "hold one folder of scans per class")
         }
         let partial = try DatasetIndex.classificationFolders(root: root, classes: present)
         // Re-number to the model's class order.

@@ -1,3 +1,4 @@
+import ImageCodecs
 import ModelRuntime
 import SafeFiles
 import StrictJSON
@@ -9,13 +10,13 @@ import TensorCore
 /// - Per case and label: Dice = 2|P∩T| / (|P| + |T|), IoU = |P∩T| / |P∪T|. When the label is
 ///   absent from both prediction and truth the case has no value for it (nil) and is left out
 ///   of that label's mean, as nnU-Net does.
-/// - HD95 (pixels): the larger of the two directed 95th percentiles (linear interpolation) of
-///   Euclidean distances from each boundary pixel of one mask to the nearest boundary pixel of
-///   the other (MedPy's `hd95`). A boundary pixel is a mask pixel with a 4-neighbour outside the
+/// - HD95 (pixels, or mm when every case's pixel size is given): the larger of the two
+///   directed 95th percentiles (linear interpolation) of Euclidean distances from each
+///   boundary pixel of one mask to the nearest boundary pixel of the other (MedPy's `hd95`). A boundary pixel is a mask pixel with a 4-neighbour outside the
 ///   mask or outside the image. Both masks empty: nil. Exactly one empty: the image diagonal,
 ///   the largest distance possible, so a missed structure is penalised instead of ignored.
 /// - `meanDice`, `meanIoU`, `meanHD95` average over labels 1..<K: label 0 is the background.
-///   With two labels this is the foreground score.
+///   With two labels this is the foreground score. Each is nil when no case defines it.
 public struct SegmentationMetrics: Sendable, Equatable, Codable {
     public struct PerLabel: Sendable, Equatable, Codable {
         public var name: String
@@ -28,9 +29,11 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     }
 
     public var cases: Int
-    public var meanDice: Double
-    public var meanIoU: Double
+    public var meanDice: Double?
+    public var meanIoU: Double?
     public var meanHD95: Double?
+    /// Unit of the HD95 values: "mm" when every case's pixel size was known, else "px".
+    public var hd95Unit: String
     /// Fraction of all pixels labelled correctly.
     public var pixelAccuracy: Double
     public var perLabel: [PerLabel]
@@ -43,20 +46,26 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     }
 
     /// Computes the metrics over `cases`, each a predicted and a true label map of the same
-    /// size (`width × height`, row-major, values in 0..<labelNames.count).
+    /// size (`width × height`, row-major, values in 0..<labelNames.count). `pixelSizes`, one
+    /// per case in mm on the maps' grid, puts HD95 in mm when none is nil.
     public init(cases: [(predicted: [Int], truth: [Int], width: Int, height: Int)],
-                labelNames: [String], hausdorff: Bool = true) {
+                labelNames: [String], hausdorff: Bool = true, pixelSizes: [PixelSize?]? = nil) {
+        precondition(pixelSizes == nil || pixelSizes?.count == cases.count,
+                     "one pixel size per case")
+        let known = pixelSizes.map { $0.compactMap { $0 } } ?? []
+        let inMM = !cases.isEmpty && known.count == cases.count
         let k = labelNames.count
         var sums = [(dice: [Double], iou: [Double], hd: [Double])](
             repeating: ([], [], []), count: k)
         var truthPixels = [Int](repeating: 0, count: k)
         var correct = 0
         var total = 0
-        for item in cases {
+        for (n, item) in cases.enumerated() {
             for label in 0..<k {
                 let scores = Self.scores(predicted: item.predicted, truth: item.truth,
                                          width: item.width, height: item.height, label: label,
-                                         hausdorff: hausdorff)
+                                         hausdorff: hausdorff,
+                                         pixelSize: inMM ? known[n] : nil)
                 if let d = scores.dice { sums[label].dice.append(d) }
                 if let i = scores.iou { sums[label].iou.append(i) }
                 if let h = scores.hd95 { sums[label].hd.append(h) }
@@ -77,16 +86,19 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         }
         let foreground = k > 1 ? Array(perLabel[1...]) : perLabel
         self.cases = cases.count
-        meanDice = mean(foreground.compactMap(\.dice)) ?? 0
-        meanIoU = mean(foreground.compactMap(\.iou)) ?? 0
+        meanDice = mean(foreground.compactMap(\.dice))
+        meanIoU = mean(foreground.compactMap(\.iou))
         meanHD95 = mean(foreground.compactMap(\.hd95))
+        hd95Unit = inMM ? "mm" : "px"
         pixelAccuracy = total == 0 ? 0 : Double(correct) / Double(total)
     }
 
     /// Dice, IoU and HD95 of one label in one case.
-    /// `hausdorff: false` skips HD95 (nil), for quick validation during training.
+    /// `hausdorff: false` skips HD95 (nil), for quick validation during training; with
+    /// `pixelSize` HD95 is in mm, else in pixels.
     public static func scores(predicted: [Int], truth: [Int], width: Int, height: Int,
-                              label: Int, hausdorff: Bool = true) -> CaseScores {
+                              label: Int, hausdorff: Bool = true,
+                              pixelSize: PixelSize? = nil) -> CaseScores {
         precondition(predicted.count == width * height && truth.count == width * height,
                      "label maps must hold width × height = \(width * height) values")
         let p = predicted.map { $0 == label }
@@ -103,19 +115,27 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         let dice = 2 * Double(intersection) / Double(pCount + tCount)
         let iou = Double(intersection) / Double(pCount + tCount - intersection)
         return CaseScores(dice: dice, iou: iou,
-                          hd95: hausdorff ? hausdorff95(p, t, width: width, height: height) : nil)
+                          hd95: hausdorff ? hausdorff95(p, t, width: width, height: height,
+                                                        pixelSize: pixelSize) : nil)
     }
 
-    /// Symmetric 95th-percentile Hausdorff distance in pixels (conventions above).
-    public static func hausdorff95(_ a: [Bool], _ b: [Bool], width: Int, height: Int) -> Double? {
+    /// Symmetric 95th-percentile Hausdorff distance (conventions above): in pixels, or in mm
+    /// with `pixelSize` (which may differ between x and y).
+    public static func hausdorff95(_ a: [Bool], _ b: [Bool], width: Int, height: Int,
+                                   pixelSize: PixelSize? = nil) -> Double? {
+        let (sx, sy) = (pixelSize?.x ?? 1, pixelSize?.y ?? 1)
         let boundaryA = boundary(a, width: width, height: height)
         let boundaryB = boundary(b, width: width, height: height)
         if boundaryA.isEmpty && boundaryB.isEmpty { return nil }
         if boundaryA.isEmpty || boundaryB.isEmpty {
-            return Double(width * width + height * height).squareRoot()
+            let w = Double(width) * sx
+            let h = Double(height) * sy
+            return (w * w + h * h).squareRoot()
         }
-        let toB = squaredDistanceTransform(features: boundaryB, width: width, height: height)
-        let toA = squaredDistanceTransform(features: boundaryA, width: width, height: height)
+        let toB = squaredDistanceTransform(features: boundaryB, width: width, height: height,
+                                           spacing: (sx, sy))
+        let toA = squaredDistanceTransform(features: boundaryA, width: width, height: height,
+                                           spacing: (sx, sy))
         let dAB = boundaryA.map { toB[$0].squareRoot() }
         let dBA = boundaryB.map { toA[$0].squareRoot() }
         return max(Statistics.percentile(sorted: dAB.sorted(), 95),
@@ -140,27 +160,34 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     }
 
     /// Exact squared Euclidean distance from every pixel to the nearest feature pixel, by the
-    /// separable lower-envelope algorithm of Felzenszwalb and Huttenlocher (2012), O(W·H).
-    static func squaredDistanceTransform(features: [Int], width: Int, height: Int) -> [Double] {
-        let infinity = Double(width * width + height * height + 1)
+    /// separable lower-envelope algorithm of Felzenszwalb and Huttenlocher (2012), O(W·H);
+    /// `spacing` is the distance between neighbouring pixels along x and y (1 = pixels).
+    static func squaredDistanceTransform(features: [Int], width: Int, height: Int,
+                                         spacing: (x: Double, y: Double) = (1, 1)) -> [Double] {
+        let w = Double(width) * spacing.x
+        let h = Double(height) * spacing.y
+        let infinity = w * w + h * h + 1
         var grid = [Double](repeating: infinity, count: width * height)
         for f in features { grid[f] = 0 }
         // Columns, then rows.
         var column = [Double](repeating: 0, count: height)
         for x in 0..<width {
             for y in 0..<height { column[y] = grid[y * width + x] }
-            let d = distance1D(column, infinity: infinity)
+            let d = distance1D(column, infinity: infinity, spacing: spacing.y)
             for y in 0..<height { grid[y * width + x] = d[y] }
         }
         for y in 0..<height {
-            let d = distance1D(Array(grid[(y * width)..<(y * width + width)]), infinity: infinity)
+            let d = distance1D(Array(grid[(y * width)..<(y * width + width)]), infinity: infinity,
+                               spacing: spacing.x)
             for x in 0..<width { grid[y * width + x] = d[x] }
         }
         return grid
     }
 
-    /// 1-D squared distance transform of sampled function f (lower envelope of parabolas).
-    static func distance1D(_ f: [Double], infinity: Double) -> [Double] {
+    /// 1-D squared distance transform of sampled function f (lower envelope of parabolas
+    /// (s·(q - p))² + f(p), samples `spacing` = s apart).
+    static func distance1D(_ f: [Double], infinity: Double, spacing: Double = 1) -> [Double] {
+        let s2 = spacing * spacing
         let n = f.count
         var result = [Double](repeating: infinity, count: n)
         var v = [Int](repeating: 0, count: n)
@@ -177,7 +204,8 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
             var s: Double
             repeat {
                 let p = v[k]
-                s = ((f[q] + Double(q * q)) - (f[p] + Double(p * p))) / Double(2 * (q - p))
+                s = ((f[q] + s2 * Double(q * q)) - (f[p] + s2 * Double(p * p)))
+                    / (2 * s2 * Double(q - p))
                 if s <= z[k] { k -= 1 } else { break }
             } while k >= 0
             k += 1
@@ -190,7 +218,7 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         for q in 0..<n {
             while z[j + 1] < Double(q) { j += 1 }
             let dq = Double(q - v[j])
-            result[q] = dq * dq + f[v[j]]
+            result[q] = s2 * dq * dq + f[v[j]]
         }
         return result
     }
