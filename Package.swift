@@ -80,6 +80,7 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["TensorCore"]),
 
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "_TestSupport"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "ImageCodecsTests",
                     dependencies: ["ImageCodecs", "SafeFiles", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
@@ -90,6 +91,8 @@ let package = Package(
         .testTarget(name: "CanonicalizationTests",
                     dependencies: ["Canonicalization", "Equivariance", "NeuralNet",
                                    "TensorCore", "ImageCodecs", "_TestSupport"]),
+        .testTarget(name: "ModelRuntimeTests",
+                    dependencies: ["ModelRuntime", "StrictJSON", "_TestSupport"]),
         .testTarget(name: "TrainingTests",
                     dependencies: ["Training", "ModelRuntime", "StrictJSON", "ImageCodecs",
                                    "Canonicalization", "Equivariance", "NeuralNet", "TensorCore",
