@@ -75,53 +75,53 @@ final class ModelMetadataParsingTests: XCTestCase {
              "m/metadata.json:13:16 /input/height expected a whole number from 4 to 4096, "
              + "got 0"),
             ("\"kernelSize\" : 3", "\"kernelSize\" : 0",
-             "m/metadata.json:40:21 /training/model/kernelSize expected a positive whole "
+             "m/metadata.json:40:22 /training/model/kernelSize expected a positive whole "
              + "number, got 0"),
             ("\"trainCases\" : 1014", "\"trainCases\" : -1",
              "m/metadata.json:53:20 /trainingData/trainCases expected a whole number >= 0, "
              + "got -1"),
             ("\"architecture\" : \"P4CNN\"", "\"architecture\" : \"ResNet\"",
-             "m/metadata.json:2:21 /architecture expected one of \"P4CNN\", "
+             "m/metadata.json:2:20 /architecture expected one of \"P4CNN\", "
              + "\"EquivariantUNet\", \"DiscreteCanonicalizer\", got \"ResNet\""),
             ("\"architecture\" : \"P4CNN\"", "\"architecture\" : \"EquivariantUNet\"",
-             "m/metadata.json:2:21 /architecture expected \"P4CNN\" for a classification "
+             "m/metadata.json:2:20 /architecture expected \"P4CNN\" for a classification "
              + "model, got \"EquivariantUNet\""),
             ("\"file\" : \"weights.safetensors\",", "",
-             "m/metadata.json:74:15 /weights/file missing required key"),
+             "m/metadata.json:72:15 /weights/file missing required key"),
             ("\"file\" : \"weights.safetensors\"", "\"file\" : \"\"",
-             "m/metadata.json:75:13 /weights/file expected a non-empty string, got \"\""),
+             "m/metadata.json:73:14 /weights/file expected a non-empty string, got \"\""),
             ("\"file\" : \"weights.safetensors\"", "\"file\" : \"../weights.safetensors\"",
-             "m/metadata.json:75:13 /weights/file expected a file name inside the package "
+             "m/metadata.json:73:14 /weights/file expected a file name inside the package "
              + "folder (no folders, not starting with '.'), got \"../weights.safetensors\""),
             ("\"sha256\" : \"106a43f00fe6", "\"sha256\" : \"106A43F00fe6",
-             "m/metadata.json:76:15 /weights/sha256 expected a SHA-256 of 64 lower-case hex "
-             + "digits, got \"106A43F00fe65e31d4f2ead23beebae72bca6ac6bcc49a6a2bcbb6d2d..."),
+             "m/metadata.json:74:16 /weights/sha256 expected a SHA-256 of 64 lower-case hex "
+             + "digits, got \"106A43F00fe65e31d4f2ead23beebae72bca6ac6bcc49a6a2bcbb6d2..."),
             ("\"sha256\" : \"106a43f00fe6", "\"sha256\" : \"06a43f00fe6",
-             "m/metadata.json:76:15 /weights/sha256 expected a SHA-256 of 64 lower-case hex "
-             + "digits, got \"06a43f00fe65e31d4f2ead23beebae72bca6ac6bcc49a6a2bcbb6d2dc..."),
+             "m/metadata.json:74:16 /weights/sha256 expected a SHA-256 of 64 lower-case hex "
+             + "digits, got \"06a43f00fe65e31d4f2ead23beebae72bca6ac6bcc49a6a2bcbb6d2d..."),
             ("[\n    \"RBC\",\n    \"WBC\",\n    \"Platelets\"\n  ]", "[]",
              "m/metadata.json:3:15 /classes expected a non-empty list of class names, got []"),
-            ("\"WBC\"", "\"RBC\"", "m/metadata.json:5:5 /classes/1 duplicate class name \"RBC\""),
+            ("\"WBC\",", "\"RBC\",", "m/metadata.json:5:5 /classes/1 duplicate class name \"RBC\""),
             ("\"group\" : \"D4\",\n  \"input\"", "\"group\" : \"C8\",\n  \"input\"",
-             "m/metadata.json:9:14 /group expected one of \"C4\", \"D4\", got \"C8\""),
+             "m/metadata.json:10:13 /group expected one of \"C4\", \"D4\", got \"C8\""),
             ("\"task\" : \"classification\"", "\"task\" : \"detection\"",
              "m/metadata.json:23:12 /task expected one of \"classification\", "
              + "\"segmentation\", \"orientation\", got \"detection\""),
             ("\"formatVersion\" : 1", "\"formatVersion\" : 2",
-             "m/metadata.json:8:21 /formatVersion expected 1 (the metadata format this "
+             "m/metadata.json:9:21 /formatVersion expected 1 (the metadata format this "
              + "version of EquiScan reads), got 2"),
             ("\"notice\"", "\"notices\"",
-             "m/metadata.json:21:3 /notices unknown key (did you mean \"notice\"?)"),
+             "m/metadata.json:22:3 /notices unknown key (did you mean \"notice\"?)"),
             ("\"kind\" : \"window\"", "\"kind\" : \"sigmoid\"",
-             "m/metadata.json:17:15 /input/normalization/kind expected one of \"none\", "
+             "m/metadata.json:16:16 /input/normalization/kind expected one of \"none\", "
              + "\"minMax\", \"zScore\", \"percentile\", \"window\", got \"sigmoid\""),
             ("\"stoppedEarly\" : false", "\"stoppedEarly\" : 0",
-             "m/metadata.json:46:21 /training/stoppedEarly expected true or false, got 0"),
+             "m/metadata.json:47:22 /training/stoppedEarly expected true or false, got 0"),
             ("\"accuracy\" : 0.9904534606205251", "\"accuracy\" : \"high\"",
-             "m/metadata.json:66:17 /validationMetrics/accuracy expected a number, got "
+             "m/metadata.json:65:18 /validationMetrics/accuracy expected a number, got "
              + "\"high\""),
-            ("\"version\" : \"1.0.0\"\n", "\"version\" : \"1.0.0\",\n",
-             "m/metadata.json:72:22 / expected a key in double quotes, got '\"'"),
+            ("c4\"\n  }", "c4\",\n  }",
+             "m/metadata.json:74:82 /weights trailing comma before '}'"),
         ]
         for (old, new, expected) in cases {
             XCTAssertEqual(try error(replacing: old, with: new), expected, "setting \(new)")
