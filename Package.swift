@@ -87,6 +87,7 @@ let package = Package(
 
         .testTarget(name: "SafeFilesTests", dependencies: ["SafeFiles", "_TestSupport"]),
         .testTarget(name: "PixelGridTests", dependencies: ["PixelGrid", "_TestSupport"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "ImageCodecsTests",
                     dependencies: ["ImageCodecs", "SafeFiles", "TensorCore", "_TestSupport"]),
         .testTarget(name: "TensorCoreTests", dependencies: ["TensorCore", "_TestSupport"]),
@@ -97,6 +98,8 @@ let package = Package(
         .testTarget(name: "CanonicalizationTests",
                     dependencies: ["Canonicalization", "Equivariance", "NeuralNet",
                                    "TensorCore", "ImageCodecs", "_TestSupport"]),
+        .testTarget(name: "ModelRuntimeTests",
+                    dependencies: ["ModelRuntime", "StrictJSON", "_TestSupport"]),
         .testTarget(name: "TrainingTests",
                     dependencies: ["Training", "ModelRuntime", "StrictJSON", "ImageCodecs",
                                    "Canonicalization", "Equivariance", "NeuralNet", "TensorCore",

@@ -1,31 +1,49 @@
-/// A JSON value together with its path, with typed accessors that throw `ConfigError`s naming
-/// that path and quoting the value.
+/// A JSON value together with its JSON pointer and the document it came from, with typed
+/// accessors that throw `ConfigError`s naming file, line, column and pointer and quoting the
+/// value.
 ///
 /// Typical use: `let training = try root.object(keys: ["epochs", "batchSize"])`, then
 /// `try training.required("epochs").integer(atLeast: 1)`. `object(keys:)` rejects unknown keys up
-/// front (with a suggestion when a known key is close), so typos never pass silently.
+/// front (with a suggestion when a known key is close), so typos never pass silently. `null` is a
+/// value like any other: where a number is required, `null` is refused ("got null"), never taken
+/// as absent.
 public struct ConfigNode: Sendable {
     public let value: JSONValue
     public let path: ConfigPath
+    /// The parsed document, for positions and the file name; nil for values built in code.
+    public let document: JSONDocument?
 
-    public init(value: JSONValue, path: ConfigPath = .root) {
+    public init(value: JSONValue, path: ConfigPath = .root, document: JSONDocument? = nil) {
         self.value = value
         self.path = path
+        self.document = document
     }
 
-    /// Parses JSON text into a root node.
-    public static func parse(_ text: String) throws -> ConfigNode {
-        ConfigNode(value: try JSONValue.parse(text), path: .root)
+    /// Parses JSON text into a root node that remembers `file` and every value's position.
+    public static func parse(_ text: String, file: String? = nil) throws -> ConfigNode {
+        try JSONDocument.parse(text, file: file).rootNode
     }
 
-    /// An error at this node: `"<path>: expected <expected>, got <value>"`.
+    /// Line and column of this value's first character, when it came from parsed text.
+    public var position: SourcePosition? { document?.position(of: path) }
+
+    /// Line and column of this member's key (nil for array elements, the root, and values
+    /// built in code).
+    public var keyPosition: SourcePosition? { document?.keyPosition(of: path) }
+
+    /// The node at `path` below this one's document (for errors about a sibling or child).
+    func child(_ value: JSONValue, _ path: ConfigPath) -> ConfigNode {
+        ConfigNode(value: value, path: path, document: document)
+    }
+
+    /// An error at this node: `"expected <expected>, got <value>"`.
     public func mismatch(_ expected: String) -> ConfigError {
-        ConfigError(path: path, message: "expected \(expected), got \(value.quoted)")
+        error("expected \(expected), got \(value.quoted)")
     }
 
     /// An error at this node with a free message.
     public func error(_ message: String) -> ConfigError {
-        ConfigError(path: path, message: message)
+        ConfigError(path: path, message: message, file: document?.file, position: position)
     }
 
     public var isNull: Bool { if case .null = value { return true } else { return false } }
@@ -83,6 +101,17 @@ public struct ConfigNode: Sendable {
         return Int(n)
     }
 
+    /// A whole number from 0 to `UInt64.max`, read from the literal so that large values
+    /// (seeds) stay exact.
+    public func unsignedInteger() throws -> UInt64 {
+        guard case .number(let n, let literal) = value else {
+            throw mismatch("a whole number >= 0")
+        }
+        if let exact = UInt64(literal) { return exact }
+        guard n.rounded() == n, n >= 0, n < 9.0e15 else { throw mismatch("a whole number >= 0") }
+        return UInt64(n)
+    }
+
     /// A whole number >= `minimum`.
     public func integer(atLeast minimum: Int) throws -> Int {
         guard case .number(let n, _) = value, n.rounded() == n, abs(n) < 9.0e15,
@@ -115,7 +144,7 @@ public struct ConfigNode: Sendable {
     /// The elements of an array, each with its path.
     public func array() throws -> [ConfigNode] {
         guard case .array(let items) = value else { throw mismatch("an array") }
-        return items.enumerated().map { ConfigNode(value: $1, path: path.appending($0)) }
+        return items.enumerated().map { child($1, path.appending($0)) }
     }
 
     /// An array with a length inside `count`.
@@ -139,15 +168,17 @@ public struct ConfigNode: Sendable {
             } else {
                 message += "; allowed keys: " + keys.joined(separator: ", ")
             }
-            throw ConfigError(path: path.appending(member.key), message: message)
+            let memberPath = path.appending(member.key)
+            throw ConfigError(path: memberPath, message: message, file: document?.file,
+                              position: document?.keyPosition(of: memberPath) ?? position)
         }
-        return ConfigObject(members: members, path: path)
+        return ConfigObject(node: self, members: members)
     }
 
     /// An object with free-form keys (a map), each value with its path.
     public func map() throws -> [(key: String, node: ConfigNode)] {
         guard case .object(let members) = value else { throw mismatch("an object") }
-        return members.map { ($0.key, ConfigNode(value: $0.value, path: path.appending($0.key))) }
+        return members.map { ($0.key, child($0.value, path.appending($0.key))) }
     }
 
     public static func format(_ x: Double) -> String {
@@ -183,36 +214,47 @@ public struct ConfigNode: Sendable {
 
 /// An object member lookup whose keys were checked by `ConfigNode.object(keys:)`.
 public struct ConfigObject: Sendable {
+    /// The object itself.
+    public let node: ConfigNode
     let members: [(key: String, value: JSONValue)]
-    public let path: ConfigPath
 
-    /// The member, or an error "missing required key" at its path.
+    public var path: ConfigPath { node.path }
+
+    /// The member, or an error "missing required key" reported at the object. A member that
+    /// is `null` is returned, so the typed accessor refuses it ("got null").
     public func required(_ key: String) throws -> ConfigNode {
-        guard let node = optional(key) else {
-            throw ConfigError(path: path.appending(key), message: "missing required key")
+        guard let member = optional(key) else {
+            throw ConfigError(path: path.appending(key), message: "missing required key",
+                              file: node.document?.file, position: node.position)
         }
-        return node
+        return member
     }
 
-    /// The member if present and not null.
+    /// The member if the key is present, `null` included (an explicit `null` is a value to
+    /// validate, not an absent key).
     public func optional(_ key: String) -> ConfigNode? {
         guard let member = members.first(where: { $0.key == key }) else { return nil }
-        if case .null = member.value { return nil }
-        return ConfigNode(value: member.value, path: path.appending(key))
+        return node.child(member.value, path.appending(key))
     }
 
     /// Whether the key is present (even as null).
     public func contains(_ key: String) -> Bool { members.contains { $0.key == key } }
 
-    /// The member parsed by `parse`, or `defaultValue` when absent.
+    /// The member parsed by `parse`, or `defaultValue` when the key is absent. A `null`
+    /// member goes to `parse` like any other value, whose typed accessor refuses it.
     public func value<T>(_ key: String, default defaultValue: T,
                          _ parse: (ConfigNode) throws -> T) throws -> T {
-        guard let node = optional(key) else { return defaultValue }
-        return try parse(node)
+        guard let member = optional(key) else { return defaultValue }
+        return try parse(member)
     }
 
     /// An error at this object (for rules that involve several keys).
-    public func error(_ message: String) -> ConfigError {
-        ConfigError(path: path, message: message)
+    public func error(_ message: String) -> ConfigError { node.error(message) }
+
+    /// An error about `key` of this object: at the member when present, else at the object.
+    public func error(at key: String, _ message: String) -> ConfigError {
+        if let member = optional(key) { return member.error(message) }
+        return ConfigError(path: path.appending(key), message: message,
+                           file: node.document?.file, position: node.position)
     }
 }

@@ -5,14 +5,10 @@ import StrictJSON
 
 extension TrainingConfig {
     /// Parses and validates training JSON. Never reads data or starts work; the first problem
-    /// found is thrown as a `ConfigError` naming its JSON path and quoting the value.
+    /// found is thrown as a `ConfigError` naming file, line, column and JSON pointer and
+    /// quoting the value (`train.json:9:40 /training/epochs expected …, got 2.5`).
     public static func parse(_ text: String, file: String? = nil) throws -> TrainingConfig {
-        do {
-            return try parse(ConfigNode.parse(text))
-        } catch var error as ConfigError {
-            error.file = file
-            throw error
-        }
+        try JSONDocument.parse(text, file: file).read(parse)
     }
 
     /// Reads and validates a training config file.
@@ -43,7 +39,7 @@ extension TrainingConfig {
         let version = try object.value("version", default: "1.0.0") { try $0.nonEmptyString() }
         let description = try object.value("description", default: "") { try $0.string() }
         let task = try object.required("task").choice(TrainingTask.self)
-        let seed = try object.value("seed", default: 0) { UInt64(try $0.integer(atLeast: 0)) }
+        let seed = try object.value("seed", default: 0) { try $0.unsignedInteger() }
         let data = try DataSpec.parse(object.required("data"), task: task)
         let input = try InputSpec.parse(object.required("input"))
         let model = try ModelSpec.parse(object.required("model"), task: task)
@@ -66,7 +62,7 @@ extension TrainingConfig {
             let factor = 1 << model.depth
             let size = augmentation.crop ?? [input.width, input.height]
             for (value, axis) in zip(size, ["width", "height"]) where value % factor != 0 {
-                let where_ = augmentation.crop == nil ? "input.\(axis)" : "augmentation.crop"
+                let where_ = augmentation.crop == nil ? "/input/\(axis)" : "/augmentation/crop"
                 throw ConfigError(path: modelPath.appending("depth"),
                                   message: "a U-Net of depth \(model.depth) needs sizes divisible "
                                   + "by \(factor), but \(where_) is \(value)")
@@ -76,7 +72,7 @@ extension TrainingConfig {
         if augmentation.groupElements, !square {
             throw ConfigError(path: root.path.appending("augmentation").appending("groupElements"),
                               message: "quarter turns need square images: set input width and "
-                              + "height equal or give a square augmentation.crop")
+                              + "height equal or give a square /augmentation/crop")
         }
         if model.kind != .unet {
             let factor = 1 << model.depth
@@ -84,7 +80,7 @@ extension TrainingConfig {
             let crop = model.kind == .canonicalizer ? nil : augmentation.crop
             let size = crop ?? [input.width, input.height]
             for (value, axis) in zip(size, ["width", "height"]) where value % factor != 0 {
-                let where_ = crop == nil ? "input.\(axis)" : "augmentation.crop"
+                let where_ = crop == nil ? "/input/\(axis)" : "/augmentation/crop"
                 throw ConfigError(path: modelPath.appending("depth"),
                                   message: "\(model.depth) pooling steps need sizes divisible by "
                                   + "\(factor), but \(where_) is \(value)")
@@ -94,7 +90,7 @@ extension TrainingConfig {
             throw ConfigError(path: modelPath.appending("canonicalizer"),
                               message: "canonicalization needs square images, but input is "
                               + "\(input.width)×\(input.height)"
-                              + (augmentation.crop.map { " and augmentation.crop \($0)" } ?? ""))
+                              + (augmentation.crop.map { " and /augmentation/crop \($0)" } ?? ""))
         }
         if task == .orientation, case .window = input.normalization {
             throw ConfigError(path: root.path.appending("input").appending("normalization"),

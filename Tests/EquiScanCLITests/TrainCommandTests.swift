@@ -50,7 +50,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(object?["cases"] as? Int, 12)
     }
 
-    func testInvalidConfigNamesThePathAndExits65() throws {
+    func testInvalidConfigNamesPositionAndPointerAndExits65() throws {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("equiscan-cli-bad-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
@@ -64,8 +64,8 @@ final class TrainCommandTests: XCTestCase {
         """.write(to: config, atomically: true, encoding: .utf8)
         let result = try CLIRunner.run(["train", config.path])
         XCTAssertEqual(result.status, 65)
-        XCTAssertEqual(result.stderr, "equiscan: \(config.path): training.optimizer.learningRate: "
-                       + "expected a positive number, got -1\n")
+        XCTAssertEqual(result.stderr, "equiscan: \(config.path):4:74 "
+                       + "/training/optimizer/learningRate expected a positive number, got -1\n")
         let missing = try CLIRunner.run(["train", root.appendingPathComponent("none.json").path])
         XCTAssertEqual(missing.status, 66, missing.stderr)
     }

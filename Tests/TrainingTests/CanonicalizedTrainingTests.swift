@@ -164,19 +164,20 @@ extension TrainingConfigTests {
                                          priorWeight: 100, beta: 1))
         let cases: [(String, String)] = [
             ("{\"group\": \"C8\"}",
-             "model.canonicalizer.group: expected one of \"C4\", \"D4\", got \"C8\""),
-            ("{\"fields\": [4]}", "model.canonicalizer.fields: expected an array of 2 to 8 "
+             "1:329 /model/canonicalizer/group expected one of \"C4\", \"D4\", got \"C8\""),
+            ("{\"fields\": [4]}", "1:330 /model/canonicalizer/fields expected an array of 2 to 8 "
              + "elements, got [4]"),
-            ("{\"fields\": [4, 0]}", "model.canonicalizer.fields[1]: expected a whole number "
+            ("{\"fields\": [4, 0]}", "1:333 /model/canonicalizer/fields/1 expected a whole number "
              + "from 1 to 256, got 0"),
-            ("{\"fields\": [4, 4, 4], \"inputSize\": 18}", "model.canonicalizer.inputSize: "
+            ("{\"fields\": [4, 4, 4], \"inputSize\": 18}", "1:350 /model/canonicalizer/inputSize "
              + "inputSize 18 must be a multiple of 4 (2^pooling steps, one per layer but the "
              + "last of 3)"),
             ("{\"priorWeight\": -1}",
-             "model.canonicalizer.priorWeight: expected a finite number ≥ 0, got -1"),
-            ("{\"beta\": 0}", "model.canonicalizer.beta: expected a finite number > 0, got 0"),
-            ("{\"grup\": \"D4\"}", "model.canonicalizer.grup: unknown key"),
-            ("3", "model.canonicalizer: expected an object, got 3"),
+             "1:335 /model/canonicalizer/priorWeight expected a finite number ≥ 0, got -1"),
+            ("{\"beta\": 0}",
+             "1:328 /model/canonicalizer/beta expected a finite number > 0, got 0"),
+            ("{\"grup\": \"D4\"}", "1:321 /model/canonicalizer/grup unknown key"),
+            ("3", "1:320 /model/canonicalizer expected an object, got 3"),
         ]
         for (value, expected) in cases {
             let message = error(setting: path, to: value)
@@ -186,7 +187,7 @@ extension TrainingConfigTests {
             .replacingOccurrences(of: "\"depth\": 3}", with: "\"depth\": 3, \"canonicalizer\": {}}")
             .replacingOccurrences(of: "\"groupElements\": true", with: "\"groupElements\": false")
             .replacingOccurrences(of: "\"crop\": [24, 24],", with: ""))
-        XCTAssertEqual(nonSquare, "model.canonicalizer: canonicalization needs square images, "
-                       + "but input is 32×64")
+        XCTAssertEqual(nonSquare, "1:320 /model/canonicalizer canonicalization needs square "
+                       + "images, but input is 32×64")
     }
 }

@@ -52,11 +52,11 @@ final class OrientationTrainingTests: XCTestCase {
 
         XCTAssertThrowsError(try TrainingConfig.parse(
             config(#"{"kind": "canonicalizer", "fields": [8, 8], "depth": 2}"#))) { error in
-            XCTAssertTrue("\(error)".contains("model.depth"), "\(error)")
+            XCTAssertTrue("\(error)".contains(" /model/depth "), "\(error)")
         }
         XCTAssertThrowsError(try TrainingConfig.parse(
             config(#"{"kind": "canonicalizer", "fields": [8]}"#))) { error in
-            XCTAssertTrue("\(error)".contains("model.fields"), "\(error)")
+            XCTAssertTrue("\(error)".contains(" /model/fields "), "\(error)")
         }
         XCTAssertThrowsError(try TrainingConfig.parse(
             config(#"{"kind": "p4cnn", "fields": [8, 8]}"#, task: "classification"))) { error in

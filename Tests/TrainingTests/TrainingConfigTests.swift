@@ -70,40 +70,42 @@ final class TrainingConfigTests: XCTestCase {
         }
     }
 
-    func testErrorsNameThePathAndQuoteTheValue() {
+    func testErrorsNamePositionAndPointerAndQuoteTheValue() {
         let cases: [([String], String?, String)] = [
             (["training", "optimizer", "learningRate"], "-1",
-             "training.optimizer.learningRate: expected a positive number, got -1"),
-            (["training", "epochs"], "2.5", "training.epochs: expected a whole number from 1 "
+             "1:482 /training/optimizer/learningRate expected a positive number, got -1"),
+            (["training", "epochs"], "2.5", "1:424 /training/epochs expected a whole number from 1 "
              + "to 100000, got 2.5"),
             (["training", "optimizer", "kind"], "\"rmsprop\"",
-             "training.optimizer.kind: expected one of \"sgd\", \"adam\", \"adamw\", got "
+             "1:460 /training/optimizer/kind expected one of \"sgd\", \"adam\", \"adamw\", got "
              + "\"rmsprop\""),
             (["model", "group"], "\"C8\"",
-             "model.group: expected one of \"C4\", \"D4\", got \"C8\""),
-            (["input", "channels"], "2", "input.channels: expected 1 or 3, got 2"),
+             "1:279 /model/group expected one of \"C4\", \"D4\", got \"C8\""),
+            (["input", "channels"], "2", "1:185 /input/channels expected 1 or 3, got 2"),
             (["input", "normalization"], "{\"kind\":\"window\",\"low\":400,\"high\":-1000}",
-             "input.normalization.high: expected a number above low (400), got -1000"),
-            (["task"], nil, "task: missing required key"),
+             "1:237 /input/normalization/high expected a number above low (400), got -1000"),
+            (["task"], nil, "1:1 /task missing required key"),
             (["model", "kind"], "\"unet\"",
-             "model.kind: expected \"p4cnn\" for a classification task, got \"unet\""),
+             "1:263 /model/kind expected \"p4cnn\" for a classification task, got \"unet\""),
             (["training", "earlyStopping", "metric"], "\"meanDice\"",
-             "training.earlyStopping.metric: expected one of \"balancedAccuracy\", \"accuracy\", "
-             + "\"macroF1\", \"loss\" for a classification task, got \"meanDice\""),
+             "1:587 /training/earlyStopping/metric expected one of \"balancedAccuracy\", "
+             + "\"accuracy\", \"macroF1\", \"loss\" for a classification task, got "
+             + "\"meanDice\""),
             (["augmentation", "crop"], "[40, 28]",
-             "augmentation.crop[0]: expected a crop width no larger than the input (32), got 40"),
+             "1:363 /augmentation/crop/0 expected a crop width no larger than the input (32), "
+             + "got 40"),
             (["training", "classWeights"], "[1, 2]",
-             "training.classWeights: expected 3 weights (one per class), got 2"),
+             "1:550 /training/classWeights expected 3 weights (one per class), got 2"),
             (["data", "classes"], "[\"a\", \"a\"]",
-             "data.classes[1]: duplicate class name \"a\""),
+             "1:120 /data/classes/1 duplicate class name \"a\""),
             (["augmentation", "crop"], "[24, 16]",
-             "augmentation.groupElements: quarter turns need square images: set input width "
-             + "and height equal or give a square augmentation.crop"),
+             "1:337 /augmentation/groupElements quarter turns need square images: set input "
+             + "width and height equal or give a square /augmentation/crop"),
             (["augmentation", "crop"], "[20, 20]",
-             "model.depth: 3 pooling steps need sizes divisible by 8, but augmentation.crop is "
-             + "20"),
-            (["data", "repeats"], "0", "data.repeats: expected a whole number from 1 to 1000, "
-             + "got 0"),
+             "1:302 /model/depth 3 pooling steps need sizes divisible by 8, but "
+             + "/augmentation/crop is 20"),
+            (["data", "repeats"], "0",
+             "1:151 /data/repeats expected a whole number from 1 to 1000, got 0"),
         ]
         for (path, value, expected) in cases {
             XCTAssertEqual(error(setting: path, to: value), expected, "setting \(path)")
@@ -112,24 +114,57 @@ final class TrainingConfigTests: XCTestCase {
 
     func testUnknownKeysAreErrorsWithSuggestions() {
         XCTAssertEqual(error(setting: ["training", "optimizer", "learningrate"], to: "0.1"),
-                       "training.optimizer.learningrate: unknown key (did you mean "
+                       "1:488 /training/optimizer/learningrate unknown key (did you mean "
                        + "\"learningRate\"?)")
         XCTAssertEqual(error(setting: ["colour"], to: "1"),
-                       "colour: unknown key; allowed keys: name, version, description, task, "
+                       "1:613 /colour unknown key; allowed keys: name, version, description, task, "
                        + "seed, data, input, model, augmentation, training")
     }
 
-    func testSyntaxErrorsGiveLineAndColumnAndDuplicateKeysTheirPath() {
+    func testSyntaxErrorsGiveLineColumnAndPointer() {
         XCTAssertThrowsError(try TrainingConfig.parse("{\n  \"name\": \"x\",\n}")) { error in
-            XCTAssertEqual("\(error)", "(top level): JSON syntax error at line 3, column 1: "
-                           + "expected a string key")
+            XCTAssertEqual("\(error)", "2:14 / trailing comma before '}'")
         }
         XCTAssertThrowsError(try TrainingConfig.parse("{\"data\": {\"train\": \"a\", "
                                                       + "\"train\": \"b\"}}")) { error in
-            XCTAssertEqual("\(error)", "data.train: duplicate key")
+            XCTAssertEqual("\(error)", "1:25 /data/train duplicate key \"train\"")
         }
         XCTAssertThrowsError(try TrainingConfig.parse("[1]", file: "c.json")) { error in
-            XCTAssertEqual("\(error)", "c.json: (top level): expected an object, got [1]")
+            XCTAssertEqual("\(error)", "c.json:1:1 / expected an object, got [1]")
+        }
+    }
+
+    func testNullIsRefusedWhereAValueIsRequired() {
+        let text = Self.valid.replacingOccurrences(of: "\"batchSize\": 8",
+                                                   with: "\"batchSize\": null")
+        XCTAssertThrowsError(try TrainingConfig.parse(text, file: "t.json")) { error in
+            XCTAssertEqual("\(error)", "t.json:10:42 /training/batchSize expected a whole "
+                           + "number from 1 to 4096, got null")
+        }
+        XCTAssertEqual(error(setting: ["seed"], to: "null"),
+                       "1:48 /seed expected a whole number >= 0, got null")
+        XCTAssertEqual(error(setting: ["augmentation"], to: "null"),
+                       "1:320 /augmentation expected an object, got null")
+    }
+
+    func testMissingKeysAndCrossSectionRulesPointAtTheEnclosingValue() throws {
+        let text = """
+        {"name": "cells", "task": "classification",
+         "data": {"train": "cells/train", "classes": ["a", "b"]},
+         "input": {"width": 32, "height": 32, "channels": 1},
+         "model": {"kind": "p4cnn", "depth": 3},
+         "augmentation": {"crop": [20, 20]},
+         "training": {"epochs": 1}}
+        """
+        XCTAssertThrowsError(try TrainingConfig.parse(text, file: "t.json")) { error in
+            XCTAssertEqual("\(error)", "t.json:6:14 /training/optimizer missing required key")
+        }
+        let withOptimizer = text.replacingOccurrences(
+            of: "\"epochs\": 1}", with: "\"epochs\": 1, \"optimizer\": {\"kind\": \"sgd\", "
+            + "\"learningRate\": 0.1}}")
+        XCTAssertThrowsError(try TrainingConfig.parse(withOptimizer, file: "t.json")) { error in
+            XCTAssertEqual("\(error)", "t.json:4:38 /model/depth 3 pooling steps need sizes "
+                           + "divisible by 8, but /augmentation/crop is 20")
         }
     }
 
@@ -150,12 +185,13 @@ final class TrainingConfigTests: XCTestCase {
         XCTAssertEqual(config.training.momentum, 0.9)
         XCTAssertEqual(config.training.monitor, "meanDice")
         XCTAssertEqual(error(setting: ["augmentation", "crop"], to: "[62, 64]", in: segmentation),
-                       "model.depth: a U-Net of depth 2 needs sizes divisible by 4, but "
-                       + "augmentation.crop is 62")
+                       "1:262 /model/depth a U-Net of depth 2 needs sizes divisible by 4, "
+                       + "but /augmentation/crop is 62")
         XCTAssertEqual(error(setting: ["data", "labels"],
                              to: "[{\"name\": \"a\", \"value\": 0}, {\"name\": \"b\", "
                              + "\"values\": [1, 0]}]", in: segmentation),
-                       "data.labels[1].values[1]: pixel value 0 already belongs to another label")
+                       "1:140 /data/labels/1/values/1 pixel value 0 already belongs to another "
+                       + "label")
     }
 
     func testLearningRateSchedules() throws {

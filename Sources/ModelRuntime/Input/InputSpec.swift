@@ -110,8 +110,7 @@ extension Normalization {
         func onlyKeys(_ allowed: [String]) throws {
             for key in ["lower", "upper", "low", "high"] where !allowed.contains(key)
                 && object.contains(key) {
-                throw ConfigError(path: node.path.appending(key),
-                                  message: "not used by normalization kind \"\(kind)\"")
+                throw object.error(at: key, "not used by normalization kind \"\(kind)\"")
             }
         }
         switch kind {

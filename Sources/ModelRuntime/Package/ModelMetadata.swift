@@ -1,5 +1,9 @@
 /// `metadata.json` of a model package: what the model is, what it expects, how it was trained
 /// and how well it did on its validation set.
+///
+/// Written with `Codable` (the Trainer's `AtomicFile.writeJSON`); read with
+/// `ModelMetadata.parse(_:file:)`, which validates every field and names the JSON pointer and
+/// line and column of the first bad one.
 public struct ModelMetadata: Codable, Sendable, Equatable {
     /// Format of this file; bumped when fields change meaning.
     public var formatVersion: Int

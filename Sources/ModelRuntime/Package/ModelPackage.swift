@@ -2,6 +2,7 @@ import Canonicalization
 import Foundation
 import ImageCodecs
 import SafeFiles
+import StrictJSON
 import TensorCore
 
 /// A trained model folder: `metadata.json`, `weights.safetensors` (checked against the SHA-256
@@ -24,18 +25,20 @@ public final class ModelPackage {
     }
 
     /// Loads a package folder; refuses weights whose SHA-256 differs from the metadata.
+    ///
+    /// `metadata.json` is validated field by field (`ModelMetadata.parse`); a bad field is a
+    /// `ConfigError` printed as `FOLDER/metadata.json:LINE:COL /json/pointer message`.
     public static func load(_ folder: String) throws -> ModelPackage {
         try checkIsPackageFolder(folder)
         let metadataPath = (folder as NSString).appendingPathComponent(metadataFile)
         guard let data = FileManager.default.contents(atPath: metadataPath) else {
             throw DataError(.missing, file: metadataPath, "no metadata.json: not a model package")
         }
-        let metadata: ModelMetadata
-        do {
-            metadata = try JSONDecoder().decode(ModelMetadata.self, from: data)
-        } catch {
-            throw DataError(.mismatch, file: metadataPath, "metadata does not decode: \(error)")
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(path: .root, message: "metadata.json is not UTF-8 text",
+                              file: metadataPath)
         }
+        let metadata = try ModelMetadata.parse(text, file: metadataPath)
         let weightsPath = try checkedPath(metadata.weights, in: folder)
         var model = try PackagedModel.load(weights: weightsPath,
                                            architecture: metadata.architecture)
