@@ -179,7 +179,7 @@ extension InputSpec {
         let bits = try bitsNode.map { try $0.integer(in: 1...64) }
         if let bits, let bitsNode {
             guard let sampleType else {
-                throw bitsNode.error("bitsPerSample needs sampleType")
+                throw bitsNode.error("needs sampleType beside it")
             }
             guard bits <= sampleType.byteWidth * 8 else {
                 throw bitsNode.mismatch("at most \(sampleType.byteWidth * 8) bits for "
