@@ -313,107 +313,42 @@ public final class Trainer {
         -> (loss: Double, metrics: [String: Double]) {
         model.module.eval()
         defer { model.module.train() }
-        let batchSize = config.training.batchSize
-        var lossSum = 0.0
-        var truth: [Int] = []
-        var probabilities: [[Double]] = []
-        var segmentationCases: [(predicted: [Int], truth: [Int], width: Int, height: Int)] = []
-        var poseTruth: [GroupElement] = []
-        var posePredicted: [GroupElement] = []
         let group = ModelFactory.group(config.model.group)
         let poses = group.elements
-        var start = 0
-        while start < index.cases.count {
-            let members = index.cases[start..<min(index.cases.count, start + batchSize)]
-            var items = try members.map { try loader.load($0) }
-            if config.task == .orientation {
-                // Every validation case in a fixed pose: the case number decides which, so the
-                // figure does not depend on random draws.
-                for i in items.indices {
-                    let k = (start + i) % poses.count
-                    items[i].image = group.transform(items[i].image, by: poses[k])
-                    items[i].classIndex = k
-                }
-            }
-            let batch = Batch(items)
-            let logits = model.predict(batch.images)
-            let loss = GradientTape.withoutRecording {
-                lossVariable(logits: Variable(logits), batch: batch, classWeights: classWeights)
-            }
-            lossSum += Double(loss.value.storage[0]) * Double(items.count)
-            switch config.task {
-            case .classification, .orientation:
-                let k = logits.shape[1]
-                for n in 0..<items.count {
-                    let row = softmax(Array(logits.storage[(n * k)..<((n + 1) * k)]))
-                    probabilities.append(row)
-                    truth.append(batch.classes[n])
-                    if config.task == .orientation {
-                        poseTruth.append(poses[batch.classes[n]])
-                        posePredicted.append(poses[ClassificationMetrics.argmax(row)])
-                    }
-                }
-            case .segmentation:
-                let (k, h, w) = (logits.shape[1], logits.shape[2], logits.shape[3])
-                let predicted = Self.labelPredictions(logits)
-                for n in 0..<items.count {
-                    let labels = batch.labelMaps[(n * h * w)..<((n + 1) * h * w)].map(Int.init)
-                    segmentationCases.append((Array(predicted[(n * h * w)..<((n + 1) * h * w)]),
-                                              labels, w, h))
-                }
-                _ = k
-            }
-            start += batchSize
-        }
-        let loss = lossSum / Double(max(index.cases.count, 1))
+        var collector: PredictionCollector
         switch config.task {
-        case .classification:
-            let m = ClassificationMetrics(truth: truth, probabilities: probabilities,
-                                          classNames: classNames)
-            var metrics = ["accuracy": m.accuracy, "balancedAccuracy": m.balancedAccuracy,
-                           "macroF1": m.macroF1]
-            if let auc = m.macroRocAUC { metrics["macroRocAUC"] = auc }
-            return (loss, metrics)
-        case .segmentation:
-            let m = SegmentationMetrics(cases: segmentationCases, labelNames: classNames,
-                                        hausdorff: false)
-            // An undefined mean (no foreground anywhere) is left out, not logged as 0.
-            let metrics: [String: Double?] = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
-                                              "pixelAccuracy": m.pixelAccuracy]
-            return (loss, metrics.compactMapValues { $0 })
-        case .orientation:
-            let m = OrientationMetrics(truth: poseTruth, predicted: posePredicted)
-            return (loss, ["poseAccuracy": m.poseAccuracy, "rotationAccuracy": m.rotationAccuracy,
-                           "mirrorAccuracy": m.mirrorAccuracy])
+        case .classification: collector = PredictionCollector(.classification(
+            classNames: classNames))
+        case .segmentation: collector = PredictionCollector(.segmentation(
+            labelNames: classNames, hausdorff: false))
+        case .orientation: collector = PredictionCollector(.orientation(group: group))
         }
-    }
-
-    /// Arg-max over the class axis of (N, K, H, W) logits: (N, H, W) labels, row-major.
-    static func labelPredictions(_ logits: Tensor) -> [Int] {
-        let (n, k, h, w) = (logits.shape[0], logits.shape[1], logits.shape[2], logits.shape[3])
-        var out = [Int](repeating: 0, count: n * h * w)
-        logits.storage.withUnsafeBufferPointer { s in
-            for b in 0..<n {
-                for p in 0..<(h * w) {
-                    var best = 0
-                    var bestValue = s[(b * k) * h * w + p]
-                    for c in 1..<max(k, 1) {
-                        let v = s[(b * k + c) * h * w + p]
-                        if v > bestValue { best = c; bestValue = v }
-                    }
-                    out[b * h * w + p] = best
+        var lossSum = 0.0
+        try EvaluationLoop(model: model, batchSize: config.training.batchSize).run(
+            count: index.cases.count,
+            prepare: { i in
+                var item = try loader.load(index.cases[i])
+                if config.task == .orientation {
+                    // Every validation case in a fixed pose: the case number decides which, so
+                    // the figure does not depend on random draws.
+                    item.image = group.transform(item.image, by: poses[i % poses.count])
+                    item.classIndex = i % poses.count
                 }
-            }
-        }
-        return out
+                return item
+            },
+            visit: { batch, _, items, outputs in
+                let loss = GradientTape.withoutRecording {
+                    lossVariable(logits: Variable(outputs), batch: batch,
+                                 classWeights: classWeights)
+                }
+                lossSum += Double(loss.value.storage[0]) * Double(items.count)
+                collector.add(batch, items: items, outputs: outputs)
+            })
+        // An undefined metric (no foreground anywhere) is left out, not logged as 0.
+        return (lossSum / Double(max(index.cases.count, 1)),
+                collector.scalars.compactMapValues { $0 })
     }
 
-    func softmax(_ logits: [Float]) -> [Double] {
-        let m = Double(logits.max() ?? 0)
-        let e = logits.map { Foundation.exp(Double($0) - m) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
-    }
 
     func canonicalConfigText() throws -> String {
         let encoder = JSONEncoder()

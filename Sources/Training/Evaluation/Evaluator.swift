@@ -96,69 +96,36 @@ public enum Evaluator {
                                 consumer: package.conversionLog().consumer, decode: decode)
         let failures = try setAsideFailures(&index, loader: loader)
         let group = ModelFactory.group(metadata.group)
-        let poses = group.elements
+        let loop = EvaluationLoop(model: package.model, batchSize: batchSize)
+        let task: PredictionCollector.Task = metadata.task == .classification
+            ? .classification(classNames: package.outputNames)
+            : .segmentation(labelNames: package.outputNames, hausdorff: true)
         var perElement: [EvaluationReport.ElementMetrics] = []
         var first: (ClassificationMetrics?, SegmentationMetrics?) = (nil, nil)
-        // Per case, the prediction under each pose (turned back for segmentation).
+        // Per case, the prediction under each group element (turned back for segmentation).
         var predictionsByCase = [[[Int]]](repeating: [], count: index.cases.count)
-        for pose in poses {
-            var truth: [Int] = []
-            var probabilities: [[Double]] = []
-            var segmentation: [(predicted: [Int], truth: [Int], width: Int, height: Int)] = []
-            var pixelSizes: [PixelSize?] = []
-            var start = 0
-            while start < index.cases.count {
-                let range = start..<min(index.cases.count, start + batchSize)
-                let items: [LoadedCase] = try range.map { i in
-                    var item = try loader.load(index.cases[i])
-                    item.image = group.transform(item.image, by: pose)
-                    item.labels = item.labels.map { group.transform($0, by: pose) }
-                    return item
-                }
-                let logits = package.model.predict(Batch(items).images)
-                for (offset, i) in range.enumerated() {
-                    switch metadata.task {
-                    case .classification:
-                        let k = logits.shape[1]
-                        let row = softmax(Array(logits.storage[(offset * k)..<((offset + 1) * k)]))
-                        probabilities.append(row)
-                        truth.append(items[offset].classIndex ?? 0)
-                        predictionsByCase[i].append([ClassificationMetrics.argmax(row)])
-                    default:
-                        let (k, h, w) = (logits.shape[1], logits.shape[2], logits.shape[3])
-                        let plane = h * w
-                        let slice = Tensor(shape: [1, k, h, w], storage: Array(
-                            logits.storage[(offset * k * plane)..<((offset + 1) * k * plane)]))
-                        let predicted = Trainer.labelPredictions(slice)
-                        let labels = items[offset].labels?.values.map(Int.init) ?? []
-                        segmentation.append((predicted, labels, w, h))
-                        // A quarter turn swaps the grid's axes, and so its pixel size.
-                        pixelSizes.append(items[offset].pixelSizeMM.map {
-                            pose.rotation % 2 == 0 ? $0 : PixelSize(x: $0.y, y: $0.x)
-                        })
-                        let back = group.transform(
-                            LabelMap(width: w, height: h, values: predicted.map(Int32.init)),
-                            by: group.inverse(pose))
-                        predictionsByCase[i].append(back.values.map(Int.init))
+        for element in group.elements {
+            var collector = PredictionCollector(task)
+            try loop.run(count: index.cases.count, prepare: { i in
+                try Self.turned(loader.load(index.cases[i]), by: element, of: group)
+            }, visit: { batch, cases, items, outputs in
+                let predictions = collector.add(batch, items: items, outputs: outputs)
+                for (i, predicted) in zip(cases, predictions) {
+                    guard metadata.task == .segmentation else {
+                        predictionsByCase[i].append(predicted)
+                        continue
                     }
+                    let image = items[i - cases.lowerBound].image
+                    let back = group.transform(
+                        LabelMap(width: image.width, height: image.height,
+                                 values: predicted.map(Int32.init)),
+                        by: group.inverse(element))
+                    predictionsByCase[i].append(back.values.map(Int.init))
                 }
-                start = range.upperBound
-            }
-            let scalars: [String: Double?]
-            if metadata.task == .classification {
-                let m = ClassificationMetrics(truth: truth, probabilities: probabilities,
-                                              classNames: package.outputNames)
-                scalars = ["accuracy": m.accuracy, "balancedAccuracy": m.balancedAccuracy,
-                           "macroF1": m.macroF1, "macroRocAUC": m.macroRocAUC]
-                if first.0 == nil { first.0 = m }
-            } else {
-                let m = SegmentationMetrics(cases: segmentation, labelNames: package.outputNames,
-                                            pixelSizes: pixelSizes)
-                scalars = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
-                           "pixelAccuracy": m.pixelAccuracy, "meanHD95": m.meanHD95]
-                if first.1 == nil { first.1 = m }
-            }
-            perElement.append(.init(element: pose.reportName, metrics: scalars))
+            })
+            if first.0 == nil { first.0 = collector.classificationMetrics }
+            if first.1 == nil { first.1 = collector.segmentationMetrics }
+            perElement.append(.init(element: element.reportName, metrics: collector.scalars))
         }
         var average: [String: Double?] = [:]
         for key in perElement[0].metrics.keys {
@@ -223,31 +190,30 @@ public enum Evaluator {
         let failures = try setAsideFailures(&index, loader: loader)
         let group = ModelFactory.group(metadata.group)
         let poses = group.elements
-        var truth: [GroupElement] = []
-        var predicted: [GroupElement] = []
-        var consistent = 0
-        for dataCase in index.cases {
-            let upright = try loader.load(dataCase)
-            let items = poses.map { LoadedCase(image: group.transform(upright.image, by: $0)) }
-            var found: [GroupElement] = []
-            var start = 0
-            while start < items.count {
-                let batch = Array(items[start..<min(items.count, start + batchSize)])
-                let scores = package.model.predict(Batch(batch).images)
-                let k = scores.shape[1]
-                for n in 0..<batch.count {
-                    let row = scores.storage[(n * k)..<((n + 1) * k)].map(Double.init)
-                    found.append(poses[ClassificationMetrics.argmax(row)])
+        // Case i is scan i / |G| turned by element i % |G|, whose index is the true class.
+        var collector = PredictionCollector(.orientation(group: group))
+        var found = [[GroupElement]](repeating: [], count: index.cases.count)
+        try EvaluationLoop(model: package.model, batchSize: batchSize).run(
+            count: index.cases.count * poses.count,
+            prepare: { i in
+                var item = try Self.turned(loader.load(index.cases[i / poses.count]),
+                                           by: poses[i % poses.count], of: group)
+                item.classIndex = i % poses.count
+                return item
+            },
+            visit: { batch, cases, items, outputs in
+                let predictions = collector.add(batch, items: items, outputs: outputs)
+                for (i, predicted) in zip(cases, predictions) {
+                    found[i / poses.count].append(poses[predicted[0]])
                 }
-                start += batchSize
-            }
-            truth += poses
-            predicted += found
-            // Canonical form of g·x is found⁻¹·g·x: the same for all g when consistent.
-            let canonical = Set(zip(poses, found).map { group.compose(group.inverse($1), $0) })
-            if canonical.count == 1 { consistent += 1 }
+            })
+        // The canonical form of g·x is found⁻¹·g·x: the same for all g when consistent.
+        let consistent = found.filter { found in
+            Set(zip(poses, found).map { group.compose(group.inverse($1), $0) }).count == 1
+        }.count
+        guard let m = collector.orientationMetrics else {
+            preconditionFailure("an orientation collector gives orientation metrics")
         }
-        let m = OrientationMetrics(truth: truth, predicted: predicted)
         let scalars: [String: Double?] = ["rotationAccuracy": m.rotationAccuracy,
                                           "mirrorAccuracy": m.mirrorAccuracy,
                                           "poseAccuracy": m.poseAccuracy]
@@ -287,10 +253,16 @@ public enum Evaluator {
         return DatasetIndex(cases: cases, classNames: classes)
     }
 
-    static func softmax(_ logits: [Float]) -> [Double] {
-        let m = Double(logits.max() ?? 0)
-        let e = logits.map { Foundation.exp(Double($0) - m) }
-        let s = e.reduce(0, +)
-        return e.map { $0 / s }
+    /// `item` turned by `element`: the image and its label map; a quarter turn swaps the
+    /// grid's axes, and so its pixel size.
+    static func turned(_ item: LoadedCase, by element: GroupElement, of group: Group)
+        -> LoadedCase {
+        var item = item
+        item.image = group.transform(item.image, by: element)
+        item.labels = item.labels.map { group.transform($0, by: element) }
+        if element.rotation % 2 == 1 {
+            item.pixelSizeMM = item.pixelSizeMM.map { PixelSize(x: $0.y, y: $0.x) }
+        }
+        return item
     }
 }
