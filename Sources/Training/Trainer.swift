@@ -126,6 +126,8 @@ public final class Trainer {
         }
         if options.resume {
             state = try restore(into: module, optimizer: optimizer, configText: configText)
+        } else {
+            try refuseExistingPackage()
         }
         try FileManager.default.createDirectory(atPath: checkpointFolder,
                                                 withIntermediateDirectories: true)
@@ -303,6 +305,20 @@ public final class Trainer {
                     (1, Functional.softDice(logits: logits, targets: batch.labelMaps,
                                             classWeights: classWeights)),
                 ])
+            }
+        }
+    }
+
+    /// A fresh run never replaces a trained package or its checkpoint: that is what
+    /// `--resume` is for, and a new model belongs in its own folder.
+    func refuseExistingPackage() throws {
+        for name in [ModelPackage.metadataFile, ModelPackage.weightsFile, "checkpoint"] {
+            let path = (options.output as NSString).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: path) {
+                throw SafeFileError(.invalidDestination, path: options.output,
+                                    "already holds a model package or checkpoint (\(name)); "
+                                    + "choose another --output, or pass --resume to continue "
+                                    + "its checkpoint")
             }
         }
     }

@@ -48,6 +48,14 @@ final class TrainCommandTests: XCTestCase {
         }
         XCTAssertEqual(object?["group"] as? String, "D4")
         XCTAssertEqual(object?["cases"] as? Int, 12)
+
+        // A fresh run into the finished package is refused (64) and leaves it intact.
+        let weights = try Data(contentsOf: URL(fileURLWithPath: output + "/weights.safetensors"))
+        let again = try CLIRunner.run(["train", config.path, "--output", output])
+        XCTAssertEqual(again.status, 64, again.stderr)
+        XCTAssertTrue(again.stderr.contains("--resume"), again.stderr)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output + "/weights.safetensors")),
+                       weights)
     }
 
     func testInvalidConfigNamesPositionAndPointerAndExits65() throws {

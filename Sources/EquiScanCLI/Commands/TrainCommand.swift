@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import ModelRuntime
+import SafeFiles
 import StrictJSON
-import Training
 import TensorCore
+import Training
 
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +52,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        ProtectedInputs.shared.protect([config])
         let parsed = try TrainingConfig.load(path: config)
         let root = dataRoot ?? (config as NSString).deletingLastPathComponent
         let folder = output ?? parsed.name
