@@ -36,25 +36,13 @@ extension ScorerPreprocessing {
         case .none:
             return values
         case .minMax:
-            return Self.window(values, low: values.min() ?? 0, high: values.max() ?? 0)
+            return IntensityMapping.minMax(values)
         case .zScore:
-            let n = Double(values.count)
-            let mean = values.reduce(0.0) { $0 + Double($1) } / n
-            let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
-            let std = variance.squareRoot()
-            return values.map { std > 0 ? Float((Double($0) - mean) / std) : 0 }
+            return IntensityMapping.zScore(values)
         case let .percentile(lower, upper):
-            let sorted = values.sorted()
-            return Self.window(values, low: Statistics.percentile(sorted: sorted, lower),
-                               high: Statistics.percentile(sorted: sorted, upper))
+            return IntensityMapping.percentileWindow(values, lower: lower, upper: upper,
+                                                     precision: Float.self)
         }
-    }
-
-    /// Clip to [low, high] and map onto [0, 1]; an empty window gives zeros.
-    static func window(_ values: [Float], low: Float, high: Float) -> [Float] {
-        guard high > low else { return [Float](repeating: 0, count: values.count) }
-        let scale = 1 / (high - low)
-        return values.map { (min(max($0, low), high) - low) * scale }
     }
 
     /// The centre (round(H·ratio) ± 1) × (round(W·ratio) ± 1) box of every plane, with margins

@@ -87,6 +87,38 @@ final class DataSafetyTests: XCTestCase {
         }
     }
 
+    // MARK: 8. messages a user can act on
+
+    func testFileAsOutputFolderAndNegativePixelSizeGetPlainMessages() throws {
+        let folder = temporaryFolder()
+        let model = try canonicalizer(in: folder)
+        let scan = folder + "/scan.png"
+        try copySample("mr_small_64.png", to: scan)
+        let file = folder + "/existing.txt"
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: file))
+        let asFolder = try CLIRunner.run(["canonicalize", "-m", model, scan, "-o", file])
+        XCTAssertEqual(asFolder.status, 64, asFolder.stderr)
+        XCTAssertEqual(asFolder.stderr, "equiscan: \(file): -o must name a folder, but a file "
+                       + "is there\n")
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "notes")
+
+        let negative = try CLIRunner.run(["convert", scan, folder + "/out.png",
+                                          "--pixel-size", "-1"])
+        XCTAssertEqual(negative.status, 64, negative.stderr)
+        XCTAssertTrue(negative.stderr.contains("--pixel-size must be a positive number of mm, "
+                                               + "got -1"), negative.stderr)
+        XCTAssertFalse(negative.stderr.contains("Missing value"), negative.stderr)
+
+        let compression = try CLIRunner.run(["convert", scan, folder + "/out.png",
+                                             "--compression", "lzw"])
+        XCTAssertEqual(compression.status, 64, compression.stderr)
+        XCTAssertTrue(compression.stderr.contains("TIFF output only"), compression.stderr)
+        let mismatch = try CLIRunner.run(["convert", scan, folder + "/out.png",
+                                          "--format", "tiff"])
+        XCTAssertEqual(mismatch.status, 64, mismatch.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out.png"))
+    }
+
     // MARK: 2. outputs never collide
 
     func testCollidingNamesAreMirroredOrRefused() throws {

@@ -123,32 +123,16 @@ public struct ImagePlanes: Sendable, Equatable {
         case .none:
             break
         case .minMax:
-            let low = values.min() ?? 0
-            let high = values.max() ?? 0
-            result.values = Self.window(values, low: low, high: high)
+            result.values = IntensityMapping.minMax(values)
         case .zScore:
-            let n = Double(max(values.count, 1))
-            let mean = values.reduce(0.0) { $0 + Double($1) } / n
-            let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n
-            let std = variance.squareRoot()
-            result.values = values.map { std > 0 ? Float((Double($0) - mean) / std) : 0 }
+            result.values = IntensityMapping.zScore(values)
         case let .percentile(lower, upper):
-            let sorted = values.map(Double.init).sorted()
-            guard !sorted.isEmpty else { break }
-            let low = Statistics.percentile(sorted: sorted, lower)
-            let high = Statistics.percentile(sorted: sorted, upper)
-            result.values = Self.window(values, low: Float(low), high: Float(high))
+            result.values = IntensityMapping.percentileWindow(values, lower: lower, upper: upper,
+                                                              precision: Double.self)
         case let .window(low, high):
-            result.values = Self.window(values, low: Float(low), high: Float(high))
+            result.values = IntensityMapping.window(values, low: Float(low), high: Float(high))
         }
         return result
-    }
-
-    /// Clip to [low, high] and scale to [0, 1]; an empty window maps everything to 0.
-    static func window(_ values: [Float], low: Float, high: Float) -> [Float] {
-        guard high > low else { return [Float](repeating: 0, count: values.count) }
-        let scale = 1 / (high - low)
-        return values.map { (min(max($0, low), high) - low) * scale }
     }
 
     /// The image as a one-image batch tensor `(1, C, H, W)`.
