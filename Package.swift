@@ -109,5 +109,5 @@ let package = Package(
                                    "Equivariance", "ImageCodecs", "Benchmarks", "ModelRuntime",
                                    "SafeFiles", "StrictJSON", "TensorCore"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -25,7 +25,7 @@ struct EquiScan: ParsableCommand {
             let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
             ErrorReporter.printError("interrupted by \(name); completed files were kept, "
                                      + "partial ones removed")
-            fflush(stdout)
+            StandardStreams.flushOutput()
             _exit(ExitStatus.temporaryFailure.rawValue)
         }
         ErrorReporter.runAndExit()

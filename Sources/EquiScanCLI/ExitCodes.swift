@@ -211,11 +211,7 @@ enum ErrorReporter {
 
     /// Prints a failure line to stderr: `equiscan: <message>`.
     static func printError(_ message: String) {
-        var line = "equiscan: " + message + "\n"
-        line.withUTF8 { buffer in
-            _ = fwrite(buffer.baseAddress, 1, buffer.count, stderr)
-        }
-        fflush(stderr)
+        StandardStreams.writeError("equiscan: " + message + "\n")
     }
 
     /// Parses the command line, runs the command and exits with the status its outcome maps
@@ -227,10 +223,10 @@ enum ErrorReporter {
             var command = try EquiScan.parseAsRoot()
             name = type(of: command).configuration.commandName
             try command.run()
-            fflush(stdout)
+            StandardStreams.flushOutput()
             exit(ExitStatus.success.rawValue)
         } catch {
-            fflush(stdout)
+            StandardStreams.flushOutput()
             guard let (status, message) = classify(error, command: name) else {
                 EquiScan.exit(withError: error)
             }

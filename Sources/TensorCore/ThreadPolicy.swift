@@ -108,8 +108,12 @@ public enum ThreadPolicy {
     /// splits its own work, and OpenBLAS stays at 1 thread until the last of them ends, when it
     /// goes back to `workerCount`. A large GEMM started outside any region while another
     /// thread's region runs is therefore computed single-threaded, with the same result.
+    ///
+    /// `body` runs on several threads at once, so it is `@Sendable`: it captures values, and
+    /// reaches caller-owned buffers through `RegionPointer`, whose rules (memory outlives the
+    /// region, each chunk writes only its own elements) keep the chunks from racing.
     public static func parallel(count: Int, minimumPerChunk: Int = 1,
-                                _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+                                _ body: @Sendable (_ chunk: Int, _ range: Range<Int>) -> Void) {
         guard count > 0 else { return }
         let chunks = chunkCount(count: count, minimumPerChunk: minimumPerChunk)
         if chunks <= 1 {

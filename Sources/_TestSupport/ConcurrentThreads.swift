@@ -77,3 +77,19 @@ private final class Slots<Value: Sendable>: Sendable {
         }
     }
 }
+
+/// An object that is not `Sendable`, shared between `ConcurrentThreads.run`'s threads on
+/// purpose, because the test checks the object's own promise that concurrent use is safe (an
+/// evaluation-mode model serving several threads).
+///
+/// `@unchecked Sendable` is sound for that use only, and tests keep to it: the test's thread
+/// stops touching the object before `run` starts the threads and resumes only after `run` has
+/// joined them, so the only concurrent access is the one under test, where the object guards
+/// the state it changes (the models' bank caches sit behind a `Mutex`). Never use it to share
+/// an object whose concurrent use the test does not check.
+public struct SharedUnderTest<Object: AnyObject>: @unchecked Sendable {
+    /// The shared object.
+    public let object: Object
+
+    public init(_ object: Object) { self.object = object }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import XCTest
 import _TestSupport
 
@@ -13,7 +14,10 @@ final class ExitStatusTests: XCTestCase {
 
     /// A temporary folder holding a tiny classification set (`data/`), its config and the
     /// model package trained from it (`model/`), made once for the class.
-    nonisolated(unsafe) static var root: URL?
+    static var root: URL? { fixtureRoot.withLock { $0 } }
+
+    /// Storage of `root`: written by the class set-up and tear-down, read by the tests.
+    private static let fixtureRoot = Mutex<URL?>(nil)
 
     override class func setUp() {
         super.setUp()
@@ -23,7 +27,7 @@ final class ExitStatusTests: XCTestCase {
             try TrainCommandTests.makeSet(at: folder.appendingPathComponent("data"))
             try config(batchSize: "4").write(to: folder.appendingPathComponent("config.json"),
                                              atomically: true, encoding: .utf8)
-            root = folder
+            fixtureRoot.withLock { $0 = folder }
         } catch {
             XCTFail("cannot write the fixture set: \(error)")
         }

@@ -15,7 +15,7 @@ final class ConcurrentInferenceTests: XCTestCase {
         var tapeRecorded: Bool
     }
 
-    private func predict(_ model: P4CNN, _ images: Tensor) throws -> Prediction {
+    private static func predict(_ model: P4CNN, _ images: Tensor) throws -> Prediction {
         let taped = model(Variable(images))
         return Prediction(fused: try model.classify(images), taped: taped.value,
                           tapeRecorded: taped.requiresGrad)
@@ -36,15 +36,15 @@ final class ConcurrentInferenceTests: XCTestCase {
         let batches = (0..<4).map { _ in
             Tensor.gaussian(shape: [2, 1, 16, 16], generator: &generator)  // (N, Cin, H, W)
         }
-        let expected = try batches.map { try predict(model, $0) }
+        let expected = try batches.map { try Self.predict(model, $0) }
         XCTAssertTrue(expected.allSatisfy(\.tapeRecorded), "eval mode still records the tape")
         XCTAssertNotEqual(expected[0].fused, expected[1].fused, "batches must differ")
 
         model.eval()  // drops the caches, so the threads fill them concurrently
-        let shared = model
+        let shared = SharedUnderTest(model)  // untouched here until the threads end
         let rounds = 3
         let results = ConcurrentThreads.run(batches.count) { index in
-            (0..<rounds).map { _ in try? self.predict(shared, batches[index]) }
+            (0..<rounds).map { _ in try? Self.predict(shared.object, batches[index]) }
         }
         let perThread = try XCTUnwrap(results, "a thread did not finish")
         for (index, predictions) in perThread.enumerated() {

@@ -1,6 +1,7 @@
 import Foundation
-import XCTest
 import ImageCodecs
+import Synchronization
+import XCTest
 import _TestSupport
 
 /// Decodes every entry of `Fixtures/conformance/expected.json` (PngSuite, Pillow, libjxl,
@@ -87,15 +88,15 @@ final class DecodeConformanceTests: XCTestCase {
         let entries = try Self.loadEntries().filter { $0.expect == "ok" && $0.page == nil }
         let picked = stride(from: 0, to: entries.count, by: 6).map { entries[$0] }
         XCTAssertGreaterThan(picked.count, 30)
-        let results = UnsafeMutableBufferPointer<String?>.allocate(capacity: picked.count)
-        results.initialize(repeating: nil)
-        defer { results.deallocate() }
+        let results = Mutex([String?](repeating: nil, count: picked.count))
         DispatchQueue.concurrentPerform(iterations: picked.count) { i in
             let path = Fixtures.path("conformance/" + picked[i].file)
-            results[i] = (try? ImageDecoder.decode(path: path)).map { ContentHash.hex($0.samples) }
+            let hash = (try? ImageDecoder.decode(path: path)).map { ContentHash.hex($0.samples) }
+            results.withLock { $0[i] = hash }
         }
+        let hashes = results.withLock { $0 }
         for (i, entry) in picked.enumerated() {
-            XCTAssertEqual(results[i], entry.samplesSHA256, entry.file)
+            XCTAssertEqual(hashes[i], entry.samplesSHA256, entry.file)
         }
     }
 

@@ -190,7 +190,7 @@ final class DecodeErrorTests: XCTestCase {
         XCTAssertGreaterThan(entries.count, 20)
         let capture = FileManager.default.temporaryDirectory
             .appendingPathComponent("equiscan-stderr-\(getpid()).txt").path
-        fflush(stderr)
+        fflush(nil)  // every C stream, stderr among them (Swift 6 cannot name the C global)
         let saved = dup(2)
         let fd = open(capture, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         XCTAssertGreaterThanOrEqual(fd, 0)
@@ -198,7 +198,7 @@ final class DecodeErrorTests: XCTestCase {
         for entry in entries {
             _ = try? ImageDecoder.decode(path: Fixtures.path("conformance/" + entry.file))
         }
-        fflush(stderr)
+        fflush(nil)
         dup2(saved, 2)
         close(fd)
         close(saved)

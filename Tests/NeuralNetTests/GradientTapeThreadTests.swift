@@ -11,10 +11,13 @@ final class GradientTapeThreadTests: XCTestCase {
     /// A, back outside its block while B is still inside, records again.
     func testWithoutRecordingOnOneThreadDoesNotStopAnother() {
         var generator = SeededGenerator(seed: 91)
-        let weight = Variable(Tensor.gaussian(shape: [2, 4], generator: &generator),
-                              requiresGrad: true)  // (out, in)
-        let input = Variable(Tensor.gaussian(shape: [3, 4], generator: &generator))  // (N, in)
-        @Sendable func records() -> Bool { Functional.linear(input, weight: weight).requiresGrad }
+        let weight = Tensor.gaussian(shape: [2, 4], generator: &generator)  // (out, in)
+        let input = Tensor.gaussian(shape: [3, 4], generator: &generator)  // (N, in)
+        // Variables are not Sendable: each call wraps the shared tensors in its own.
+        @Sendable func records() -> Bool {
+            Functional.linear(Variable(input), weight: Variable(weight, requiresGrad: true))
+                .requiresGrad
+        }
 
         let aOff = DispatchSemaphore(value: 0)
         let bOff = DispatchSemaphore(value: 0)

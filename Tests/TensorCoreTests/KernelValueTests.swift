@@ -159,8 +159,9 @@ final class KernelValueTests: XCTestCase {
         }
         var seen = [Int](repeating: 0, count: 10)
         seen.withUnsafeMutableBufferPointer { buffer in
+            let shared = RegionPointer(buffer)  // each chunk writes only its own range
             ThreadPolicy.parallel(count: 10) { _, range in
-                for i in range { buffer[i] += 1 }
+                for i in range { shared.pointer[i] += 1 }
             }
         }
         XCTAssertEqual(seen, [Int](repeating: 1, count: 10))
@@ -203,7 +204,10 @@ final class KernelValueTests: XCTestCase {
         var innerChunks = [Int](repeating: 0, count: 2)
         nested.withUnsafeMutableBufferPointer { results in
             innerChunks.withUnsafeMutableBufferPointer { chunks in
+                // Each chunk writes only the slots of its own range.
+                let (sharedResults, sharedChunks) = (RegionPointer(results), RegionPointer(chunks))
                 ThreadPolicy.parallel(count: 2) { _, range in
+                    let (results, chunks) = (sharedResults.pointer, sharedChunks.pointer)
                     for i in range {
                         chunks[i] = ThreadPolicy.chunkCount(count: 100)
                         results[i] = Conv2DKernels.forward(input: x, weight: w, bias: nil,

@@ -32,7 +32,9 @@ struct EvaluateCommand: ParsableCommand {
         let package = try ModelPackage.load(model)
         let report = try Evaluator.evaluate(package, data: data)
         // Once per run, on stderr so that --json output stays one object.
-        for line in report.inputConversions { fputs("equiscan: \(line)\n", stderr) }
+        for line in report.inputConversions {
+            StandardStreams.writeError("equiscan: \(line)\n")
+        }
         for failure in report.failures {
             ErrorReporter.printError(ErrorReporter.oneLine(failure.error))
         }

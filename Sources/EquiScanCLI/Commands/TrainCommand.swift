@@ -97,10 +97,9 @@ final class ProgressDisplay {
             lastDraw = Date()
             let line = String(format: "epoch %d  step %d/%d  loss %.4f  %.1f img/s  ETA %@",
                               epoch, step, steps, loss, rate, Self.duration(left))
-            fputs("\r\u{1B}[K" + line, stderr)
-            fflush(stderr)
+            StandardStreams.writeError("\r\u{1B}[K" + line)
         case let .epochFinished(record, isBest):
-            if interactive { fputs("\r\u{1B}[K", stderr) }
+            if interactive { StandardStreams.writeError("\r\u{1B}[K") }
             let metrics = record.metrics.keys.sorted()
                 .map { String(format: "%@ %.4f", $0, record.metrics[$0] ?? 0) }
                 .joined(separator: "  ")
@@ -118,10 +117,10 @@ final class ProgressDisplay {
 
     private func emit(_ line: String) {
         if interactive {
-            fputs(line + "\n", stderr)
+            StandardStreams.writeError(line + "\n")
         } else {
             print(line)
-            fflush(stdout)
+            StandardStreams.flushOutput()
         }
     }
 

@@ -32,9 +32,9 @@ enum InferenceConvolution {
             return Conv2DKernels.forward(input: x, weight: bank, bias: bias, padding: padding)
         }
         let workers = ThreadPolicy.workerCount
-        var bands = max(1, (patch * ho * wo + columnBudget - 1) / columnBudget)
-        if n * bands < workers { bands = (workers + n - 1) / n }
-        bands = min(bands, ho)
+        // A constant, so the parallel chunks below may capture it.
+        let budgetBands = max(1, (patch * ho * wo + columnBudget - 1) / columnBudget)
+        let bands = min(n * budgetBands < workers ? (workers + n - 1) / n : budgetBands, ho)
         guard bands > 1 else {
             return Conv2DKernels.forward(input: x, weight: bank, bias: bias, padding: padding)
         }
@@ -44,7 +44,10 @@ enum InferenceConvolution {
         var banded = [Float](repeating: 0, count: n * bands * c * bandHeight * bandWidth)
         x.storage.withUnsafeBufferPointer { source in
             banded.withUnsafeMutableBufferPointer { destination in
+                // Each chunk writes only the bands of its own range.
+                let (sources, destinations) = (RegionPointer(source), RegionPointer(destination))
                 ThreadPolicy.parallel(count: n * bands) { _, range in
+                    let (source, destination) = (sources.pointer, destinations.pointer)
                     for nb in range {
                         let image = nb / bands, band = nb % bands
                         for channel in 0..<c {
@@ -69,7 +72,10 @@ enum InferenceConvolution {
         var output = [Float](repeating: 0, count: n * cout * ho * wo)
         bandOutput.storage.withUnsafeBufferPointer { source in
             output.withUnsafeMutableBufferPointer { destination in
+                // Each chunk writes only the output rows of the bands of its own range.
+                let (sources, destinations) = (RegionPointer(source), RegionPointer(destination))
                 ThreadPolicy.parallel(count: n * bands) { _, range in
+                    let (source, destination) = (sources.pointer, destinations.pointer)
                     for nb in range {
                         let image = nb / bands, band = nb % bands
                         let first = band * rows, count = min(rows, ho - first)

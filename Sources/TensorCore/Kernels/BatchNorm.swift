@@ -64,9 +64,17 @@ public enum BatchNorm {
         inverseStd.withUnsafeMutableBufferPointer { inv in
         normalized.withUnsafeMutableBufferPointer { xhat in
         output.withUnsafeMutableBufferPointer { y in
+            // Each chunk writes only the channels of its own range.
+            let (xs, scales) = (RegionPointer(x), RegionPointer(scale))
+            let shifts = RegionPointer(shift)
+            let (rms, rvs, mus) = (RegionPointer(rm), RegionPointer(rv), RegionPointer(mu))
+            let (invs, xhats, ys) = (RegionPointer(inv), RegionPointer(xhat), RegionPointer(y))
             ThreadPolicy.parallel(count: channels,
                                   minimumPerChunk: max(1, 16_384 / max(perChannel, 1))) {
                 _, range in
+                let (x, scale, shift) = (xs.pointer, scales.pointer, shifts.pointer)
+                let (rm, rv, mu) = (rms.pointer, rvs.pointer, mus.pointer)
+                let (inv, xhat, y) = (invs.pointer, xhats.pointer, ys.pointer)
                 for c in range {
                     if training {
                         var total = 0.0
@@ -127,9 +135,15 @@ public enum BatchNorm {
         gammaGradient.withUnsafeMutableBufferPointer { dgamma in
         betaGradient.withUnsafeMutableBufferPointer { dbeta in
         inputGradient.withUnsafeMutableBufferPointer { dx in
+            // Each chunk writes only the channels of its own range.
+            let (gs, xhats, gammas) = (RegionPointer(g), RegionPointer(xhat), RegionPointer(gamma))
+            let (dgammas, dbetas, dxs) = (RegionPointer(dgamma), RegionPointer(dbeta),
+                                          RegionPointer(dx))
             ThreadPolicy.parallel(count: channels,
                                   minimumPerChunk: max(1, 16_384 / max(outer * inner, 1))) {
                 _, range in
+                let (g, xhat, gamma) = (gs.pointer, xhats.pointer, gammas.pointer)
+                let (dgamma, dbeta, dx) = (dgammas.pointer, dbetas.pointer, dxs.pointer)
                 for c in range {
                     var sumG = 0.0, sumGX = 0.0
                     for n in 0..<outer {

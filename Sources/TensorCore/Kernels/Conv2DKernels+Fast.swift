@@ -64,7 +64,10 @@ extension Conv2DKernels {
             guard let xp = x.baseAddress, let wp = w.baseAddress,
                   let yp = y.baseAddress else { return }
             let pointwise = isPointwise(g)
+            // Each chunk writes only the output images of its own range.
+            let (xs, ws, ys) = (RegionPointer(xp), RegionPointer(wp), RegionPointer(yp))
             ThreadPolicy.parallel(count: g.batch) { _, images in
+                let (xp, wp, yp) = (xs.pointer, ws.pointer, ys.pointer)
                 let column = UnsafeMutablePointer<Float>.allocate(
                     capacity: pointwise ? 1 : g.patchSize * g.outPixels)  // (K, Ho·Wo)
                 defer { column.deallocate() }
@@ -102,7 +105,13 @@ extension Conv2DKernels {
                   let dwp = dw.baseAddress else { return }
             let dxp = dx.baseAddress
             let pointwise = isPointwise(g)
+            // Each chunk writes only its own slot of `partials` and the input-gradient images
+            // of its own range.
+            let (xs, ws, dys) = (RegionPointer(xp), RegionPointer(wp), RegionPointer(dyp))
+            let (dws, dxs) = (RegionPointer(dwp), RegionPointer(dxp))
             ThreadPolicy.parallel(count: g.batch) { chunk, images in
+                let (xp, wp, dyp) = (xs.pointer, ws.pointer, dys.pointer)
+                let (dwp, dxp) = (dws.pointer, dxs.pointer)
                 let column = UnsafeMutablePointer<Float>.allocate(
                     capacity: pointwise ? 1 : g.patchSize * g.outPixels)  // (K, Ho·Wo)
                 defer { column.deallocate() }

@@ -470,7 +470,10 @@ extension Conv2DKernels {
             winogradWeightTransform(wptr, cout: g.outChannels, cin: g.inChannels, into: up)
             let uConst = UnsafePointer(up)
             let items = g.batch * plan.blocksPerImage
+            // Each chunk writes only the output rows of the tile blocks in its own range.
+            let (xs, us, ys) = (RegionPointer(xp), RegionPointer(uConst), RegionPointer(yp))
             ThreadPolicy.parallel(count: items) { _, range in
+                let (xp, uConst, yp) = (xs.pointer, us.pointer, ys.pointer)
                 let v = UnsafeMutablePointer<Float>.allocate(
                     capacity: 16 * plan.inStride)  // (16, Cin, T_b)
                 let m = UnsafeMutablePointer<Float>.allocate(
@@ -532,7 +535,13 @@ extension Conv2DKernels {
             let dxp = dx.baseAddress
             winogradWeightTransform(wptr, cout: g.outChannels, cin: g.inChannels, into: up)
             let uConst = UnsafePointer(up)
+            // Each chunk writes only its own slot of `du` and the input-gradient images of its
+            // own range.
+            let (xs, us, dys) = (RegionPointer(xp), RegionPointer(uConst), RegionPointer(dyp))
+            let (dus, dxs) = (RegionPointer(dup), RegionPointer(dxp))
             ThreadPolicy.parallel(count: g.batch) { chunk, images in
+                let (xp, uConst, dyp) = (xs.pointer, us.pointer, dys.pointer)
+                let (dup, dxp) = (dus.pointer, dxs.pointer)
                 let v = UnsafeMutablePointer<Float>.allocate(
                     capacity: 16 * plan.inStride)  // (16, Cin, T_b); reused as dV
                 let dm = UnsafeMutablePointer<Float>.allocate(

@@ -48,8 +48,11 @@ public enum Pool2D {
             guard let x = xb.baseAddress, let y = yb.baseAddress, let a = ab.baseAddress else {
                 return
             }
+            // Each chunk writes only the output and arg-max planes of its own range.
+            let (xs, ys, indices) = (RegionPointer(x), RegionPointer(y), RegionPointer(a))
             ThreadPolicy.parallel(count: p.count, minimumPerChunk: 16_384 / max(inPlane, 1)) {
                 _, planes in
+                let (x, y, a) = (xs.pointer, ys.pointer, indices.pointer)
                 for plane in planes {
                     let source = x + plane * inPlane
                     let out = y + plane * outPlane, index = a + plane * outPlane
