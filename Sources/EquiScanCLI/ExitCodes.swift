@@ -177,12 +177,13 @@ enum ErrorReporter {
                 classified?.message ?? internalErrorMessage(command: command))
     }
 
-    /// The status of a batch of `cases` that ended with `failures` (one per failed case): nil
-    /// when all succeeded, 2 when some did, else the status of the first failure (65 or 66).
-    static func batchStatus(cases: Int, failures: [Error], command: String) -> ExitStatus? {
-        guard let first = failures.first else { return nil }
+    /// The status of a batch of `cases` whose failed cases ended with `failures` (their
+    /// statuses): nil when all succeeded; 2 when some did; when none did, 66 if every case was
+    /// missing or unreadable, else 65.
+    static func batchStatus(cases: Int, failures: [ExitStatus]) -> ExitStatus? {
+        guard !failures.isEmpty else { return nil }
         if failures.count < cases { return .someCasesFailed }
-        return caseFailure(first, command: command).status
+        return failures.allSatisfy { $0 == .noInput } ? .noInput : .dataError
     }
 
     /// The exit status a run ending with `error` has.

@@ -31,7 +31,8 @@ struct CanonicalizeCommand: ParsableCommand {
 
             Every file is processed even when some fail. Exit status: 0 all done; 2 some \
             files failed; 64 usage (output over an input, colliding outputs); 65 every file \
-            failed or the model is invalid; 66 the model is missing; 75 interrupted.
+            failed or the model is invalid; 66 the model or every scan is missing; 75 \
+            interrupted or an output could not be written.
             """)
 
     @Option(name: [.short, .customLong("model")],
@@ -76,7 +77,7 @@ struct CanonicalizeCommand: ParsableCommand {
         }
         let canonicalizer = try ScanCanonicalizer(modelAt: model)
         var results: [CanonicalizeResult] = []
-        var failures: [Error] = []
+        var failures: [ExitStatus] = []
         for (index, file) in files.enumerated() {
             do {
                 let (pose, written) = try canonicalizer.process(
@@ -84,8 +85,8 @@ struct CanonicalizeCommand: ParsableCommand {
                 results.append(CanonicalizeResult(file: file, pose: PoseReport(pose),
                                                   output: written))
             } catch {
-                failures.append(error)
-                let message = ErrorReporter.caseFailure(error, command: "canonicalize").message
+                let (status, message) = ErrorReporter.caseFailure(error, command: "canonicalize")
+                failures.append(status)
                 results.append(CanonicalizeResult(file: file, error: message))
                 if !json { ErrorReporter.printError(message) }
             }
@@ -102,8 +103,7 @@ struct CanonicalizeCommand: ParsableCommand {
                 print(line)
             }
         }
-        if let status = ErrorReporter.batchStatus(cases: files.count, failures: failures,
-                                                    command: "canonicalize") {
+        if let status = ErrorReporter.batchStatus(cases: files.count, failures: failures) {
             throw SilentExit(status: status)
         }
     }

@@ -55,12 +55,9 @@ struct InspectCommand: ParsableCommand {
         } else {
             print(Self.table(reports), terminator: "")
         }
-        if failureStatuses.count == files.count {
-            let onlyUnreadable = failureStatuses.allSatisfy { $0 == .noInput }
-            throw SilentExit(status: onlyUnreadable ? .noInput : .dataError)
-        }
-        if !failureStatuses.isEmpty {
-            throw SilentExit(status: .someCasesFailed)
+        if let status = ErrorReporter.batchStatus(cases: files.count,
+                                                  failures: failureStatuses) {
+            throw SilentExit(status: status)
         }
     }
 
