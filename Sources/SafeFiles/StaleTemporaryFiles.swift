@@ -40,7 +40,12 @@ public enum StaleTemporaryFiles {
             var info = stat()
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
                   info.st_uid == geteuid() else { continue }
-            let age = now.timeIntervalSince1970 - Double(info.st_mtim.tv_sec)
+            #if canImport(Darwin)
+            let modified = Double(info.st_mtimespec.tv_sec)
+            #else
+            let modified = Double(info.st_mtim.tv_sec)
+            #endif
+            let age = now.timeIntervalSince1970 - modified
             let writerGone = pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
             if (writerGone && age >= deadWriterAge) || age >= anyWriterAge {
                 if unlink(path) == 0 { removed.append(name) }

@@ -182,6 +182,23 @@ final class DataSafetyTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out/scan.png"))
     }
 
+    func testWeightFileInsideAPackageMustBeOneItNames() throws {
+        let folder = temporaryFolder()
+        let scan = folder + "/scan.png"
+        try copySample("mr_small_64.png", to: scan)
+        let package = folder + "/orientation-d4"
+        try FileManager.default.copyItem(
+            atPath: CLIRunner.packageRoot.appendingPathComponent("samples/models/orientation-d4")
+                .path, toPath: package)
+        let stray = try canonicalizer(in: package)
+        let refused = try CLIRunner.run(["canonicalize", "-m", stray, scan])
+        XCTAssertEqual(refused.status, 65, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("does not name it"), refused.stderr)
+        let named = try CLIRunner.run(["canonicalize", "-m", package + "/weights.safetensors",
+                                       scan])
+        XCTAssertEqual(named.status, 0, named.stderr)
+    }
+
     func testJSONOutputIsValidJSONWhenCasesFail() throws {
         let folder = temporaryFolder()
         let model = try canonicalizer(in: folder)

@@ -26,6 +26,15 @@ public enum ModelLoader {
         if isDirectory.boolValue || packageFolder(holding: path) != nil {
             let folder = isDirectory.boolValue ? path : packageFolder(holding: path) ?? path
             let package = try ModelPackage.load(folder)
+            if !isDirectory.boolValue {
+                let name = (path as NSString).lastPathComponent
+                let named = [package.metadata.weights.file, package.metadata.canonicalizer?.file]
+                guard named.contains(name) else {
+                    throw DataError(.mismatch, file: path, "sits in the model package \(folder) "
+                                    + "but its metadata.json does not name it; give the "
+                                    + "package folder")
+                }
+            }
             switch package.model {
             case .canonicalizer(let canonicalizer):
                 return canonicalizer
