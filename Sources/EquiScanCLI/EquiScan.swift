@@ -15,7 +15,8 @@ struct EquiScan: ParsableCommand {
         abstract: "Analyse medical scans with rotation-equivariant neural networks.",
         version: Version.text,
         subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self,
-                      EvaluateCommand.self, CanonicalizeCommand.self, BenchCommand.self])
+                      EvaluateCommand.self, CanonicalizeCommand.self, ValidateCommand.self,
+                      BenchCommand.self])
 
     /// Runs the command; errors become messages and sysexits codes in `ErrorReporter`.
     static func main() {

@@ -160,6 +160,17 @@ public struct ConfigNode: Sendable {
 
     /// An object whose keys must all be in `keys`; unknown keys are errors.
     public func object(keys: [String]) throws -> ConfigObject {
+        var unknown: [ConfigError] = []
+        let object = try self.object(keys: keys, collecting: &unknown)
+        if let first = unknown.first { throw first }
+        return object
+    }
+
+    /// An object whose unknown keys are appended to `problems` (one error per key, each at
+    /// the key, with a did-you-mean) instead of thrown, so that a validator can report them
+    /// all and still read the known members. Throws only when the value is not an object.
+    public func object(keys: [String], collecting problems: inout [ConfigError]) throws
+        -> ConfigObject {
         guard case .object(let members) = value else { throw mismatch("an object") }
         for member in members where !keys.contains(member.key) {
             var message = "unknown key"
@@ -169,8 +180,10 @@ public struct ConfigNode: Sendable {
                 message += "; allowed keys: " + keys.joined(separator: ", ")
             }
             let memberPath = path.appending(member.key)
-            throw ConfigError(path: memberPath, message: message, file: document?.file,
-                              position: document?.keyPosition(of: memberPath) ?? position)
+            problems.append(ConfigError(path: memberPath, message: message,
+                                        file: document?.file,
+                                        position: document?.keyPosition(of: memberPath)
+                                            ?? position))
         }
         return ConfigObject(node: self, members: members)
     }
@@ -185,8 +198,9 @@ public struct ConfigNode: Sendable {
         x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : String(x)
     }
 
-    /// The allowed key within edit distance 2 of `key` (case-insensitive), if any.
-    static func closest(to key: String, in keys: [String]) -> String? {
+    /// The allowed key within edit distance 2 of `key` (case-insensitive), if any; also the
+    /// did-you-mean of other closed vocabularies (pipeline op names).
+    public static func closest(to key: String, in keys: [String]) -> String? {
         let lowered = Array(key.lowercased())
         var best: (String, Int)?
         for candidate in keys {

@@ -173,6 +173,17 @@ final class StrictJSONTests: XCTestCase {
                        "2:3 /epocs unknown key; allowed keys: alpha, beta")
     }
 
+    func testCollectingUnknownKeysReportsEachAndKeepsTheKnownMembers() throws {
+        let root = try ConfigNode.parse("{\n  \"epocs\": 1,\n  \"seed\": 2,\n  \"zzz\": 3\n}")
+        var problems: [ConfigError] = []
+        let object = try root.object(keys: ["epochs", "seed"], collecting: &problems)
+        XCTAssertEqual(problems.map(\.description), [
+            "2:3 /epocs unknown key (did you mean \"epochs\"?)",
+            "4:3 /zzz unknown key; allowed keys: epochs, seed",
+        ])
+        XCTAssertEqual(try object.required("seed").integer(), 2)
+    }
+
     func testErrorsBuiltFromAPathGetTheNearestPosition() throws {
         let document = try JSONDocument.parse("{\n  \"a\": 1,\n  \"b\": {}\n}", file: "d.json")
         let missing = message {
