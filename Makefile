@@ -36,11 +36,14 @@ test: deps
 	$(SWIFT) test --skip-build --disable-swift-testing $(TEST_FLAGS)
 
 ## The sample run: decode and describe the scans, find their pose with the orientation
-## canonicalizer, and evaluate the blood-cell classifier (with its D4 robustness) on samples/cells.
+## canonicalizer, evaluate the blood-cell classifier (with its D4 robustness) on samples/cells,
+## and validate two pipeline files against the sample models.
 demo: release
 	$(RELEASE_BIN) inspect samples/scans/*
 	$(RELEASE_BIN) canonicalize -m samples/models/orientation-d4 samples/scans/*
 	$(RELEASE_BIN) evaluate samples/models/bccd-cells samples/cells
+	$(RELEASE_BIN) validate pipelines/classify-cells.json
+	$(RELEASE_BIN) validate pipelines/segment-em.json
 
 ## Trains the sample models of samples/models/ on the real data in $(DATA) (minutes each).
 models: release
