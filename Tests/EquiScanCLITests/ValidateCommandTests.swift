@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 import _TestSupport
 
-/// `equiscan validate`: statuses 0, 65 and 66, one `equiscan:` line per problem, and the
-/// `--json` report.
+/// `equiscan validate`: statuses 0, 65 and 66, one `equiscan:` line per problem, the
+/// `--json` report, and `--schema`.
 final class ValidateCommandTests: XCTestCase {
     static func pipeline(_ name: String) -> String {
         CLIRunner.packageRoot.appendingPathComponent("pipelines/" + name).path
@@ -85,5 +85,25 @@ final class ValidateCommandTests: XCTestCase {
         let result = try CLIRunner.run(["validate", path])
         XCTAssertEqual(result.status, 65)
         XCTAssertEqual(result.stderr, "equiscan: \(path):1:14 / trailing comma before '}'\n")
+    }
+
+    func testSchemaPrintsTheCommittedSchemaFile() throws {
+        let result = try CLIRunner.run(["validate", "--schema"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let committed = try String(contentsOfFile: Self.pipeline("schema.json"), encoding: .utf8)
+        XCTAssertTrue(result.stdout == committed,
+                      "regenerate with `equiscan validate --schema > pipelines/schema.json`")
+    }
+
+    func testPipelineIsRequiredWithoutSchemaAndRefusedWithIt() throws {
+        let missing = try CLIRunner.run(["validate"])
+        XCTAssertEqual(missing.status, 64)
+        XCTAssertEqual(missing.stdout, "")
+        XCTAssertTrue(missing.stderr.contains("<pipeline>"), missing.stderr)
+        let both = try CLIRunner.run(["validate", "--schema", Self.pipeline("segment-em.json")])
+        XCTAssertEqual(both.status, 64)
+        XCTAssertEqual(both.stdout, "")
+        XCTAssertTrue(both.stderr.contains("--schema takes no PIPELINE"), both.stderr)
     }
 }

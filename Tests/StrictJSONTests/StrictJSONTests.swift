@@ -201,4 +201,22 @@ final class StrictJSONTests: XCTestCase {
         XCTAssertEqual(ConfigNode(value: .bool(true)).mismatch("a number").description,
                        "/ expected a number, got true")
     }
+
+    func testSortedPrettyTextSortsKeysAndKeepsScalarArraysOnOneLine() throws {
+        let value = try JSONValue.parse(#"{"b": [1, "x"], "a": {"d": [], "c": [{}, true]}}"#)
+        XCTAssertEqual(value.sortedPrettyText, """
+            {
+              "a": {
+                "c": [
+                  {},
+                  true
+                ],
+                "d": []
+              },
+              "b": [1, "x"]
+            }
+            """)
+        XCTAssertEqual(try JSONValue.parse(value.sortedPrettyText).compactText,
+                       #"{"a":{"c":[{},true],"d":[]},"b":[1,"x"]}"#)
+    }
 }

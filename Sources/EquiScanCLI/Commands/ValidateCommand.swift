@@ -3,7 +3,8 @@ import Foundation
 import PipelineEngine
 import StrictJSON
 
-/// `equiscan validate PIPELINE [--json]`: checks a pipeline file without running it.
+/// `equiscan validate PIPELINE [--json]`: checks a pipeline file without running it;
+/// `equiscan validate --schema` prints the JSON Schema of pipeline files instead.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -12,16 +13,35 @@ struct ValidateCommand: ParsableCommand {
             Parses the file, resolves stage references, loads and verifies every model \
             package, and checks that each stage fits the ones before it; no scan is read. \
             Every problem is reported, in file order, as FILE:LINE:COL /json/pointer message. \
-            Exit status: 0 when valid; 65 when not; 66 when the file cannot be read.
+            Exit status: 0 when valid; 65 when not; 66 when the file cannot be read. \
+            With --schema, prints the JSON Schema of pipeline files (pipelines/schema.json) \
+            and reads no file.
             """)
 
-    @Argument(help: "The pipeline JSON file.")
-    var pipeline: String
+    @Argument(help: "The pipeline JSON file (not with --schema).")
+    var pipeline: String?
 
     @Flag(help: "Print one JSON object {valid, problems} instead of lines.")
     var json = false
 
+    @Flag(help: "Print the JSON Schema of pipeline files instead of checking one.")
+    var schema = false
+
+    func validate() throws {
+        if schema {
+            guard pipeline == nil, !json else {
+                throw ValidationError("--schema takes no PIPELINE and no --json")
+            }
+        } else if pipeline == nil {
+            throw ValidationError("Missing expected argument '<pipeline>'")
+        }
+    }
+
     func run() throws {
+        guard let pipeline else {
+            print(PipelineSchema.json(), terminator: "")
+            return
+        }
         let validation = try PipelineValidation.validate(path: pipeline)
         if json {
             try printJSON(validation)

@@ -88,7 +88,7 @@ extension PipelineSpec {
 
     static func parseOutputs(_ node: ConfigNode?,
                              _ collector: inout ProblemCollector) -> OutputSpec {
-        var outputs = OutputSpec(layout: .mirror, formats: [.json])
+        var outputs = OutputSpec.defaults
         guard let node, let object = collector.object(node, keys: ["layout", "formats"])
         else { return outputs }
         if let layout = object.optional("layout").flatMap({ layout in

@@ -51,6 +51,10 @@ public struct OutputSpec: Sendable, Equatable {
         case csv
     }
 
+    /// What a file gets for `outputs` and for each of its absent keys: the mirrored tree
+    /// and JSON records.
+    public static let defaults = OutputSpec(layout: .mirror, formats: [.json])
+
     public var layout: Layout
     public var formats: [RecordFormat]
 }

@@ -1,6 +1,9 @@
 import StrictJSON
 
 extension StageParameter.Kind {
+    /// The largest width or height a `.size` accepts, in pixels.
+    static let largestSide = 65536
+
     /// The value of `node`, or a `ConfigError` quoting it and saying what was expected.
     func read(_ node: ConfigNode) throws -> StageValue {
         switch self {
@@ -31,7 +34,8 @@ extension StageParameter.Kind {
             guard case .number(let width, _) = items[0].value,
                   case .number(let height, _) = items[1].value,
                   width.rounded() == width, height.rounded() == height,
-                  width >= 1, height >= 1, width <= 65536, height <= 65536 else {
+                  width >= 1, height >= 1, width <= Double(Self.largestSide),
+                  height <= Double(Self.largestSide) else {
                 throw node.mismatch(expected)
             }
             return .size(width: Int(width), height: Int(height))
