@@ -253,24 +253,38 @@ struct JSONParser {
             skipWhitespace()
             let value = try parseValue(path: memberPath, key: keyPosition)
             members.append((key, value))
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","):
-                let comma = here()
-                offset += 1
-                skipWhitespace()
-                if current == UInt8(ascii: "}") {
-                    throw error("trailing comma before '}'", at: comma, path: path)
-                }
-            case UInt8(ascii: "}"):
-                offset += 1
+            if try closes(with: UInt8(ascii: "}"), opened: open, path: path) {
                 return .object(members)
-            case nil:
-                throw error("unterminated object: no closing '}'", at: open, path: path)
-            default:
-                throw syntaxError("expected ',' or '}' after a member, got "
-                                  + "'\(describe(current))'", path: path)
             }
+        }
+    }
+
+    /// After an object member or array element: consumes a ',' (refusing a trailing comma)
+    /// and returns false, or consumes the closing bracket and returns true.
+    mutating func closes(with closing: UInt8, opened open: SourcePosition,
+                         path: ConfigPath) throws -> Bool {
+        let bracket = closing == UInt8(ascii: "}") ? "}" : "]"
+        let container = bracket == "}" ? "object" : "array"
+        let element = bracket == "}" ? "a member" : "an element"
+        skipWhitespace()
+        switch current {
+        case UInt8(ascii: ","):
+            let comma = here()
+            offset += 1
+            skipWhitespace()
+            if current == closing {
+                throw error("trailing comma before '\(bracket)'", at: comma, path: path)
+            }
+            return false
+        case closing:
+            offset += 1
+            return true
+        case nil:
+            throw error("unterminated \(container): no closing '\(bracket)'", at: open,
+                        path: path)
+        default:
+            throw syntaxError("expected ',' or '\(bracket)' after \(element), got "
+                              + "'\(describe(current))'", path: path)
         }
     }
 
@@ -291,23 +305,8 @@ struct JSONParser {
                 throw error("unterminated array: no closing ']'", at: open, path: path)
             }
             items.append(try parseValue(path: path.appending(items.count), key: nil))
-            skipWhitespace()
-            switch current {
-            case UInt8(ascii: ","):
-                let comma = here()
-                offset += 1
-                skipWhitespace()
-                if current == UInt8(ascii: "]") {
-                    throw error("trailing comma before ']'", at: comma, path: path)
-                }
-            case UInt8(ascii: "]"):
-                offset += 1
+            if try closes(with: UInt8(ascii: "]"), opened: open, path: path) {
                 return .array(items)
-            case nil:
-                throw error("unterminated array: no closing ']'", at: open, path: path)
-            default:
-                throw syntaxError("expected ',' or ']' after an element, got "
-                                  + "'\(describe(current))'", path: path)
             }
         }
     }
