@@ -60,6 +60,24 @@ public struct ConfigNode: Sendable {
         return s
     }
 
+    /// An array of at least `minimum` distinct non-empty strings (class names, labels):
+    /// a repeated entry is an error at that entry.
+    public func distinctNames(atLeast minimum: Int, _ what: String) throws -> [String] {
+        let items = try array()
+        guard items.count >= minimum else {
+            throw mismatch(minimum == 1 ? "a non-empty list of \(what)s"
+                           : "at least \(minimum) \(what)s")
+        }
+        var seen = Set<String>()
+        return try items.map { item in
+            let name = try item.nonEmptyString()
+            guard seen.insert(name).inserted else {
+                throw item.error("duplicate \(what) \(JSONValue.escape(name))")
+            }
+            return name
+        }
+    }
+
     public func bool() throws -> Bool {
         guard case .bool(let b) = value else { throw mismatch("true or false") }
         return b

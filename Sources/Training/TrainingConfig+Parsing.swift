@@ -158,16 +158,7 @@ extension DataSpec {
                 throw classNode.error("classes are for classification; segmentation uses "
                                       + "\"labels\"")
             }
-            let items = try classNode.array()
-            guard items.count >= 2 else { throw classNode.mismatch("at least 2 class names") }
-            var seen = Set<String>()
-            return try items.map { item in
-                let name = try item.nonEmptyString()
-                guard seen.insert(name).inserted else {
-                    throw item.error("duplicate class name \(JSONValue.escape(name))")
-                }
-                return name
-            }
+            return try classNode.distinctNames(atLeast: 2, "class name")
         }
         var labels: [LabelClass] = []
         if task == .segmentation {

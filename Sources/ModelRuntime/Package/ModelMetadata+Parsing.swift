@@ -99,16 +99,7 @@ extension ModelMetadata {
     }
 
     static func parseClasses(_ node: ConfigNode) throws -> [String] {
-        let items = try node.array()
-        guard !items.isEmpty else { throw node.mismatch("a non-empty list of class names") }
-        var seen = Set<String>()
-        return try items.map { item in
-            let name = try item.nonEmptyString()
-            guard seen.insert(name).inserted else {
-                throw item.error("duplicate class name \(JSONValue.escape(name))")
-            }
-            return name
-        }
+        try node.distinctNames(atLeast: 1, "class name")
     }
 
     static func parseLabels(_ node: ConfigNode) throws -> [LabelClass] {
