@@ -1,5 +1,6 @@
 import Dispatch
 import ImageCodecs
+import TensorCore
 
 /// Throughput of `ContentHash` (SHA-256 of inputs and weights) on a deterministic buffer.
 public enum HashBenchmark {
@@ -17,10 +18,14 @@ public enum HashBenchmark {
     /// Hashes `megabytes` MB `rounds` times.
     public static func run(megabytes: Int = 64, rounds: Int = 5) -> Report {
         let count = megabytes * 1_000_000
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        let bytes = (0..<count).map { _ -> UInt8 in
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return UInt8(truncatingIfNeeded: state >> 56)
+        var generator = SeededGenerator(seed: 0x5A5A)
+        var bytes = [UInt8](repeating: 0, count: count)
+        for start in stride(from: 0, to: count, by: 8) {
+            var word = generator.next()
+            for index in start..<min(count, start + 8) {
+                bytes[index] = UInt8(truncatingIfNeeded: word)
+                word >>= 8
+            }
         }
         var rates: [Double] = []
         var digests = Set<String>()

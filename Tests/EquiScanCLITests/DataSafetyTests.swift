@@ -31,6 +31,15 @@ final class DataSafetyTests: XCTestCase {
         try FileManager.default.copyItem(atPath: CLIRunner.sample(name), toPath: path)
     }
 
+    /// A copy of the sample orientation package in `folder`; returns its path.
+    private func copyOrientationPackage(into folder: String) throws -> String {
+        let package = folder + "/orientation-d4"
+        try FileManager.default.copyItem(
+            atPath: CLIRunner.packageRoot.appendingPathComponent("samples/models/orientation-d4")
+                .path, toPath: package)
+        return package
+    }
+
     private func bytes(_ path: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: path))
     }
@@ -152,10 +161,7 @@ final class DataSafetyTests: XCTestCase {
         try copySample("mr_small_64.png", to: scan)
 
         // A package whose weights lost their SHA-256 match (one flipped byte).
-        let package = folder + "/orientation-d4"
-        try FileManager.default.copyItem(
-            atPath: CLIRunner.packageRoot.appendingPathComponent("samples/models/orientation-d4")
-                .path, toPath: package)
+        let package = try copyOrientationPackage(into: folder)
         var weights = try bytes(package + "/weights.safetensors")
         weights[weights.count - 3] ^= 0x01
         try weights.write(to: URL(fileURLWithPath: package + "/weights.safetensors"))
@@ -186,10 +192,7 @@ final class DataSafetyTests: XCTestCase {
         let folder = temporaryFolder()
         let scan = folder + "/scan.png"
         try copySample("mr_small_64.png", to: scan)
-        let package = folder + "/orientation-d4"
-        try FileManager.default.copyItem(
-            atPath: CLIRunner.packageRoot.appendingPathComponent("samples/models/orientation-d4")
-                .path, toPath: package)
+        let package = try copyOrientationPackage(into: folder)
         let stray = try canonicalizer(in: package)
         let refused = try CLIRunner.run(["canonicalize", "-m", stray, scan])
         XCTAssertEqual(refused.status, 65, refused.stderr)

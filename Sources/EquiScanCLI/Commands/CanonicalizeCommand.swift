@@ -159,7 +159,9 @@ struct CanonicalizeResult: Codable, Equatable {
     static func jsonArray(_ results: [CanonicalizeResult]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        guard let data = try? encoder.encode(results) else { return "[]" }
+        guard let data = try? encoder.encode(results) else {
+            preconditionFailure("canonicalize results hold only finite numbers and strings")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -23,8 +23,7 @@ public enum ModelLoader {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DataError(.missing, file: path, "no such model file or folder")
         }
-        if isDirectory.boolValue || packageFolder(holding: path) != nil {
-            let folder = isDirectory.boolValue ? path : packageFolder(holding: path) ?? path
+        if let folder = isDirectory.boolValue ? path : packageFolder(holding: path) {
             let package = try ModelPackage.load(folder)
             if !isDirectory.boolValue {
                 let name = (path as NSString).lastPathComponent
@@ -60,11 +59,10 @@ public enum ModelLoader {
 
     /// The package folder whose `metadata.json` names the weight file `path`, if any.
     static func packageFolder(holding path: String) -> String? {
-        let folder = (path as NSString).deletingLastPathComponent
-        let metadata = ((folder.isEmpty ? "." : folder) as NSString)
-            .appendingPathComponent(ModelPackage.metadataFile)
-        guard FileManager.default.fileExists(atPath: metadata) else { return nil }
-        return folder.isEmpty ? "." : folder
+        let parent = (path as NSString).deletingLastPathComponent
+        let folder = parent.isEmpty ? "." : parent
+        let metadata = (folder as NSString).appendingPathComponent(ModelPackage.metadataFile)
+        return FileManager.default.fileExists(atPath: metadata) ? folder : nil
     }
 
     /// Throws when a weight of `module` is NaN or infinite.
