@@ -16,6 +16,9 @@ public struct PlannedStage: Sendable {
     public var inputIndex: Int?
     /// The verified model package of a model stage.
     public var model: PlannedModel?
+    /// What the stage gives, as far as the file and its packages fix it before a scan is
+    /// read; nil where that is unknown.
+    public var output: InferredOutput?
 }
 
 /// A model package a plan uses, verified when the plan was validated.

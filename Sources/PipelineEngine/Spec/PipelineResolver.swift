@@ -3,7 +3,8 @@ import ModelRuntime
 import StrictJSON
 
 /// Resolves a parsed pipeline: stage references to indices, model paths to verified
-/// packages, and the data-flow rules between stages. Collects every problem.
+/// packages, what each stage gives (`DataFlow`) and which files the stages write. Collects
+/// every problem.
 struct PipelineResolver {
     let spec: PipelineSpec
     /// Where relative model paths start: the pipeline file's folder.
@@ -20,18 +21,24 @@ struct PipelineResolver {
     /// The planned stages; meaningful only when `problems` stays empty.
     mutating func resolve() -> [PlannedStage] {
         let indexByID = checkIDs()
+        var flow = DataFlow(stages: spec.stages)
         var planned: [PlannedStage] = []
         for stage in spec.stages {
             let inputIndex = resolveInput(of: stage, indexByID)
             checkPlace(of: stage)
             var model: PlannedModel?
+            var fits = false
             if stage.op.usesModel, let reference = stage.modelReference,
                let node = stage.member("model") {
                 model = loadModel(reference, at: node)
-                if let model { checkModel(model, of: stage, at: node) }
+                if let model { fits = checkTask(of: model, for: stage, at: node) }
             }
-            planned.append(PlannedStage(spec: stage, inputIndex: inputIndex, model: model))
+            let output = flow.follow(stage, inputIndex: inputIndex, model: fits ? model : nil)
+            planned.append(PlannedStage(spec: stage, inputIndex: inputIndex, model: model,
+                                        output: output))
         }
+        problems += flow.problems
+        checkOutputFiles()
         return planned
     }
 
@@ -75,10 +82,9 @@ struct PipelineResolver {
         return index
     }
 
-    /// Rules about where an op may stand: LoadImage first and only there; ops that need an
-    /// earlier stage of a kind.
+    /// LoadImage first and only there; what each other stage may take is checked by
+    /// `DataFlow`.
     private mutating func checkPlace(of stage: StageSpec) {
-        let earlier = spec.stages.filter { $0.index < stage.index }.map(\.op)
         let opNode = stage.member("op") ?? stage.node
         if stage.index == 0, stage.op != .loadImage {
             problems.append(opNode.error("the first stage must be LoadImage, got "
@@ -89,23 +95,35 @@ struct PipelineResolver {
         if stage.index == 0, let input = stage.member("input") {
             problems.append(input.error("the first stage reads the scan and takes no input"))
         }
-        func require(_ needed: StageOp, at node: ConfigNode, _ what: String) {
-            if !earlier.contains(needed) {
-                problems.append(node.error("\(what) needs an earlier \(needed.rawValue) stage"))
+    }
+
+    /// Two stages that would write the same file for a case: `<case>_SUFFIX.EXT`, SUFFIX the
+    /// stage's id or else what it saves, EXT `png` or `tif` (SaveOverlay writes PNG).
+    private mutating func checkOutputFiles() {
+        var writers: [String: Int] = [:]
+        for stage in spec.stages {
+            let suffix: String?, ext: String?
+            switch stage.op {
+            case .saveImage:
+                suffix = stage.string("what")
+                ext = stage.string("format").map { $0 == "tiff" ? "tif" : $0 }
+            case .saveOverlay:
+                (suffix, ext) = ("overlay", "png")
+            default:
+                continue
             }
-        }
-        switch stage.op {
-        case .invertCanonicalization:
-            require(.canonicalizeOrientation, at: opNode, stage.op.rawValue)
-        case .keepLargestConnectedComponent, .saveOverlay:
-            require(.segment, at: opNode, stage.op.rawValue)
-        case .saveImage:
-            if let what = stage.string("what"), what != "scan",
-               let node = stage.member("what") {
-                require(.segment, at: node, "SaveImage of \(JSONValue.escape(what))")
+            // A refused id or parameter has its own problem; guessing its file would add a
+            // second.
+            guard stage.id != nil || stage.member("id") == nil,
+                  let suffix = stage.id ?? suffix, let ext else { continue }
+            let file = "<case>_\(suffix).\(ext)"
+            if let first = writers[file] {
+                problems.append((stage.member("op") ?? stage.node).error(
+                    "stage \(stage.index) writes the same file as stage \(first) (\(file)); "
+                    + "give one an id"))
+            } else {
+                writers[file] = stage.index
             }
-        default:
-            break
         }
     }
 
@@ -138,9 +156,10 @@ struct PipelineResolver {
         }
     }
 
-    /// The package's task fits the op, and its input channels fit what LoadImage delivers.
-    private mutating func checkModel(_ model: PlannedModel, of stage: StageSpec,
-                                     at node: ConfigNode) {
+    /// Whether the package's task fits the op; records the problem when not. (What the
+    /// model takes is checked against its input by `DataFlow`.)
+    private mutating func checkTask(of model: PlannedModel, for stage: StageSpec,
+                                    at node: ConfigNode) -> Bool {
         let needed: TrainingTask
         switch stage.op {
         case .classify: needed = .classification
@@ -148,23 +167,12 @@ struct PipelineResolver {
         default: needed = .orientation
         }
         let task = model.metadata.task
-        let quoted = JSONValue.escape(stage.modelReference ?? "")
-        if task != needed {
-            problems.append(node.error("model \(quoted) is "
-                                       + "\(Self.article(task)) \(task.rawValue) model; "
-                                       + "\(stage.op.rawValue) needs "
-                                       + "\(Self.article(needed)) \(needed.rawValue) model"))
-        }
-        let first = spec.stages.first
-        let colour = first?.op == .loadImage ? first?.string("colour") : nil
-        let delivered = colour == "gray" ? 1 : colour == "rgb" ? 3 : nil
-        if let delivered, let colour, model.metadata.input.channels != delivered {
-            problems.append(node.error(
-                "model \(quoted) expects "
-                + "\(model.metadata.input.channels) channel"
-                + "\(model.metadata.input.channels == 1 ? "" : "s"), but LoadImage "
-                + "(colour \(JSONValue.escape(colour))) delivers \(delivered)"))
-        }
+        guard task != needed else { return true }
+        problems.append(node.error("model \(JSONValue.escape(stage.modelReference ?? "")) is "
+                                   + "\(Self.article(task)) \(task.rawValue) model; "
+                                   + "\(stage.op.rawValue) needs "
+                                   + "\(Self.article(needed)) \(needed.rawValue) model"))
+        return false
     }
 
     static func article(_ task: TrainingTask) -> String {
