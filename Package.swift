@@ -27,6 +27,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libpng-dev, libjpeg-dev,
@@ -66,8 +67,10 @@ let package = Package(
         .target(name: "Training",
                 dependencies: ["ModelRuntime", "StrictJSON", "Canonicalization", "Equivariance",
                                "NeuralNet", "TensorCore", "ImageCodecs", "SafeFiles"]),
+        // The resume ledger is SQLite through GRDB (Debian: libsqlite3-dev).
         .target(name: "PipelineEngine",
-                dependencies: ["ModelRuntime", "StrictJSON", "ImageCodecs", "SafeFiles"]),
+                dependencies: ["ModelRuntime", "StrictJSON", "ImageCodecs", "SafeFiles",
+                               .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Measurements for `equiscan bench`; nothing in the product depends on them.
         .target(name: "CBenchmarks", dependencies: ["CCodecShims", "CPNG", "CJPEG", "CTIFF"]),
@@ -105,8 +108,8 @@ let package = Package(
                                    "Canonicalization", "Equivariance", "NeuralNet", "TensorCore",
                                    "_TestSupport"]),
         .testTarget(name: "PipelineEngineTests",
-                    dependencies: ["PipelineEngine", "StrictJSON", "ModelRuntime",
-                                   "_TestSupport"]),
+                    dependencies: ["PipelineEngine", "StrictJSON", "ModelRuntime", "ImageCodecs",
+                                   "SafeFiles", "_TestSupport"]),
         .testTarget(name: "EquiScanCLITests",
                     dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
                                    "Equivariance", "ImageCodecs", "Benchmarks", "ModelRuntime",
