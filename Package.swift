@@ -67,7 +67,8 @@ let package = Package(
                 dependencies: ["ModelRuntime", "StrictJSON", "Canonicalization", "Equivariance",
                                "NeuralNet", "TensorCore", "ImageCodecs", "SafeFiles"]),
         .target(name: "PipelineEngine",
-                dependencies: ["ModelRuntime", "StrictJSON", "ImageCodecs", "SafeFiles"]),
+                dependencies: ["ModelRuntime", "StrictJSON", "ImageCodecs", "SafeFiles",
+                               "PixelGrid"]),
 
         // Measurements for `equiscan bench`; nothing in the product depends on them.
         .target(name: "CBenchmarks", dependencies: ["CCodecShims", "CPNG", "CJPEG", "CTIFF"]),
