@@ -70,6 +70,7 @@ let package = Package(
         // The resume ledger is SQLite through GRDB (Debian: libsqlite3-dev).
         .target(name: "PipelineEngine",
                 dependencies: ["ModelRuntime", "StrictJSON", "ImageCodecs", "SafeFiles",
+                               "PixelGrid", "Equivariance", "Canonicalization", "TensorCore",
                                .product(name: "GRDB", package: "GRDB.swift")]),
 
         // Measurements for `equiscan bench`; nothing in the product depends on them.
