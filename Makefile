@@ -35,15 +35,24 @@ test: deps
 	$(SWIFT) build --build-tests $(TEST_FLAGS)
 	$(SWIFT) test --skip-build --disable-swift-testing $(TEST_FLAGS)
 
-## The sample run: decode and describe the scans, find their pose with the orientation
-## canonicalizer, evaluate the blood-cell classifier (with its D4 robustness) on samples/cells,
-## and validate two pipeline files against the sample models.
+## The sample run: the four pipelines of pipelines/ over the scans of samples/, with the
+## sample models. Results go to $(DEMO_OUT)/PIPELINE/ (results/CASE.json, run.json, written
+## masks and overlays); running it again skips every case that is complete and unchanged.
+DEMO_OUT ?= .build/demo
+
 demo: release
 	$(RELEASE_BIN) inspect samples/scans/*
-	$(RELEASE_BIN) canonicalize -m samples/models/orientation-d4 samples/scans/*
-	$(RELEASE_BIN) evaluate samples/models/bccd-cells samples/cells
-	$(RELEASE_BIN) validate pipelines/classify-cells.json
-	$(RELEASE_BIN) validate pipelines/segment-em.json
+	$(RELEASE_BIN) run -p pipelines/classify-cells.json -i samples/cells \
+	    -o $(DEMO_OUT)/classify-cells
+	$(RELEASE_BIN) run -p pipelines/orientation-correction.json \
+	    -i samples/scans/ct_small_128.tif -i samples/scans/mr_small_64.png \
+	    -i samples/scans/skimage_microaneurysms.png -i samples/scans/stardist_he_histo.jpg \
+	    -o $(DEMO_OUT)/orientation-correction
+	$(RELEASE_BIN) run -p pipelines/segment-em.json -i samples/em -o $(DEMO_OUT)/segment-em
+	$(RELEASE_BIN) run -p pipelines/segment-brain-tissue.json -i samples/brain \
+	    -o $(DEMO_OUT)/segment-brain-tissue
+	@echo "Results: $(DEMO_OUT)/*/results/ (one JSON record per case), $(DEMO_OUT)/*/run.json,"
+	@echo "masks and overlays under $(DEMO_OUT)/segment-*/, classify-cells/results.csv."
 
 ## Trains the sample models of samples/models/ on the real data in $(DATA) (minutes each).
 models: release
@@ -52,6 +61,7 @@ models: release
 bench: release
 	$(RELEASE_BIN) bench decode --json
 	$(RELEASE_BIN) bench conv --json
+	$(RELEASE_BIN) bench pipeline --json
 
 clean:
 	rm -rf .build

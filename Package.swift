@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libpng-dev, libjpeg-dev,
@@ -84,7 +85,8 @@ let package = Package(
             dependencies: ["PipelineEngine", "Training", "ModelRuntime", "Benchmarks",
                            "ImageCodecs", "TensorCore", "NeuralNet", "Equivariance",
                            "Canonicalization", "SafeFiles", "StrictJSON",
-                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]),
 
         .target(name: "_TestSupport",
                 dependencies: ["Equivariance", "ImageCodecs", "TensorCore"]),
@@ -114,7 +116,7 @@ let package = Package(
         .testTarget(name: "EquiScanCLITests",
                     dependencies: ["EquiScanCLI", "_TestSupport", "Canonicalization",
                                    "Equivariance", "ImageCodecs", "Benchmarks", "ModelRuntime",
-                                   "SafeFiles", "StrictJSON", "TensorCore"]),
+                                   "PipelineEngine", "SafeFiles", "StrictJSON", "TensorCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

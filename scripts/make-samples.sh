@@ -43,3 +43,17 @@ chmod 644 samples/LICENSES/BCCD_Dataset.LICENSE
 
 "$EQUISCAN" inspect "$OUT"/* || true
 du -ch "$OUT"/* | tail -1
+
+# samples/em and samples/brain: validation slices of the segmentation sample models (cases the
+# models never trained on; see samples/models/*/validation-cases.txt), for the segmentation
+# pipelines.
+mkdir -p samples/em samples/brain
+for f in 00 04; do
+    cp "$DATA/segmentation/em-membranes/images/$f.png" "samples/em/$f.png"
+done
+for f in z039 z063 z071; do
+    cp "$DATA/segmentation/mni152-tissue/images/$f.png" "samples/brain/$f.png"
+done
+chmod 644 samples/em/*.png samples/brain/*.png
+cp "$DATA/LICENSES/zhixuhao-unet.LICENSE" "$DATA/LICENSES/nilearn.LICENSE" samples/LICENSES/
+chmod 644 samples/LICENSES/*

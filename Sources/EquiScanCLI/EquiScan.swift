@@ -16,6 +16,7 @@ struct EquiScan: ParsableCommand {
         version: Version.text,
         subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self,
                       EvaluateCommand.self, CanonicalizeCommand.self, ValidateCommand.self,
+                      RunCommand.self, MergeCommand.self,
                       BenchCommand.self])
 
     /// Runs the command; errors become messages and sysexits codes in `ErrorReporter`.

@@ -5,6 +5,7 @@ import Foundation
 import ImageCodecs
 import ModelRuntime
 import NeuralNet
+import PipelineEngine
 import SafeFiles
 import StrictJSON
 
@@ -235,6 +236,39 @@ enum ErrorReporter {
                 printError(message)
             }
             exit(status.rawValue)
+        }
+    }
+}
+
+extension RunError: CLIReportable {
+    var exitStatus: ExitStatus {
+        switch kind {
+        case .noInput: return .noInput
+        case .usage: return .usage
+        case .io: return .temporaryFailure
+        }
+    }
+}
+
+extension MergeError: CLIReportable {
+    var exitStatus: ExitStatus {
+        switch kind {
+        case .missing: return .noInput
+        case .conflict: return .dataError
+        case .usage: return .usage
+        }
+    }
+}
+
+extension ShardError: CLIReportable {
+    var exitStatus: ExitStatus { .usage }
+}
+
+extension LedgerError: CLIReportable {
+    var exitStatus: ExitStatus {
+        switch kind {
+        case .unreadable, .newerFormat: return .dataError
+        case .busy, .io: return .temporaryFailure
         }
     }
 }

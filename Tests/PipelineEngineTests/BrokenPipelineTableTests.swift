@@ -366,15 +366,22 @@ final class BrokenPipelineTableTests: XCTestCase {
             """, expected: ["p.json:4:32 /stages/2/input Segment's model \"models/em-membranes\" "
                             + "takes 1 channel, but its input has 3, set by \"colour\": \"rgb\" "
                             + "of stage 0 (LoadImage)"]),
-        Row(name: "channels fixed by a canonicalizer", text: """
+        Row(name: "channels kept through a canonicalizer", text: """
             {"version": 1, "name": "t", "stages": [
-                {"op": "LoadImage"},
+                {"op": "LoadImage", "colour": "gray"},
                 {"op": "CanonicalizeOrientation", "model": "models/orientation-d4"},
                 {"op": "Classify", "model": "models/bccd-cells"}
             ]}
             """, expected: ["p.json:4:12 /stages/2/op Classify's model \"models/bccd-cells\" "
-                            + "takes 3 channels, but its input has 1, set by the model of stage "
-                            + "1 (CanonicalizeOrientation)"]),
+                            + "takes 3 channels, but its input has 1, set by \"colour\": "
+                            + "\"gray\" of stage 0 (LoadImage)"]),
+        Row(name: "a gray canonicalizer scores a colour image by its luma", text: """
+            {"version": 1, "name": "t", "stages": [
+                {"op": "LoadImage", "colour": "rgb"},
+                {"op": "CanonicalizeOrientation", "model": "models/orientation-d4"},
+                {"op": "Classify", "model": "models/bccd-cells"}
+            ]}
+            """, expected: []),
         Row(name: "scaled intensities into Segment", text: """
             {"version": 1, "name": "t", "stages": [
                 {"op": "LoadImage", "colour": "gray"},

@@ -7,8 +7,9 @@ import SafeFiles
 /// pipeline and models the case last ran, how it ended and which files it wrote, so that a
 /// rerun redoes only what changed, failed or was cut short.
 ///
-/// Stored in SQLite at `OUT/.equiscan/ledger.sqlite` through one GRDB `DatabaseQueue` in WAL
-/// mode. SQLite's journal makes every change atomic, so the ledger is the one file of the
+/// Stored in SQLite at `OUT/.equiscan/ledger.sqlite` through one GRDB `DatabaseQueue` with
+/// SQLite's default rollback journal, not WAL: output folders of sharded runs live on shared
+/// cluster file systems (NFS, Lustre), where WAL's shared-memory index does not work. The journal makes every change atomic, so the ledger is the one file of the
 /// output folder not written through `AtomicFile`. All calls are safe from any thread: the
 /// queue runs them one at a time, each in its own transaction. Another process using the same
 /// ledger is waited for up to 30 seconds, then reported as `LedgerError.Kind.busy`.
@@ -53,7 +54,6 @@ public final class RunLedger: Sendable {
         }
         try ProtectedInputs.shared.checkNotInput(path)
         var configuration = Configuration()
-        configuration.journalMode = .wal
         configuration.busyMode = .timeout(30)
         configuration.label = "EquiScan ledger"
         let migrator = LedgerSchema.migrator

@@ -85,10 +85,7 @@ struct DataFlow {
             output.move(GroupElement(mirrored: true, rotation: axis == 0 ? 2 : 0),
                         by: stage.index)
         case .canonicalizeOrientation:
-            if let model {
-                output.channels = model.input.channels
-                output.channelsSetBy = stage.index
-            }
+            // The image itself turns upright: its channels stay what they were.
             output.frame = .canonical(byStage: stage.index)
             output.poses = model?.group
             output.moved = Group.d4.identity
@@ -132,12 +129,13 @@ struct DataFlow {
         let quoted = JSONValue.escape(stage.modelReference ?? "")
         let owner = "\(op)'s model \(quoted)"
         let spec = model.input
-        if let channels = input.channels, channels != spec.channels,
+        // A gray canonicalizer scores a colour image by its luma (and turns the colour image).
+        let lumaScored = stage.op == .canonicalizeOrientation && spec.channels == 1
+            && input.channels == 3
+        if let channels = input.channels, channels != spec.channels, !lumaScored,
            let origin = input.channelsSetBy {
-            // Only LoadImage's colour and a canonicalizer's input fix channels.
-            let source = ops[origin] == .loadImage
-                ? "\"colour\": \(channels == 1 ? "\"gray\"" : "\"rgb\"") of \(name(origin))"
-                : "the model of \(name(origin))"
+            // Only LoadImage's colour fixes channels.
+            let source = "\"colour\": \(channels == 1 ? "\"gray\"" : "\"rgb\"") of \(name(origin))"
             report("\(owner) takes \(spec.channels) channel\(spec.channels == 1 ? "" : "s"), "
                    + "but its input has \(channels), set by \(source)")
         }

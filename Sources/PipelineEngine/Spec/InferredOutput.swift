@@ -43,6 +43,11 @@ public struct InferredOutput: Sendable, Equatable {
         public var width: Int
         public var height: Int
 
+        public init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+        }
+
         /// "64×32": width × height.
         public var description: String { "\(width)×\(height)" }
     }

@@ -6,6 +6,8 @@ import StrictJSON
 public struct PipelinePlan: Sendable {
     public var spec: PipelineSpec
     public var stages: [PlannedStage]
+    /// The pipeline document as parsed (written into `run.json`).
+    public var document: JSONValue = .null
 }
 
 /// One stage of a validated plan.

@@ -32,6 +32,11 @@ public struct InputSelection: Sendable, Equatable {
 
     public var include: [String]
     public var exclude: [String]
+
+    public init(include: [String], exclude: [String]) {
+        self.include = include
+        self.exclude = exclude
+    }
 }
 
 /// How a run lays out what it writes.

@@ -61,8 +61,9 @@ public struct PipelineValidation: Sendable {
         guard problems.isEmpty else {
             return PipelineValidation(file: file, plan: nil, problems: sorted(problems))
         }
-        return PipelineValidation(file: file, plan: PipelinePlan(spec: spec, stages: stages),
-                                  problems: [])
+        var plan = PipelinePlan(spec: spec, stages: stages)
+        plan.document = root.value
+        return PipelineValidation(file: file, plan: plan, problems: [])
     }
 
     /// Problems by line and column (errors without a position last), keeping the order found

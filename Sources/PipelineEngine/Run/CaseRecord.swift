@@ -1,0 +1,87 @@
+import Foundation
+
+/// What `equiscan run` records for one case at `OUT/results/CASE.json`.
+///
+/// Absent parts are written as `null` (not left out), so every record has the same keys and
+/// tools reading them need no special cases.
+public struct CaseRecord: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        case ok
+        case failed
+    }
+
+    /// Why a case failed: the stage (`"3 Segment"`, or `"input"` before the first stage) and
+    /// the reason, naming the file.
+    public struct Failure: Sendable, Equatable, Codable {
+        public var stage: String
+        public var message: String
+    }
+
+    /// The pose found by `CanonicalizeOrientation`: the scan equals the pose applied to its
+    /// canonical form (a left-right mirror when `mirrored`, then `rotation` quarter turns
+    /// counter-clockwise).
+    public struct Pose: Sendable, Equatable, Codable {
+        public var rotation: Int
+        public var mirrored: Bool
+        /// Softmax margin between the best and the second-best pose (0 = a tie, 1 = certain).
+        public var confidence: Double
+    }
+
+    /// Areas of the case's final mask by label name.
+    public struct Segmentation: Sendable, Equatable, Codable {
+        public var areasPx: [String: Int]
+        /// Square millimetres, when the scan records its pixel size.
+        public var areasMm2: [String: Double]?
+        /// The saved mask (relative to the output folder), when a stage saved it.
+        public var mask: String?
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(areasPx, forKey: .areasPx)
+            try container.encode(areasMm2, forKey: .areasMm2)
+            try container.encode(mask, forKey: .mask)
+        }
+    }
+
+    public var `case`: String
+    /// The scan, as the run found it.
+    public var input: String
+    public var inputSHA256: String
+    public var status: Status
+    public var error: Failure?
+    /// Seconds each stage took, by `"INDEX OP"`.
+    public var stageSeconds: [String: Double]
+    public var classification: ClassificationOutcome?
+    public var pose: Pose?
+    public var segmentation: Segmentation?
+    /// Files written for this case, relative to the output folder.
+    public var outputs: [String]
+
+    public init(case id: String, input: String, inputSHA256: String) {
+        self.case = id
+        self.input = input
+        self.inputSHA256 = inputSHA256
+        status = .ok
+        stageSeconds = [:]
+        outputs = []
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(self.case, forKey: .case)
+        try container.encode(input, forKey: .input)
+        try container.encode(inputSHA256, forKey: .inputSHA256)
+        try container.encode(status, forKey: .status)
+        try container.encode(error, forKey: .error)
+        try container.encode(stageSeconds, forKey: .stageSeconds)
+        try container.encode(classification, forKey: .classification)
+        try container.encode(pose, forKey: .pose)
+        try container.encode(segmentation, forKey: .segmentation)
+        try container.encode(outputs, forKey: .outputs)
+    }
+
+    /// Where the record of case `id` lives under the output folder.
+    public static func relativePath(forCase id: String) -> String {
+        "results/" + id + ".json"
+    }
+}

@@ -1,0 +1,286 @@
+import Canonicalization
+import Foundation
+import ImageCodecs
+import ModelRuntime
+import TensorCore
+
+/// What each op does to a case at run time. The validator has checked the pipeline's
+/// structure; the checks here are about the case's data (its channels, its size, a model's
+/// numbers), and each failure names the file and says why.
+struct StageRuntime {
+    let plan: PipelinePlan
+    /// The models of the worker running this case.
+    let models: WorkerModels
+    let writer: CaseOutputWriter
+
+    /// Runs stage `index` of the plan on `context`, storing its output value.
+    func run(_ index: Int, _ context: inout CaseContext) throws {
+        let stage = plan.stages[index]
+        let spec = stage.spec
+        let file = context.source.path
+        let input = stage.inputIndex.flatMap { context.values[$0] }
+        let output: CaseValue
+        switch spec.op {
+        case .loadImage:
+            output = try loadImage(spec, &context)
+        case .ensureChannelFirst:
+            output = try image(input, spec)  // planes are always channel-first
+        case .scaleIntensityRange:
+            let (planes, _, geometry) = try imageParts(input, spec)
+            output = .image(StageTransforms.scaleIntensityRange(
+                planes, aMin: spec.numberValue("a_min"), aMax: spec.numberValue("a_max"),
+                bMin: spec.numberValue("b_min"), bMax: spec.numberValue("b_max"),
+                clip: spec.booleanValue("clip")), .scaled, geometry)
+        case .normalizeIntensity:
+            let (planes, _, geometry) = try imageParts(input, spec)
+            let mode: StageTransforms.NormalizeMode =
+                spec.string("mode") == "percentile" ? .percentile : .zscore
+            output = .image(StageTransforms.normalizeIntensity(
+                planes, mode: mode, lower: spec.numberValue("lower"), upper: spec.numberValue("upper")),
+                .scaled, geometry)
+        case .resize, .centerSpatialCrop, .spatialPad, .rotate90, .flip:
+            output = try Geometry.apply(spec, to: try spatial(input, spec))
+        case .canonicalizeOrientation:
+            output = try canonicalize(input, stage, &context)
+        case .classify:
+            output = try classify(input, stage, &context)
+        case .segment:
+            output = try segment(input, stage, &context)
+        case .invertCanonicalization:
+            guard let pose = context.pose else {
+                throw StageFailure("\(file): no pose to invert (CanonicalizeOrientation did not "
+                                   + "run on this case)")
+            }
+            let value = try spatial(input, spec)
+            guard value.geometry?.frame == .canonical else {
+                throw StageFailure("\(file): the value is in the scan's frame already; there "
+                                   + "is nothing to invert")
+            }
+            output = Geometry.applyPose(pose, to: value, frame: .scan)
+        case .keepLargestConnectedComponent:
+            guard case .mask(let map, let labels, let geometry)? = input else {
+                throw wrongKind(input, spec, expected: "a mask")
+            }
+            output = .mask(StageTransforms.keepLargestConnectedComponent(map), labels: labels,
+                           geometry)
+        case .asDiscrete:
+            guard case .probabilities(let planes, let labels, let geometry)? = input else {
+                throw wrongKind(input, spec, expected: "probabilities (from Segment)")
+            }
+            let map: LabelMap
+            if case .number(let threshold)? = spec.parameters["threshold"] {
+                map = StageTransforms.threshold(planes, threshold)
+            } else {
+                map = StageTransforms.argmax(planes)
+            }
+            output = .mask(map, labels: labels, geometry)
+        case .saveImage:
+            output = try writer.saveImage(input, stage, &context)
+        case .saveOverlay:
+            output = try writer.saveOverlay(input, stage, &context)
+        }
+        if case .mask(let map, let labels, let geometry) = output {
+            context.finalMask = (map, labels, geometry)
+        }
+        context.values[index] = output
+    }
+
+    // MARK: Ops
+
+    private func loadImage(_ spec: StageSpec, _ context: inout CaseContext) throws -> CaseValue {
+        let file = context.source.path
+        let options = DecodeOptions(page: spec.integerValue("page"),
+                                    applyOrientation: spec.string("orientation") != "keep")
+        let scan = try ImageDecoder.decode(bytes: context.bytes, name: file, options: options)
+        guard scan.width > 0, scan.height > 0 else {
+            throw StageFailure("\(file): the scan has no pixels")
+        }
+        context.scan = scan
+        let channels: Int
+        switch spec.string("colour") {
+        case "gray": channels = 1
+        case "rgb": channels = 3
+        default: channels = Self.colourChannels(of: scan)
+        }
+        let planes = try ImagePlanes(scan: scan, channels: channels, file: file)
+        return .image(planes, .raw, ValueGeometry(frame: .scan,
+                                                  pixelSize: scan.metadata.pixelSizeMM))
+    }
+
+    /// 3 for colour scans (RGB, RGBA, palette), 1 for gray ones: alpha is never a channel.
+    static func colourChannels(of scan: Scan) -> Int {
+        switch scan.metadata.colorModel {
+        case .rgb, .rgba, .palette: return 3
+        default: return scan.channels >= 3 ? 3 : 1
+        }
+    }
+
+    private func canonicalize(_ input: CaseValue?, _ stage: PlannedStage,
+                              _ context: inout CaseContext) throws -> CaseValue {
+        let (planes, _, geometry) = try imageParts(input, stage.spec)
+        let canonicalizer = try models.canonicalizer(for: stage)
+        let file = context.source.path
+        let channels = canonicalizer.configuration.network.inputChannels
+        // A gray canonicalizer scores colour images by their Rec. 601 luma, as `equiscan
+        // canonicalize` does; the colour image is what turns upright.
+        let scored = planes.channels == 3 && channels == 1 ? Self.luma(planes) : planes
+        guard scored.channels == channels else {
+            throw StageFailure("\(file): the canonicalizer expects \(channels) channel"
+                               + "\(channels == 1 ? "" : "s"), the image has \(planes.channels)")
+        }
+        let estimate = canonicalizer.estimatePoses(scored.tensor)[0]
+        guard estimate.scores.allSatisfy(\.isFinite), estimate.confidence.isFinite else {
+            throw StageFailure("\(file): the model produced NaN or infinite pose scores")
+        }
+        guard estimate.isOnPixelGrid else {
+            throw StageFailure("\(file): pose \(estimate.degrees)° is not a multiple of 90°; "
+                               + "turning the scan would resample it (use a C4 or D4 model)")
+        }
+        let pose = CaseRecord.Pose(rotation: Int(estimate.quarterTurns),
+                                   mirrored: estimate.mirrored,
+                                   confidence: Double(estimate.confidence))
+        context.pose = pose
+        return Geometry.applyPose(pose, to: .image(planes, .raw, geometry), frame: .canonical,
+                                  inverse: true)
+    }
+
+    /// Rec. 601 luma (0.299 R + 0.587 G + 0.114 B) of three-channel planes.
+    static func luma(_ planes: ImagePlanes) -> ImagePlanes {
+        let pixels = planes.width * planes.height
+        var gray = [Float](repeating: 0, count: pixels)
+        planes.values.withUnsafeBufferPointer { v in
+            for i in 0..<pixels {
+                gray[i] = 0.299 * v[i] + 0.587 * v[pixels + i] + 0.114 * v[2 * pixels + i]
+            }
+        }
+        return ImagePlanes(channels: 1, width: planes.width, height: planes.height, values: gray)
+    }
+
+    private func classify(_ input: CaseValue?, _ stage: PlannedStage,
+                          _ context: inout CaseContext) throws -> CaseValue {
+        let (planes, intensity, _) = try imageParts(input, stage.spec)
+        let package = try models.package(for: stage)
+        let prepared = try modelInput(planes, intensity, package, &context)
+            .resizedBilinear(width: package.metadata.input.width,
+                             height: package.metadata.input.height)
+            .normalized(package.metadata.input.normalization)
+        let logits = package.model.predict(prepared.tensor)
+        let classes = package.outputNames
+        guard logits.count == classes.count, logits.storage.allSatisfy(\.isFinite) else {
+            throw StageFailure("\(context.source.path): model \(package.metadata.name) produced "
+                               + "NaN or infinite outputs")
+        }
+        let top = logits.storage.max() ?? 0
+        let exps = logits.storage.map { exp(Double($0 - top)) }
+        let total = exps.reduce(0, +)
+        var probabilities: [String: Double] = [:]
+        for (name, value) in zip(classes, exps) { probabilities[name] = value / total }
+        let best = exps.indices.max { exps[$0] < exps[$1] } ?? 0
+        let outcome = ClassificationOutcome(label: classes[best], probabilities: probabilities)
+        context.classification = outcome
+        return .classification(outcome)
+    }
+
+    private func segment(_ input: CaseValue?, _ stage: PlannedStage,
+                         _ context: inout CaseContext) throws -> CaseValue {
+        let (planes, intensity, geometry) = try imageParts(input, stage.spec)
+        let package = try models.package(for: stage)
+        let normalized = try modelInput(planes, intensity, package, &context)
+            .normalized(package.metadata.input.normalization)
+        let labels = package.outputNames
+        let probabilities = SlidingWindow.infer(
+            normalized, window: (package.metadata.input.width, package.metadata.input.height),
+            overlap: stage.spec.numberValue("overlap"), labels: labels.count) { batch in
+                package.model.predict(batch)
+            }
+        guard probabilities.values.allSatisfy(\.isFinite) else {
+            throw StageFailure("\(context.source.path): model \(package.metadata.name) produced "
+                               + "NaN or infinite outputs")
+        }
+        return .probabilities(probabilities, labels: labels, geometry)
+    }
+
+    /// The image a model stage may give its model: raw intensities with the model's channels,
+    /// from a scan the model's input specification accepts.
+    private func modelInput(_ planes: ImagePlanes, _ intensity: IntensityState,
+                            _ package: ModelPackage,
+                            _ context: inout CaseContext) throws -> ImagePlanes {
+        let file = context.source.path
+        let name = package.metadata.name
+        if let scan = context.scan {
+            _ = try package.metadata.input.check(scan, file: file, expectedBy: "model \(name)")
+        }
+        guard intensity == .raw else {
+            throw StageFailure("\(file): model \(name) normalises its input itself and needs "
+                               + "raw intensities")
+        }
+        let channels = package.metadata.input.channels
+        guard planes.channels == channels else {
+            throw StageFailure("\(file): model \(name) expects \(channels) channel"
+                               + "\(channels == 1 ? "" : "s"), the image has \(planes.channels)")
+        }
+        return planes
+    }
+
+    // MARK: Value access
+
+    private func image(_ input: CaseValue?, _ spec: StageSpec) throws -> CaseValue {
+        guard case .image? = input, let input else {
+            throw wrongKind(input, spec, expected: "an image")
+        }
+        return input
+    }
+
+    private func imageParts(_ input: CaseValue?, _ spec: StageSpec) throws
+        -> (ImagePlanes, IntensityState, ValueGeometry) {
+        guard case .image(let planes, let intensity, let geometry)? = input else {
+            throw wrongKind(input, spec, expected: "an image")
+        }
+        return (planes, intensity, geometry)
+    }
+
+    private func spatial(_ input: CaseValue?, _ spec: StageSpec) throws -> CaseValue {
+        guard let input, input.geometry != nil else {
+            throw wrongKind(input, spec, expected: "an image, probabilities or a mask")
+        }
+        return input
+    }
+
+    private func wrongKind(_ input: CaseValue?, _ spec: StageSpec,
+                           expected: String) -> StageFailure {
+        StageFailure("\(spec.op.rawValue) needs \(expected), but its input is "
+                     + (input?.kindDescription ?? "missing"))
+    }
+}
+
+extension StageSpec {
+    /// A number parameter the validator guaranteed (set or defaulted).
+    func numberValue(_ key: String) -> Double {
+        switch parameters[key] {
+        case .number(let value)?: return value
+        case .integer(let value)?: return Double(value)
+        default: preconditionFailure("validated stage lacks number \(key)")
+        }
+    }
+
+    func integerValue(_ key: String) -> Int {
+        guard case .integer(let value)? = parameters[key] else {
+            preconditionFailure("validated stage lacks integer \(key)")
+        }
+        return value
+    }
+
+    func booleanValue(_ key: String) -> Bool {
+        guard case .boolean(let value)? = parameters[key] else {
+            preconditionFailure("validated stage lacks boolean \(key)")
+        }
+        return value
+    }
+
+    func sizeValue(_ key: String) -> (width: Int, height: Int) {
+        guard case .size(let width, let height)? = parameters[key] else {
+            preconditionFailure("validated stage lacks size \(key)")
+        }
+        return (width, height)
+    }
+}

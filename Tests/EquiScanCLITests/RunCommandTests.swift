@@ -1,0 +1,161 @@
+import Foundation
+import ImageCodecs
+import XCTest
+import _TestSupport
+
+/// `equiscan run` end to end over real files in temporary folders: records, exit statuses,
+/// failures that do not stop the batch, outputs that mirror the inputs.
+final class RunCommandTests: XCTestCase {
+    static var root: String { CLIRunner.packageRoot.path }
+
+    static func pipeline(_ name: String) -> String { root + "/pipelines/" + name }
+
+    /// Copies `files` (paths under the package root) to `folder/relative`.
+    func copy(_ files: [(String, String)], to folder: String) throws {
+        for (source, relative) in files {
+            let target = (folder as NSString).appendingPathComponent(relative)
+            try FileManager.default.createDirectory(
+                atPath: (target as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Self.root + "/" + source, toPath: target)
+        }
+    }
+
+    func record(_ out: String, _ caseID: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results/" + caseID + ".json"))
+        return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func error(_ record: [String: Any]) -> (stage: String, message: String)? {
+        guard let error = record["error"] as? [String: Any] else { return nil }
+        return (error["stage"] as? String ?? "", error["message"] as? String ?? "")
+    }
+
+    func testMixedBatchRecordsEachFailureWithItsStageAndCompletesTheRest() throws {
+        let folder = temporaryFolder()
+        let input = folder + "/in"
+        try copy([("samples/cells/RBC/BloodImage_00000_03.png", "rbc/a.png"),
+                  ("samples/cells/WBC/BloodImage_00000_00.png", "wbc/b.png"),
+                  ("samples/cells/Platelets/BloodImage_00014_14.png", "plt/c.png"),
+                  ("samples/scans/mr_small_64.png", "gray.png")], to: input)
+        XCTAssertTrue(FileManager.default.createFile(atPath: input + "/empty.png", contents: Data()))
+        var corrupt = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        corrupt.append(Data(repeating: 0x41, count: 64))
+        XCTAssertTrue(FileManager.default.createFile(atPath: input + "/corrupt.png",
+                                                     contents: corrupt))
+        let out = folder + "/out"
+        let result = try CLIRunner.run(["run", "-p", Self.pipeline("classify-cells.json"),
+                                        "-i", input, "-o", out, "--jobs", "2"])
+        XCTAssertEqual(result.status, 2, result.stderr)
+
+        let expectedLabels = ["rbc/a": "RBC", "wbc/b": "WBC", "plt/c": "Platelets"]
+        for (id, label) in expectedLabels {
+            let record = try record(out, id)
+            XCTAssertEqual(record["status"] as? String, "ok", id)
+            XCTAssertTrue(record["error"] is NSNull, id)
+            let classification = try XCTUnwrap(record["classification"] as? [String: Any])
+            XCTAssertEqual(classification["label"] as? String, label, id)
+            let probabilities = try XCTUnwrap(classification["probabilities"] as? [String: Double])
+            XCTAssertEqual(Set(probabilities.keys), ["RBC", "WBC", "Platelets"])
+            XCTAssertEqual(probabilities.values.reduce(0, +), 1, accuracy: 1e-9)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: input + "/" + id + ".png"))
+            XCTAssertEqual(record["inputSHA256"] as? String, ContentHash.hex([UInt8](bytes)))
+        }
+        let empty = try XCTUnwrap(error(try record(out, "empty")))
+        XCTAssertEqual(empty.stage, "0 LoadImage")
+        XCTAssertTrue(empty.message.hasPrefix(input + "/empty.png: "), empty.message)
+        XCTAssertTrue(empty.message.contains("empty"), empty.message)
+        let broken = try XCTUnwrap(error(try record(out, "corrupt")))
+        XCTAssertEqual(broken.stage, "0 LoadImage")
+        XCTAssertTrue(broken.message.hasPrefix(input + "/corrupt.png: "), broken.message)
+        // A 16-bit gray MR slice cannot feed an 8-bit RGB classifier: refused by the model's
+        // input check, not converted silently.
+        let gray = try XCTUnwrap(error(try record(out, "gray")))
+        XCTAssertEqual(gray.stage, "1 Classify")
+        XCTAssertTrue(gray.message.contains("bccd-cells"), gray.message)
+        for id in ["empty", "corrupt", "gray"] {
+            XCTAssertEqual(try record(out, id)["status"] as? String, "failed")
+            XCTAssertTrue(result.stderr.contains(input + "/\(id).png"), result.stderr)
+        }
+
+        let manifest = try XCTUnwrap(JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: out + "/run.json"))) as? [String: Any])
+        let counts = try XCTUnwrap(manifest["counts"] as? [String: Int])
+        XCTAssertEqual(counts, ["cases": 6, "ok": 3, "failed": 3, "skipped": 0])
+        let models = try XCTUnwrap(manifest["models"] as? [[String: Any]])
+        XCTAssertEqual(models.map { $0["name"] as? String }, ["bccd-cells"])
+        XCTAssertNotNil(manifest["endedAt"] as? String)
+        // The pipeline lists csv: one row per case, the header from the model's classes.
+        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        let rows = csv.split(separator: "\r\n")
+        XCTAssertEqual(rows.count, 7)
+        XCTAssertTrue(rows[0].hasPrefix("case,input,inputSHA256,status,error_stage,"
+                                        + "error_message,label,p_RBC,p_WBC,p_Platelets,"))
+    }
+
+    func testInvalidPipelineIsRefusedWith65BeforeAnyScanIsRead() throws {
+        let folder = temporaryFolder()
+        let pipeline = folder + "/p.json"
+        try #"{"version": 1, "name": "x", "stages": [{"op": "LoadImage", "colour": "grey"}]}"#
+            .write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["run", "-p", pipeline, "-i", CLIRunner.sample(""),
+                                        "-o", folder + "/out"])
+        XCTAssertEqual(result.status, 65, result.stderr)
+        XCTAssertTrue(result.stderr.contains(pipeline + ":1:"), result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/out"))
+    }
+
+    func testNoScansIs66AndAMissingInputToo() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder + "/in",
+                                                withIntermediateDirectories: true)
+        let emptyRun = try CLIRunner.run(["run", "-p", Self.pipeline("classify-cells.json"),
+                                          "-i", folder + "/in", "-o", folder + "/out"])
+        XCTAssertEqual(emptyRun.status, 66, emptyRun.stderr)
+        XCTAssertTrue(emptyRun.stderr.contains("no scans found in " + folder + "/in"))
+        let missing = try CLIRunner.run(["run", "-p", Self.pipeline("classify-cells.json"),
+                                         "-i", folder + "/nothing", "-o", folder + "/out"])
+        XCTAssertEqual(missing.status, 66, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains(folder + "/nothing: no such file or folder"))
+    }
+
+    func testOutputFolderEqualToTheInputFolderIsAUsageError() throws {
+        let folder = temporaryFolder()
+        try copy([("samples/cells/RBC/BloodImage_00000_03.png", "a.png")], to: folder)
+        let result = try CLIRunner.run(["run", "-p", Self.pipeline("classify-cells.json"),
+                                        "-i", folder, "-o", folder + "/."])
+        XCTAssertEqual(result.status, 64, result.stderr)
+        XCTAssertTrue(result.stderr.contains("is the input folder"), result.stderr)
+    }
+
+    /// The upright scan a pipeline writes is exactly what `equiscan canonicalize` writes, and
+    /// the pose recorded is the one canonicalize reports: one canonicalizer, two front ends.
+    func testOrientationPipelineAgreesWithCanonicalize() throws {
+        let folder = temporaryFolder()
+        let input = folder + "/in"
+        try copy([("samples/scans/ct_small_128.png", "ct/ct.png"),
+                  ("samples/scans/mr_small_64.png", "mr.png")], to: input)
+        let out = folder + "/out"
+        let result = try CLIRunner.run(["run", "-p", Self.pipeline("orientation-correction.json"),
+                                        "-i", input, "-o", out])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let model = Self.root + "/samples/models/orientation-d4"
+        for (id, file) in [("ct/ct", "ct/ct.png"), ("mr", "mr.png")] {
+            let reference = try CLIRunner.run(["canonicalize", "-m", model, input + "/" + file,
+                                               "-o", folder + "/ref/" + id, "--json"])
+            XCTAssertEqual(reference.status, 0, reference.stderr)
+            let expected = try XCTUnwrap(try CLIRunner.jsonArray(reference).first?["pose"]
+                                            as? [String: Any])
+            let record = try record(out, id)
+            let pose = try XCTUnwrap(record["pose"] as? [String: Any])
+            XCTAssertEqual(pose["rotation"] as? Int, (expected["rotation"] as? Double).map(Int.init))
+            XCTAssertEqual(pose["mirrored"] as? Bool, expected["mirrored"] as? Bool)
+            XCTAssertEqual(record["outputs"] as? [String], [id + "_scan.png"])
+            let written = try ImageDecoder.decode(path: out + "/" + id + "_scan.png")
+            let upright = try ImageDecoder.decode(
+                path: folder + "/ref/" + id + "/" + (file as NSString).lastPathComponent)
+            XCTAssertEqual(written.samples, upright.samples, id)
+            XCTAssertEqual(written.width, upright.width)
+        }
+    }
+}
