@@ -158,4 +158,56 @@ final class RunCommandTests: XCTestCase {
             XCTAssertEqual(written.width, upright.width)
         }
     }
+
+    /// nnU-Net naming: CASE_0000, CASE_0001 are one case's channels; channel files of
+    /// different sizes, gaps in the numbering and names outside the scheme fail their case
+    /// with the reason, and the batch goes on.
+    func testNnUNetChannelFilesMakeOneCaseAndWrongSizesFailTheirCase() throws {
+        let folder = temporaryFolder()
+        let input = folder + "/in"
+        try copy([("samples/cells/RBC/BloodImage_00000_03.png", "a_0000.png"),
+                  ("samples/cells/WBC/BloodImage_00000_00.png", "a_0001.png"),
+                  ("samples/cells/RBC/BloodImage_00030_15.png", "b_0000.png"),
+                  ("samples/scans/ct_small_128.png", "b_0001.png"),
+                  ("samples/cells/RBC/BloodImage_00072_01.png", "c_0001.png"),
+                  ("samples/cells/RBC/BloodImage_00115_04.png", "d.png")], to: input)
+        let pipeline = folder + "/channels.json"
+        try """
+            {"version": 1, "name": "channels",
+             "inputs": {"include": ["**/*.png"], "naming": "nnunet"},
+             "stages": [{"op": "LoadImage", "colour": "gray"},
+                        {"op": "SaveImage", "what": "scan", "format": "tiff"}]}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let out = folder + "/out"
+        let result = try CLIRunner.run(["run", "-p", pipeline, "-i", input, "-o", out])
+        XCTAssertEqual(result.status, 2, result.stderr)
+
+        let a = try record(out, "a")
+        XCTAssertEqual(a["status"] as? String, "ok")
+        XCTAssertEqual(a["input"] as? String, input + "/a_0000.png")
+        let stacked = try ImageDecoder.decode(path: out + "/a_scan.tif")
+        XCTAssertEqual(stacked.channels, 2)
+        // Channel c of the output is the luma of file c (Rec. 601, rounded to 8 bits).
+        for (c, file) in ["a_0000.png", "a_0001.png"].enumerated() {
+            let source = try ImageDecoder.decode(path: input + "/" + file)
+            guard case .uint8(let rgb) = source.samples, case .uint8(let out) = stacked.samples
+            else { return XCTFail("expected 8-bit samples") }
+            for pixel in [0, 1000, 4095] {
+                let luma = 0.299 * Float(rgb[pixel * 3]) + 0.587 * Float(rgb[pixel * 3 + 1])
+                    + 0.114 * Float(rgb[pixel * 3 + 2])
+                XCTAssertEqual(out[pixel * 2 + c], UInt8(luma.rounded()), "\(file) pixel \(pixel)")
+            }
+        }
+        let b = try XCTUnwrap(error(try record(out, "b")))
+        XCTAssertEqual(b.stage, "0 LoadImage")
+        XCTAssertEqual(b.message, input + "/b_0001.png: is 128×128, but the case's first channel "
+                       + input + "/b_0000.png is 64×64; the channels of a case must have one size")
+        let c = try XCTUnwrap(error(try record(out, "c")))
+        XCTAssertEqual(c.stage, "input")
+        XCTAssertEqual(c.message, input + "/c_0001.png: case c has no channel 0000 (its channel "
+                       + "files are 0001; nnU-Net numbers them from 0000 without gaps)")
+        let d = try XCTUnwrap(error(try record(out, "d")))
+        XCTAssertEqual(d.stage, "input")
+        XCTAssertTrue(d.message.contains("does not follow nnU-Net's CASE_0000"), d.message)
+    }
 }

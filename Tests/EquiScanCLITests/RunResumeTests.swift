@@ -57,7 +57,7 @@ final class RunResumeTests: XCTestCase {
         let input = folder + "/in"
         // EM slices through the membrane segmenter: slow enough per case to kill mid-batch.
         try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
-        let total = 40
+        let total = 20
         for index in 0..<total {
             let source = Self.root + "/samples/em/\(index % 2 == 0 ? "00" : "04").png"
             XCTAssertEqual(link(source, input + String(format: "/s%02d.png", index)), 0)
@@ -173,5 +173,42 @@ final class RunResumeTests: XCTestCase {
                                        with: #""name": "resume-test", "description": "x","#))
             .write(toFile: pipeline, atomically: true, encoding: .utf8)
         XCTAssertEqual(try run()["skipped"], 6)
+    }
+
+    /// SIGINT stops the run with 75 and leaves no temporary file; a rerun finishes the batch.
+    func testInterruptedRunExits75WithoutTemporaryFilesAndARerunFinishes() throws {
+        let folder = temporaryFolder()
+        let input = folder + "/in"
+        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+        let total = 16
+        for index in 0..<total {
+            XCTAssertEqual(link(Self.root + "/samples/em/00.png",
+                                input + String(format: "/s%02d.png", index)), 0)
+        }
+        let out = folder + "/out"
+        let pipeline = Self.root + "/pipelines/segment-em.json"
+        let process = Process()
+        process.executableURL = CLIRunner.productsDirectory.appendingPathComponent("equiscan")
+        process.arguments = ["run", "-p", pipeline, "-i", input, "-o", out, "--jobs", "2"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while ((try? FileManager.default.contentsOfDirectory(atPath: out + "/results")) ?? [])
+            .count < 3 && Date() < deadline && process.isRunning {
+            usleep(5_000)
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 75)
+        let names = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String]) ?? []
+        XCTAssertEqual(names.filter { $0.contains(".tmp-") }, [])
+        let rerun = try CLIRunner.run(["run", "-p", pipeline, "-i", input, "-o", out])
+        XCTAssertEqual(rerun.status, 0, rerun.stderr)
+        let counts = try manifestCounts(out)
+        XCTAssertEqual(counts["cases"], total)
+        XCTAssertEqual(counts["ok"]! + counts["skipped"]!, total)
+        XCTAssertGreaterThanOrEqual(counts["skipped"]!, 2)
     }
 }

@@ -4,9 +4,10 @@ import ModelRuntime
 /// Everything one case accumulates while its stages run.
 struct CaseContext {
     let source: CaseSource
-    /// The file's bytes, read once: hashed for the ledger and decoded by `LoadImage`, so the
-    /// digest recorded is that of the data analysed even if the file changes meanwhile.
-    let bytes: [UInt8]
+    /// The bytes of each file of the case (one, or one per nnU-Net channel), read once:
+    /// hashed for the ledger and decoded by `LoadImage`, so the digest recorded is that of the
+    /// data analysed even if a file changes meanwhile.
+    let bytes: [[UInt8]]
     /// The decoded scan (page and orientation as `LoadImage` asked).
     var scan: Scan?
     /// Each stage's output, by stage index.
@@ -20,7 +21,7 @@ struct CaseContext {
     /// Files written, relative to the output folder, with the SHA-256 of their bytes.
     var outputs: [(path: String, sha256: String)] = []
 
-    init(source: CaseSource, bytes: [UInt8]) {
+    init(source: CaseSource, bytes: [[UInt8]]) {
         self.source = source
         self.bytes = bytes
     }

@@ -6,8 +6,25 @@ public struct CaseSource: Sendable, Equatable {
     /// with several input folders, prefixed by the folder's name. Results and written files
     /// are named after it, so they mirror the input tree.
     public var id: String
-    /// The scan file, as found (the input folder joined with the relative path).
+    /// The scan file, as found (the input folder joined with the relative path); the first
+    /// channel's file under nnU-Net naming.
     public var path: String
+    /// Under nnU-Net naming, every channel's file in channel order (`path` first); empty for
+    /// one-file cases.
+    public var channelFiles: [String] = []
+    /// Why the case cannot be read as named (a gap in nnU-Net channel numbers, a file that
+    /// does not follow the naming); the case is recorded as failed with it.
+    public var problem: String?
+
+    public init(id: String, path: String, channelFiles: [String] = [], problem: String? = nil) {
+        self.id = id
+        self.path = path
+        self.channelFiles = channelFiles
+        self.problem = problem
+    }
+
+    /// The files the case reads, in channel order.
+    public var files: [String] { channelFiles.isEmpty ? [path] : channelFiles }
 }
 
 /// Why a run cannot start from its inputs.
@@ -81,7 +98,44 @@ public enum CaseDiscovery {
             pathByID[id] = file.path
             cases.append(CaseSource(id: id, path: file.path))
         }
+        if selection.naming == .nnunet { cases = groupChannels(cases) }
         return cases.sorted { $0.id < $1.id }
+    }
+
+    /// nnU-Net naming: files `CASE_0000`, `CASE_0001`, … (ids without extension) become one
+    /// case CASE with the files as channels in index order. A file whose id does not end in
+    /// `_` and four digits, or a case whose indices do not run 0000, 0001, … without a gap,
+    /// becomes a case that fails with the reason.
+    static func groupChannels(_ files: [CaseSource]) -> [CaseSource] {
+        var channels: [String: [(index: Int, path: String)]] = [:]
+        var cases: [CaseSource] = []
+        for file in files {
+            let id = file.id
+            let suffix = id.suffix(5)
+            guard suffix.count == 5, suffix.first == "_",
+                  let index = Int(suffix.dropFirst()),
+                  suffix.dropFirst().allSatisfy(\.isASCII), suffix.dropFirst().allSatisfy(\.isNumber)
+            else {
+                cases.append(CaseSource(id: id, path: file.path, problem: "\(file.path): the "
+                                        + "name does not follow nnU-Net's CASE_0000 channel "
+                                        + "naming (inputs.naming is \"nnunet\")"))
+                continue
+            }
+            channels[String(id.dropLast(5)), default: []].append((index, file.path))
+        }
+        for (id, files) in channels {
+            let sorted = files.sorted { $0.index < $1.index }
+            let paths = sorted.map(\.path)
+            var source = CaseSource(id: id, path: paths[0], channelFiles: paths)
+            if let gap = sorted.indices.first(where: { sorted[$0].index != $0 }) {
+                source.problem = "\(paths[0]): case \(id) has no channel "
+                    + String(format: "%04d", gap) + " (its channel files are "
+                    + sorted.map { String(format: "%04d", $0.index) }.joined(separator: ", ")
+                    + "; nnU-Net numbers them from 0000 without gaps)"
+            }
+            cases.append(source)
+        }
+        return cases
     }
 
     /// Relative paths of the files under `folder`, depth first.

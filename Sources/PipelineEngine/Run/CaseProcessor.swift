@@ -26,7 +26,7 @@ final class CaseProcessor {
 
     /// Runs the case on the file's `bytes` (whose digest is `inputSHA256`) and returns its
     /// record, not yet written.
-    func process(_ source: CaseSource, bytes: [UInt8], inputSHA256: String)
+    func process(_ source: CaseSource, bytes: [[UInt8]], inputSHA256: String)
         -> (record: CaseRecord, outputs: [(path: String, sha256: String)]) {
         var record = CaseRecord(case: source.id, input: source.path, inputSHA256: inputSHA256)
         var context = CaseContext(source: source, bytes: bytes)

@@ -103,7 +103,7 @@ public final class RunExecutor: Sendable {
         let cases = request.shard.map { shard in
             allCases.filter { shard.contains(caseID: $0.id) }
         } ?? allCases
-        ProtectedInputs.shared.protect(allCases.map(\.path) + [request.pipelineFile])
+        ProtectedInputs.shared.protect(allCases.flatMap(\.files) + [request.pipelineFile])
 
         var manifest = RunManifest(
             tool: .init(name: request.toolName, version: request.toolVersion),
@@ -176,26 +176,29 @@ public final class RunExecutor: Sendable {
     private func runCase(_ source: CaseSource, _ processor: CaseProcessor,
                          _ ledger: RunLedger) throws -> CaseOutcome {
         let out = request.outputFolder
-        let data = FileManager.default.contents(atPath: source.path)
-        let bytes = data.map { [UInt8]($0) }
-        let digest = bytes.map { ContentHash.hex($0) } ?? ""
+        let contents = source.files.map { FileManager.default.contents(atPath: $0) }
+        let readable = contents.allSatisfy { $0 != nil }
+        let bytes = contents.map { $0.map { [UInt8]($0) } ?? [] }
+        let digest = readable ? Self.digest(bytes) : ""
         let key = CaseKey(caseID: source.id, inputSHA256: digest,
                           pipelineHash: request.plan.contentHash,
                           modelHashes: request.plan.modelKey)
-        if !request.overwrite, bytes != nil,
+        if !request.overwrite, readable, source.problem == nil,
            try ledger.reusable(key, outputFolder: out) != nil {
             return .skipped
         }
         try ledger.markStarted(key)
         var record: CaseRecord
         var outputs: [(path: String, sha256: String)] = []
-        if let bytes {
+        if readable, source.problem == nil {
             (record, outputs) = processor.process(source, bytes: bytes, inputSHA256: digest)
         } else {
-            record = CaseRecord(case: source.id, input: source.path, inputSHA256: "")
+            record = CaseRecord(case: source.id, input: source.path, inputSHA256: digest)
             record.status = .failed
-            record.error = .init(stage: "input", message: "\(source.path): cannot be read "
-                                 + "(missing or no permission)")
+            let unreadable = zip(source.files, contents).first { $0.1 == nil }?.0
+            record.error = .init(stage: "input", message: source.problem
+                                 ?? "\(unreadable ?? source.path): cannot be read (missing or "
+                                 + "no permission)")
         }
         let relative = CaseRecord.relativePath(forCase: source.id)
         let path = (out as NSString).appendingPathComponent(relative)
@@ -206,6 +209,20 @@ public final class RunExecutor: Sendable {
                                 record: LedgerOutput(path: relative, sha256: ContentHash.hex(text)),
                                 outputs: outputs.map { LedgerOutput(path: $0.path, sha256: $0.sha256) })
         return .done(record)
+    }
+
+    /// The SHA-256 of a case's files: of the file's bytes for a one-file case; for nnU-Net
+    /// channel files, of each file's length (8 bytes, big-endian) and bytes in channel order,
+    /// so that moving bytes between channels changes it.
+    static func digest(_ files: [[UInt8]]) -> String {
+        guard files.count > 1 else { return ContentHash.hex(files.first ?? []) }
+        var hasher = ContentHash.Hasher()
+        for file in files {
+            let length = UInt64(file.count).bigEndian
+            hasher.update(withUnsafeBytes(of: length) { Array($0) })
+            hasher.update(file)
+        }
+        return hasher.finalize()
     }
 
     /// The record as pretty, key-sorted JSON bytes with a final newline.

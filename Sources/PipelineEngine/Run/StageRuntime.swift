@@ -88,21 +88,39 @@ struct StageRuntime {
     // MARK: Ops
 
     private func loadImage(_ spec: StageSpec, _ context: inout CaseContext) throws -> CaseValue {
-        let file = context.source.path
         let options = DecodeOptions(page: spec.integerValue("page"),
                                     applyOrientation: spec.string("orientation") != "keep")
-        let scan = try ImageDecoder.decode(bytes: context.bytes, name: file, options: options)
-        guard scan.width > 0, scan.height > 0 else {
-            throw StageFailure("\(file): the scan has no pixels")
+        var planes: ImagePlanes?
+        for (file, bytes) in zip(context.source.files, context.bytes) {
+            let scan = try ImageDecoder.decode(bytes: bytes, name: file, options: options)
+            guard scan.width > 0, scan.height > 0 else {
+                throw StageFailure("\(file): the scan has no pixels")
+            }
+            let channels: Int
+            switch spec.string("colour") {
+            case "gray": channels = 1
+            case "rgb": channels = 3
+            default: channels = Self.colourChannels(of: scan)
+            }
+            let next = try ImagePlanes(scan: scan, channels: channels, file: file)
+            guard let first = planes, let firstScan = context.scan else {
+                planes = next
+                context.scan = scan
+                continue
+            }
+            // nnU-Net channel files: every channel has the first one's size.
+            guard scan.width == firstScan.width, scan.height == firstScan.height else {
+                throw StageFailure("\(file): is \(scan.width)×\(scan.height), but the case's "
+                                   + "first channel \(context.source.path) is "
+                                   + "\(firstScan.width)×\(firstScan.height); the channels of "
+                                   + "a case must have one size")
+            }
+            planes = ImagePlanes(channels: first.channels + next.channels, width: first.width,
+                                 height: first.height, values: first.values + next.values)
         }
-        context.scan = scan
-        let channels: Int
-        switch spec.string("colour") {
-        case "gray": channels = 1
-        case "rgb": channels = 3
-        default: channels = Self.colourChannels(of: scan)
+        guard let planes, let scan = context.scan else {
+            preconditionFailure("a case has at least one file")
         }
-        let planes = try ImagePlanes(scan: scan, channels: channels, file: file)
         return .image(planes, .raw, ValueGeometry(frame: .scan,
                                                   pixelSize: scan.metadata.pixelSizeMM))
     }
@@ -207,7 +225,9 @@ struct StageRuntime {
                             _ context: inout CaseContext) throws -> ImagePlanes {
         let file = context.source.path
         let name = package.metadata.name
-        if let scan = context.scan {
+        // A one-file case's scan must be one the model's input specification accepts (sample
+        // type, colour model); nnU-Net channel files are checked by their count below.
+        if let scan = context.scan, context.bytes.count == 1 {
             _ = try package.metadata.input.check(scan, file: file, expectedBy: "model \(name)")
         }
         guard intensity == .raw else {

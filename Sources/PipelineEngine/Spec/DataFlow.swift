@@ -16,8 +16,12 @@ struct DataFlow {
     /// The stages by index, for naming the stage a value came from.
     private let ops: [Int: StageOp]
 
-    init(stages: [StageSpec]) {
+    /// Whether a case may be several files (nnU-Net naming), whose count sets the channels.
+    private let multiFileCases: Bool
+
+    init(stages: [StageSpec], multiFileCases: Bool = false) {
         ops = Dictionary(uniqueKeysWithValues: stages.map { ($0.index, $0.op) })
+        self.multiFileCases = multiFileCases
     }
 
     /// Infers what `stage` gives from the output of stage `inputIndex` (only an earlier stage
@@ -27,8 +31,8 @@ struct DataFlow {
         var output: InferredOutput?
         if stage.op == .loadImage {
             let colour = stage.string("colour")
-            output = .scan(channels: colour == "gray" ? 1 : colour == "rgb" ? 3 : nil,
-                           setBy: stage.index)
+            let perFile = colour == "gray" ? 1 : colour == "rgb" ? 3 : nil
+            output = .scan(channels: multiFileCases ? nil : perFile, setBy: stage.index)
         } else if let inputIndex, inputIndex < stage.index, let input = outputs[inputIndex] {
             output = transfer(stage, input, from: inputIndex, model?.metadata)
         }

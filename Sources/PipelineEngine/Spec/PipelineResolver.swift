@@ -21,7 +21,8 @@ struct PipelineResolver {
     /// The planned stages; meaningful only when `problems` stays empty.
     mutating func resolve() -> [PlannedStage] {
         let indexByID = checkIDs()
-        var flow = DataFlow(stages: spec.stages)
+        var flow = DataFlow(stages: spec.stages,
+                            multiFileCases: spec.inputs.naming == .nnunet)
         var planned: [PlannedStage] = []
         for stage in spec.stages {
             let inputIndex = resolveInput(of: stage, indexByID)

@@ -88,6 +88,12 @@ public enum PipelineSchema {
                     ("items", glob),
                     ("default", .array([])),
                 ])),
+                ("naming", object([
+                    ("enum", strings(InputSelection.Naming.allCases.map(\.rawValue))),
+                    ("default", string(InputSelection.Naming.plain.rawValue)),
+                    ("description", string("nnunet: CASE_0000.ext, CASE_0001.ext, … are the "
+                                           + "channels of one case.")),
+                ])),
             ])),
         ])
     }

@@ -54,7 +54,8 @@ extension PipelineSpec {
     static func parseInputs(_ node: ConfigNode?,
                             _ collector: inout ProblemCollector) -> InputSelection {
         var selection = InputSelection(include: InputSelection.defaultInclude, exclude: [])
-        guard let node, let object = collector.object(node, keys: ["include", "exclude"])
+        guard let node,
+              let object = collector.object(node, keys: ["include", "exclude", "naming"])
         else { return selection }
         if let include = object.optional("include"),
            let patterns = parsePatterns(include, allowEmpty: false, &collector) {
@@ -63,6 +64,11 @@ extension PipelineSpec {
         if let exclude = object.optional("exclude"),
            let patterns = parsePatterns(exclude, allowEmpty: true, &collector) {
             selection.exclude = patterns
+        }
+        if let naming = object.optional("naming").flatMap({ naming in
+            collector.read { try naming.choice(InputSelection.Naming.self) }
+        }) {
+            selection.naming = naming
         }
         return selection
     }

@@ -30,12 +30,23 @@ public struct InputSelection: Sendable, Equatable {
     public static let defaultInclude = ["**/*.png", "**/*.jpg", "**/*.jpeg", "**/*.tif",
                                         "**/*.tiff"]
 
+    /// How files map to cases.
+    public enum Naming: String, Sendable, CaseIterable {
+        /// One file, one case.
+        case plain
+        /// nnU-Net's multi-channel naming: `CASE_0000.png`, `CASE_0001.png`, … are the
+        /// channels of case CASE, in the order of their four-digit index.
+        case nnunet
+    }
+
     public var include: [String]
     public var exclude: [String]
+    public var naming: Naming
 
-    public init(include: [String], exclude: [String]) {
+    public init(include: [String], exclude: [String], naming: Naming = .plain) {
         self.include = include
         self.exclude = exclude
+        self.naming = naming
     }
 }
 
