@@ -52,33 +52,47 @@ final class RunResumeTests: XCTestCase {
         return path
     }
 
-    func testKilledRunIsFinishedByARerunWithEveryCaseOnceAndNoPartialFile() throws {
-        let folder = temporaryFolder()
+    /// `total` cases in `folder/in`, hard links to the sample EM slices (slow enough per case
+    /// through the membrane segmenter to stop a run mid-batch).
+    func emCases(_ total: Int, in folder: String) throws -> String {
         let input = folder + "/in"
-        // EM slices through the membrane segmenter: slow enough per case to kill mid-batch.
         try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
-        let total = 20
         for index in 0..<total {
             let source = Self.root + "/samples/em/\(index % 2 == 0 ? "00" : "04").png"
             XCTAssertEqual(link(source, input + String(format: "/s%02d.png", index)), 0)
         }
-        let out = folder + "/out"
-        let pipeline = Self.root + "/pipelines/segment-em.json"
+        return input
+    }
+
+    /// Starts `equiscan run` of the EM pipeline and returns once `records` case records exist
+    /// (or the run ended, or two minutes passed).
+    func startRun(input: String, out: String, jobs: Int, until records: Int) throws -> Process {
         let process = Process()
         process.executableURL = CLIRunner.productsDirectory.appendingPathComponent("equiscan")
-        process.arguments = ["run", "-p", pipeline, "-i", input, "-o", out, "--jobs", "1"]
+        process.arguments = ["run", "-p", Self.root + "/pipelines/segment-em.json", "-i", input,
+                             "-o", out, "--jobs", String(jobs)]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        let results = out + "/results"
         let deadline = Date().addingTimeInterval(120)
         func recordCount() -> Int {
-            ((try? FileManager.default.contentsOfDirectory(atPath: results)) ?? [])
+            ((try? FileManager.default.contentsOfDirectory(atPath: out + "/results")) ?? [])
                 .filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.count
         }
-        while recordCount() < 4 && Date() < deadline && process.isRunning {
+        while recordCount() < records && Date() < deadline && process.isRunning {
             usleep(5_000)
         }
+        return process
+    }
+
+    func testKilledRunIsFinishedByARerunWithEveryCaseOnceAndNoPartialFile() throws {
+        let folder = temporaryFolder()
+        let total = 20
+        let input = try emCases(total, in: folder)
+        let out = folder + "/out"
+        let pipeline = Self.root + "/pipelines/segment-em.json"
+        let results = out + "/results"
+        let process = try startRun(input: input, out: out, jobs: 1, until: 4)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .uncaughtSignal, "the run ended before the kill")
@@ -178,26 +192,11 @@ final class RunResumeTests: XCTestCase {
     /// SIGINT stops the run with 75 and leaves no temporary file; a rerun finishes the batch.
     func testInterruptedRunExits75WithoutTemporaryFilesAndARerunFinishes() throws {
         let folder = temporaryFolder()
-        let input = folder + "/in"
-        try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
         let total = 16
-        for index in 0..<total {
-            XCTAssertEqual(link(Self.root + "/samples/em/00.png",
-                                input + String(format: "/s%02d.png", index)), 0)
-        }
+        let input = try emCases(total, in: folder)
         let out = folder + "/out"
         let pipeline = Self.root + "/pipelines/segment-em.json"
-        let process = Process()
-        process.executableURL = CLIRunner.productsDirectory.appendingPathComponent("equiscan")
-        process.arguments = ["run", "-p", pipeline, "-i", input, "-o", out, "--jobs", "2"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(120)
-        while ((try? FileManager.default.contentsOfDirectory(atPath: out + "/results")) ?? [])
-            .count < 3 && Date() < deadline && process.isRunning {
-            usleep(5_000)
-        }
+        let process = try startRun(input: input, out: out, jobs: 2, until: 3)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationReason, .exit)
