@@ -37,8 +37,9 @@ public enum AtomicFile {
             if fd >= 0 { close(fd) }
             TemporaryFiles.shared.discard(temporary.path)
         }
-        // mkstemp creates the file 0600; scans and reports are ordinary data files.
-        _ = fchmod(fd, 0o644)
+        // mkstemp creates the file 0600; a finished file gets what the user's umask gives
+        // ordinary data files (0666 less the umask), as `open(2)` would have.
+        _ = fchmod(fd, fileMode)
         if let base = bytes.baseAddress {
             var offset = 0
             while offset < bytes.count {
@@ -109,6 +110,14 @@ public enum AtomicFile {
         _ = fsync(fd)
         close(fd)
     }
+
+    /// 0666 less the process's umask, read once (reading the umask means setting it, which
+    /// is done here only, before any file is written).
+    static let fileMode: mode_t = {
+        let mask = umask(0o022)
+        umask(mask)
+        return 0o666 & ~mask
+    }()
 
     private static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer,
                                     _ count: Int) -> Int {

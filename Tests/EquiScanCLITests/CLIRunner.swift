@@ -63,6 +63,23 @@ enum CLIRunner {
                          stderr: String(decoding: errData, as: UTF8.self))
     }
 
+    /// Runs `command` with `/bin/sh -c` (for a umask or other shell state).
+    static func runShell(_ command: String) throws -> CLIResult {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return CLIResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+    }
+
     /// Parses stdout as one JSON array of objects.
     static func jsonArray(_ result: CLIResult, file: StaticString = #filePath,
                           line: UInt = #line) throws -> [[String: Any]] {

@@ -55,6 +55,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Shard count for Kubernetes Indexed Jobs (with JOB_COMPLETION_INDEX).")
     var shardCount: Int?
 
+    @Option(help: ArgumentHelp("Seconds a case may take before it fails as timed out "
+                               + "(default: the pipeline's limits.caseTimeoutSeconds, else none).",
+                               valueName: "seconds"))
+    var caseTimeout: Double?
+
     @Option(help: "Progress and case lines as text, or JSON lines (text|json).")
     var logFormat: RunLogFormat = .text
 
@@ -64,6 +69,9 @@ struct RunCommand: ParsableCommand {
         }
         if let jobs, jobs < 1 {
             throw ValidationError("--jobs must be at least 1, got \(jobs)")
+        }
+        if let caseTimeout, !(caseTimeout > 0) || !caseTimeout.isFinite {
+            throw ValidationError("--case-timeout must be a positive number of seconds")
         }
     }
 
@@ -78,10 +86,11 @@ struct RunCommand: ParsableCommand {
         let selection = try ShardSelection.resolve(
             option: shard, shardCount: shardCount,
             environment: ProcessInfo.processInfo.environment)
-        let request = RunRequest(
+        var request = RunRequest(
             plan: plan, pipelineFile: pipeline, inputs: inputs, outputFolder: output,
             jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount, overwrite: overwrite,
             shard: selection, toolName: "equiscan", toolVersion: Version.text)
+        request.caseTimeout = caseTimeout
         let progress = RunProgress(format: logFormat, outputFolder: output)
         let summary = try RunExecutor(request).run { event in progress.handle(event) }
         progress.finish(summary)

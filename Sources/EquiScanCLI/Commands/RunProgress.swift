@@ -58,7 +58,7 @@ final class RunProgress: Sendable {
                     logger.info("case skipped", metadata: ["case": "\(caseID)",
                                                            "reason": "complete and unchanged"])
                 } else if !isTerminal {
-                    print("\(caseID): skipped (complete and unchanged)")
+                    print("\(LogText.escaped(caseID)): skipped (complete and unchanged)")
                 }
             case .writeFailed(let caseID, let message):
                 if format == .json {
@@ -66,7 +66,7 @@ final class RunProgress: Sendable {
                                                             "message": "\(message)"])
                 } else {
                     clearBar()
-                    ErrorReporter.printError(message)
+                    ErrorReporter.printError(LogText.escaped(message))
                 }
             }
             if isTerminal { draw(&state) }
@@ -108,7 +108,7 @@ final class RunProgress: Sendable {
         }
         if let error = record.error {
             clearBar()
-            ErrorReporter.printError("stage \(error.stage): \(error.message)")
+            ErrorReporter.printError(LogText.escaped("stage \(error.stage): \(error.message)"))
         } else if !isTerminal {
             print(Self.line(record))
         }
@@ -116,17 +116,18 @@ final class RunProgress: Sendable {
 
     /// `CASE: ok` with what the case found.
     static func line(_ record: CaseRecord) -> String {
-        var parts = ["\(record.case): ok"]
+        var parts = ["\(LogText.escaped(record.case)): ok"]
         if let classification = record.classification {
             let p = classification.probabilities[classification.label] ?? 0
-            parts.append("\(classification.label) (\(String(format: "%.3f", p)))")
+            parts.append("\(LogText.escaped(classification.label)) "
+                         + "(\(String(format: "%.3f", p)))")
         }
         if let pose = record.pose {
             parts.append("pose rotation \(pose.rotation) mirrored \(pose.mirrored)")
         }
         if let segmentation = record.segmentation {
             let areas = segmentation.areasPx.sorted { $0.key < $1.key }
-                .map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                .map { "\(LogText.escaped($0.key)) \($0.value)" }.joined(separator: ", ")
             parts.append("areas px: \(areas)")
         }
         return parts.joined(separator: "; ")

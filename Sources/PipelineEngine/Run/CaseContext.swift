@@ -1,3 +1,4 @@
+import Dispatch
 import ImageCodecs
 import ModelRuntime
 
@@ -21,8 +22,28 @@ struct CaseContext {
     /// Files written, relative to the output folder, with the SHA-256 of their bytes.
     var outputs: [(path: String, sha256: String)] = []
 
-    init(source: CaseSource, bytes: [[UInt8]]) {
+    /// The case's time limit in seconds, and the uptime (ns) it runs out at.
+    let timeLimit: Double?
+    let deadline: UInt64?
+
+    init(source: CaseSource, bytes: [[UInt8]], timeLimit: Double? = nil) {
         self.source = source
         self.bytes = bytes
+        self.timeLimit = timeLimit
+        deadline = timeLimit.map { DispatchTime.now().uptimeNanoseconds + UInt64($0 * 1e9) }
+    }
+
+    /// Throws when the case has run past its time limit. Called before every stage and
+    /// between sliding-window batches: a case cannot be stopped inside a kernel, so the limit
+    /// is exceeded by at most one step, and the worker then goes on with the next case.
+    func checkTime() throws {
+        if let deadline, let timeLimit, DispatchTime.now().uptimeNanoseconds > deadline {
+            throw StageFailure("\(source.path): timed out: the case took longer than its "
+                               + "limit of \(Self.seconds(timeLimit)) s and was stopped")
+        }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

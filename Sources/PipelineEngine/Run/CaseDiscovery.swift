@@ -1,4 +1,5 @@
 import Foundation
+import SafeFiles
 
 /// One case of a run: a scan file and the id its results are filed under.
 public struct CaseSource: Sendable, Equatable {
@@ -15,12 +16,18 @@ public struct CaseSource: Sendable, Equatable {
     /// Why the case cannot be read as named (a gap in nnU-Net channel numbers, a file that
     /// does not follow the naming); the case is recorded as failed with it.
     public var problem: String?
+    /// The input folder the case was found in (absolute, symlink-free): no file outside it is
+    /// read for the case, whatever symlinks say. Nil for cases made by callers that vouch for
+    /// their paths.
+    public var root: String?
 
-    public init(id: String, path: String, channelFiles: [String] = [], problem: String? = nil) {
+    public init(id: String, path: String, channelFiles: [String] = [], problem: String? = nil,
+                root: String? = nil) {
         self.id = id
         self.path = path
         self.channelFiles = channelFiles
         self.problem = problem
+        self.root = root
     }
 
     /// The files the case reads, in channel order.
@@ -57,7 +64,7 @@ public enum CaseDiscovery {
         let skipped = excluded.map(canonical)
         // Inputs are grouped by the folder their ids are relative to; with more than one such
         // folder, ids start with the folder's name so that equal relative paths stay apart.
-        var found: [(root: String, relative: String, path: String)] = []
+        var found: [(root: String, relative: String, path: String, problem: String?)] = []
         var roots = Set<String>()
         for input in inputs {
             var isFolder: ObjCBool = false
@@ -68,17 +75,24 @@ public enum CaseDiscovery {
             if isFolder.boolValue {
                 let root = canonical(input)
                 roots.insert(root)
-                for relative in try walk(input, skipping: skipped)
+                for (relative, problem) in try walk(input, root: root, skipping: skipped)
                     where include.contains(where: { $0.matches(relative) })
                     && !exclude.contains(where: { $0.matches(relative) }) {
                     found.append((root, relative,
-                                  (input as NSString).appendingPathComponent(relative)))
+                                  (input as NSString).appendingPathComponent(relative), problem))
                 }
             } else {
                 let parent = (input as NSString).deletingLastPathComponent
                 let root = canonical(parent.isEmpty ? "." : parent)
                 roots.insert(root)
-                found.append((root, (input as NSString).lastPathComponent, input))
+                let problem: String?
+                do {
+                    _ = try readablePath(input, root: root)
+                    problem = nil
+                } catch {
+                    problem = String(describing: error)
+                }
+                found.append((root, (input as NSString).lastPathComponent, input, problem))
             }
         }
         let prefixed = roots.count > 1
@@ -96,7 +110,8 @@ public enum CaseDiscovery {
                         + "inputs.include in the pipeline")
             }
             pathByID[id] = file.path
-            cases.append(CaseSource(id: id, path: file.path))
+            cases.append(CaseSource(id: id, path: file.path, problem: file.problem,
+                                    root: file.root))
         }
         if selection.naming == .nnunet { cases = groupChannels(cases) }
         return cases.sorted { $0.id < $1.id }
@@ -107,7 +122,7 @@ public enum CaseDiscovery {
     /// `_` and four digits, or a case whose indices do not run 0000, 0001, … without a gap,
     /// becomes a case that fails with the reason.
     static func groupChannels(_ files: [CaseSource]) -> [CaseSource] {
-        var channels: [String: [(index: Int, path: String)]] = [:]
+        var channels: [String: [(index: Int, file: CaseSource)]] = [:]
         var cases: [CaseSource] = []
         for file in files {
             let id = file.id
@@ -116,18 +131,22 @@ public enum CaseDiscovery {
                   let index = Int(suffix.dropFirst()),
                   suffix.dropFirst().allSatisfy(\.isASCII), suffix.dropFirst().allSatisfy(\.isNumber)
             else {
-                cases.append(CaseSource(id: id, path: file.path, problem: "\(file.path): the "
-                                        + "name does not follow nnU-Net's CASE_0000 channel "
-                                        + "naming (inputs.naming is \"nnunet\")"))
+                cases.append(CaseSource(id: id, path: file.path, problem: file.problem
+                                        ?? "\(file.path): the name does not follow nnU-Net's "
+                                        + "CASE_0000 channel naming (inputs.naming is "
+                                        + "\"nnunet\")", root: file.root))
                 continue
             }
-            channels[String(id.dropLast(5)), default: []].append((index, file.path))
+            channels[String(id.dropLast(5)), default: []].append((index, file))
         }
         for (id, files) in channels {
             let sorted = files.sorted { $0.index < $1.index }
-            let paths = sorted.map(\.path)
-            var source = CaseSource(id: id, path: paths[0], channelFiles: paths)
-            if let gap = sorted.indices.first(where: { sorted[$0].index != $0 }) {
+            let paths = sorted.map(\.file.path)
+            var source = CaseSource(id: id, path: paths[0], channelFiles: paths,
+                                    problem: sorted.lazy.compactMap(\.file.problem).first,
+                                    root: sorted[0].file.root)
+            if source.problem == nil,
+               let gap = sorted.indices.first(where: { sorted[$0].index != $0 }) {
                 source.problem = "\(paths[0]): case \(id) has no channel "
                     + String(format: "%04d", gap) + " (its channel files are "
                     + sorted.map { String(format: "%04d", $0.index) }.joined(separator: ", ")
@@ -138,9 +157,13 @@ public enum CaseDiscovery {
         return cases
     }
 
-    /// Relative paths of the files under `folder`, depth first.
-    static func walk(_ folder: String, skipping skipped: String?) throws -> [String] {
-        var files: [String] = []
+    /// The files under `folder` (relative paths), depth first, each with the reason it cannot
+    /// be read, if any: special files (FIFOs, sockets, devices) are never opened, symlinks to
+    /// files are followed only when their target lies inside `root`, symlinked folders are not
+    /// entered, and a symlink loop is reported, not followed.
+    static func walk(_ folder: String, root: String,
+                     skipping skipped: String?) throws -> [(String, String?)] {
+        var files: [(String, String?)] = []
         var pending = [""]
         while let relative = pending.popLast() {
             let directory = relative.isEmpty ? folder
@@ -162,18 +185,57 @@ public enum CaseDiscovery {
                     if let skipped, canonical(path) == skipped { continue }
                     pending.append(child)
                 case S_IFREG:
-                    files.append(child)
+                    files.append((child, nil))
                 case S_IFLNK:
                     var target = stat()
-                    if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG {
-                        files.append(child)
+                    if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFDIR {
+                        continue  // symlinked folders are not entered
+                    }
+                    do {
+                        _ = try readablePath(path, root: root)
+                        files.append((child, nil))
+                    } catch {
+                        files.append((child, String(describing: error)))
                     }
                 default:
-                    continue
+                    files.append((child, "\(path): is "
+                                  + InputFile.kindDescription(mode: info.st_mode)
+                                  + ", not a regular file; skipped without opening it"))
                 }
             }
         }
         return files
+    }
+
+    /// The path to open for reading `path`: itself, or for a symlink its target, which must be
+    /// a regular file inside `root` (the input folder). Throws a `CaseDiscoveryError` naming
+    /// the file and why it is not read (a symlink to outside the input folder, a loop, a
+    /// dangling link).
+    public static func readablePath(_ path: String, root: String?) throws -> String {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            throw CaseDiscoveryError(kind: .missingInput, message: "\(path): cannot be read "
+                                     + "(missing or no permission)")
+        }
+        guard info.st_mode & S_IFMT == S_IFLNK else { return path }
+        guard let resolved = realpath(path, nil) else {
+            let reason = errno == ELOOP ? "is a symlink loop" : "is a symlink to nothing"
+            throw CaseDiscoveryError(kind: .missingInput, message: "\(path): \(reason); not "
+                                     + "followed")
+        }
+        let target = String(cString: resolved)
+        free(resolved)
+        if let root, target != root, !target.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
+            throw CaseDiscoveryError(kind: .missingInput, message: "\(path): symlink to outside "
+                                     + "the input folder; not followed")
+        }
+        var targetInfo = stat()
+        guard lstat(target, &targetInfo) == 0, targetInfo.st_mode & S_IFMT == S_IFREG else {
+            throw CaseDiscoveryError(kind: .missingInput, message: "\(path): is a symlink to "
+                                     + InputFile.kindDescription(mode: targetInfo.st_mode)
+                                     + ", not a regular file; not followed")
+        }
+        return target
     }
 
     /// The absolute, symlink-free form of `path`, for comparing folders.

@@ -26,10 +26,11 @@ final class CaseProcessor {
 
     /// Runs the case on the file's `bytes` (whose digest is `inputSHA256`) and returns its
     /// record, not yet written.
-    func process(_ source: CaseSource, bytes: [[UInt8]], inputSHA256: String)
+    func process(_ source: CaseSource, bytes: [[UInt8]], inputSHA256: String,
+                 timeLimit: Double? = nil)
         -> (record: CaseRecord, outputs: [(path: String, sha256: String)]) {
         var record = CaseRecord(case: source.id, input: source.path, inputSHA256: inputSHA256)
-        var context = CaseContext(source: source, bytes: bytes)
+        var context = CaseContext(source: source, bytes: bytes, timeLimit: timeLimit)
         for stage in plan.stages {
             let label = Self.label(stage.spec)
             let start = DispatchTime.now().uptimeNanoseconds

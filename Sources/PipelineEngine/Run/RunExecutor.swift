@@ -19,6 +19,8 @@ public struct RunRequest: Sendable {
     /// Redo every case, even those an identical earlier run completed.
     public var overwrite: Bool
     public var shard: ShardSelection?
+    /// Seconds a case may take (nil: the pipeline's `limits.caseTimeoutSeconds`, else none).
+    public var caseTimeout: Double?
     /// Name and version written into `run.json`.
     public var toolName: String
     public var toolVersion: String
@@ -176,29 +178,38 @@ public final class RunExecutor: Sendable {
     private func runCase(_ source: CaseSource, _ processor: CaseProcessor,
                          _ ledger: RunLedger) throws -> CaseOutcome {
         let out = request.outputFolder
-        let contents = source.files.map { FileManager.default.contents(atPath: $0) }
-        let readable = contents.allSatisfy { $0 != nil }
-        let bytes = contents.map { $0.map { [UInt8]($0) } ?? [] }
+        // Each file is read once, without following a symlink out of the input folder and
+        // without opening anything but a regular file.
+        var readFailure: String?
+        let bytes: [[UInt8]] = source.problem != nil ? [] : source.files.map { file in
+            guard readFailure == nil else { return [] }
+            do {
+                return try InputFile.read(try CaseDiscovery.readablePath(file, root: source.root))
+            } catch {
+                readFailure = String(describing: error)
+                return []
+            }
+        }
+        let readable = source.problem == nil && readFailure == nil
         let digest = readable ? Self.digest(bytes) : ""
         let key = CaseKey(caseID: source.id, inputSHA256: digest,
                           pipelineHash: request.plan.contentHash,
                           modelHashes: request.plan.modelKey)
-        if !request.overwrite, readable, source.problem == nil,
-           try ledger.reusable(key, outputFolder: out) != nil {
+        if !request.overwrite, readable, try ledger.reusable(key, outputFolder: out) != nil {
             return .skipped
         }
         try ledger.markStarted(key)
         var record: CaseRecord
         var outputs: [(path: String, sha256: String)] = []
-        if readable, source.problem == nil {
-            (record, outputs) = processor.process(source, bytes: bytes, inputSHA256: digest)
+        if readable {
+            (record, outputs) = processor.process(
+                source, bytes: bytes, inputSHA256: digest,
+                timeLimit: request.caseTimeout ?? request.plan.spec.caseTimeoutSeconds)
         } else {
             record = CaseRecord(case: source.id, input: source.path, inputSHA256: digest)
             record.status = .failed
-            let unreadable = zip(source.files, contents).first { $0.1 == nil }?.0
-            record.error = .init(stage: "input", message: source.problem
-                                 ?? "\(unreadable ?? source.path): cannot be read (missing or "
-                                 + "no permission)")
+            record.error = .init(stage: "input", message: source.problem ?? readFailure
+                                 ?? "\(source.path): cannot be read")
         }
         let relative = CaseRecord.relativePath(forCase: source.id)
         let path = (out as NSString).appendingPathComponent(relative)

@@ -15,6 +15,7 @@ struct StageRuntime {
 
     /// Runs stage `index` of the plan on `context`, storing its output value.
     func run(_ index: Int, _ context: inout CaseContext) throws {
+        try context.checkTime()
         let stage = plan.stages[index]
         let spec = stage.spec
         let file = context.source.path
@@ -89,7 +90,8 @@ struct StageRuntime {
 
     private func loadImage(_ spec: StageSpec, _ context: inout CaseContext) throws -> CaseValue {
         let options = DecodeOptions(page: spec.integerValue("page"),
-                                    applyOrientation: spec.string("orientation") != "keep")
+                                    applyOrientation: spec.string("orientation") != "keep",
+                                    pixelLimit: spec.integerValue("pixel_limit"))
         var planes: ImagePlanes?
         for (file, bytes) in zip(context.source.files, context.bytes) {
             let scan = try ImageDecoder.decode(bytes: bytes, name: file, options: options)
@@ -206,10 +208,11 @@ struct StageRuntime {
         let normalized = try modelInput(planes, intensity, package, &context)
             .normalized(package.metadata.input.normalization)
         let labels = package.outputNames
-        let probabilities = SlidingWindow.infer(
+        let probabilities = try SlidingWindow.infer(
             normalized, window: (package.metadata.input.width, package.metadata.input.height),
             overlap: stage.spec.numberValue("overlap"), labels: labels.count) { batch in
-                package.model.predict(batch)
+                try context.checkTime()
+                return package.model.predict(batch)
             }
         guard probabilities.values.allSatisfy(\.isFinite) else {
             throw StageFailure("\(context.source.path): model \(package.metadata.name) produced "

@@ -58,6 +58,19 @@ public enum PipelineSchema {
                     ])),
                 ])),
                 ("outputs", outputs),
+                ("limits", object([
+                    ("type", string("object")),
+                    ("additionalProperties", .bool(false)),
+                    ("properties", object([
+                        ("caseTimeoutSeconds", object([
+                            ("description", string("Seconds a case may take before it is "
+                                + "failed as timed out (checked between stages and sliding "
+                                + "windows); --case-timeout overrides it.")),
+                            ("type", string("number")),
+                            ("exclusiveMinimum", integer(0)),
+                        ])),
+                    ])),
+                ])),
                 ("report", object([
                     ("description", string("Kept as written for the report writer.")),
                     ("type", string("object")),

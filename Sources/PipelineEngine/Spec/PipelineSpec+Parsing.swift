@@ -3,7 +3,7 @@ import StrictJSON
 extension PipelineSpec {
     /// Top-level keys of a pipeline file.
     static let keys = ["$schema", "version", "name", "description", "inputs", "stages",
-                       "outputs", "report"]
+                       "outputs", "limits", "report"]
 
     /// Reads the document's types and ranges, appending every problem to `problems` rather
     /// than stopping at the first; returns nil when the root is not an object. Stages whose
@@ -46,9 +46,15 @@ extension PipelineSpec {
                 }
             }
         }
-        return PipelineSpec(schema: schema, version: version ?? currentVersion,
-                            name: name ?? "", description: description ?? "",
-                            inputs: inputs, stages: stages, outputs: outputs, report: report)
+        var spec = PipelineSpec(schema: schema, version: version ?? currentVersion,
+                                name: name ?? "", description: description ?? "",
+                                inputs: inputs, stages: stages, outputs: outputs, report: report)
+        if let limits = object.optional("limits"),
+           let members = collector.object(limits, keys: ["caseTimeoutSeconds"]),
+           let timeout = members.optional("caseTimeoutSeconds") {
+            spec.caseTimeoutSeconds = collector.read { try timeout.positiveNumber() }
+        }
+        return spec
     }
 
     static func parseInputs(_ node: ConfigNode?,

@@ -20,6 +20,8 @@ public struct PipelineSpec: Sendable {
     /// The stages in the order they run.
     public var stages: [StageSpec]
     public var outputs: OutputSpec
+    /// Seconds a case may take before it fails as timed out; nil: no limit.
+    public var caseTimeoutSeconds: Double? = nil
     /// Report settings, kept as written for the report writer.
     public var report: JSONValue?
 }

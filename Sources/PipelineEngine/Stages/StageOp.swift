@@ -28,7 +28,10 @@ public enum StageOp: String, Sendable, CaseIterable {
         case .loadImage:
             return [.init("page", .integer(0...Int(Int32.max)), default: .integer(0)),
                     .init("colour", .choice(["keep", "gray", "rgb"]), default: .string("keep")),
-                    .init("orientation", .choice(["apply", "keep"]), default: .string("apply"))]
+                    .init("orientation", .choice(["apply", "keep"]), default: .string("apply")),
+                    // width × height accepted, checked from the header before any pixel
+                    // buffer is allocated (2^28 = 16384 × 16384).
+                    .init("pixel_limit", .integer(1...(1 << 40)), default: .integer(1 << 28))]
         case .ensureChannelFirst, .invertCanonicalization, .keepLargestConnectedComponent:
             return []
         case .scaleIntensityRange:

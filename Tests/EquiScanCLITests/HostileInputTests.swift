@@ -1,0 +1,151 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import ImageCodecs
+import XCTest
+import _TestSupport
+
+/// A shared inbox is hostile: symlinks out of it, FIFOs, loops, crafted names and runaway
+/// cases must neither make `run` read outside its input folder, hang, nor break its outputs.
+final class HostileInputTests: XCTestCase {
+    static var root: String { CLIRunner.packageRoot.path }
+    static let cell = "/samples/cells/RBC/BloodImage_00000_03.png"
+
+    func testHostileInboxFinishesWithEachCaseRecordedSafely() throws {
+        let folder = temporaryFolder()
+        let inbox = folder + "/inbox"
+        try FileManager.default.createDirectory(atPath: inbox + "/sub",
+                                                withIntermediateDirectories: true)
+        // Outside the inbox: a real scan that must never be read through the symlink.
+        let secret = folder + "/secret.png"
+        try FileManager.default.copyItem(atPath: Self.root + Self.cell, toPath: secret)
+        XCTAssertEqual(symlink(secret, inbox + "/passwd.png"), 0)
+        XCTAssertEqual(mkfifo(inbox + "/pipe.png", 0o644), 0)
+        XCTAssertEqual(symlink(inbox + "/loop-b.png", inbox + "/loop-a.png"), 0)
+        XCTAssertEqual(symlink(inbox + "/loop-a.png", inbox + "/loop-b.png"), 0)
+        try FileManager.default.copyItem(atPath: Self.root + Self.cell,
+                                         toPath: inbox + "/sub/real.png")
+        XCTAssertEqual(symlink(inbox + "/sub/real.png", inbox + "/alias.png"), 0)
+        let crafted = ["\"><img src=x onerror=alert(1)>", "=HYPERLINK(\"x\")", "new\nline",
+                       "rtl\u{202E}gnp"]
+        for name in crafted {
+            try FileManager.default.copyItem(atPath: Self.root + Self.cell,
+                                             toPath: inbox + "/" + name + ".png")
+        }
+        let out = folder + "/out"
+        let started = Date()
+        let result = try CLIRunner.run(["run", "-p", Self.root + "/pipelines/classify-cells.json",
+                                        "-i", inbox, "-o", out, "--jobs", "2"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+        XCTAssertEqual(result.status, 2, result.stderr)
+
+        func record(_ id: String) throws -> [String: Any] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results/\(id).json"))
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        func failure(_ id: String) throws -> String {
+            let record = try record(id)
+            XCTAssertEqual(record["status"] as? String, "failed", id)
+            let error = try XCTUnwrap(record["error"] as? [String: String], id)
+            XCTAssertEqual(error["stage"], "input", id)
+            // Nothing of a file that was not read: no digest, no outputs.
+            XCTAssertEqual(record["inputSHA256"] as? String, "", id)
+            XCTAssertEqual(record["outputs"] as? [String], [], id)
+            return error["message"] ?? ""
+        }
+        XCTAssertEqual(try failure("passwd"), inbox + "/passwd.png: symlink to outside the "
+                       + "input folder; not followed")
+        XCTAssertEqual(try failure("pipe"), inbox + "/pipe.png: is a FIFO (named pipe), not a "
+                       + "regular file; skipped without opening it")
+        XCTAssertEqual(try failure("loop-a"), inbox + "/loop-a.png: is a symlink loop; not "
+                       + "followed")
+        XCTAssertEqual(try record("alias")["status"] as? String, "ok")
+        XCTAssertEqual(try record("sub/real")["status"] as? String, "ok")
+        for name in crafted {
+            let record = try record(name)
+            XCTAssertEqual(record["status"] as? String, "ok", name)
+            XCTAssertEqual(record["case"] as? String, name)
+        }
+        // The spreadsheet never sees a formula; the newline stays inside a quoted cell.
+        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        XCTAssertTrue(csv.contains("\r\n\"'=HYPERLINK(\"\"x\"\")\","), csv)
+        XCTAssertTrue(csv.contains("\r\n\"new\nline\","), csv)
+        // One line per event on the terminal: control characters and bidi marks escaped.
+        XCTAssertTrue(result.stdout.contains("new\\nline: ok"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("rtl\\u{202E}gnp: ok"), result.stdout)
+        XCTAssertFalse(result.stdout.contains("\u{202E}"))
+        for line in result.stdout.split(separator: "\n") {
+            XCTAssertTrue(line.contains(": ok") || line.contains(" cases: "), String(line))
+        }
+    }
+
+    func testRunawayCaseTimesOutAndTheBatchGoesOn() throws {
+        let folder = temporaryFolder()
+        let inbox = folder + "/inbox"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        // A 2048×2048 slice (the EM sample tiled 4×4): hundreds of sliding windows.
+        let tile = try ImageDecoder.decode(path: Self.root + "/samples/em/00.png")
+        guard case .uint8(let samples) = tile.samples else { return XCTFail("8-bit sample") }
+        let size = tile.width * 4
+        var big = [UInt8](repeating: 0, count: size * size)
+        for y in 0..<size {
+            for x in 0..<size {
+                big[y * size + x] = samples[(y % tile.height) * tile.width + x % tile.width]
+            }
+        }
+        try ImageEncoder.write(Scan(width: size, height: size, channels: 1, samples: .uint8(big),
+                                    metadata: tile.metadata), to: inbox + "/huge.png", format: .png)
+        // And a case of one window, well inside the limit.
+        let crop = (0..<128).flatMap { y in samples[(y * tile.width)..<(y * tile.width + 128)] }
+        try ImageEncoder.write(Scan(width: 128, height: 128, channels: 1, samples: .uint8(crop),
+                                    metadata: tile.metadata), to: inbox + "/small.png", format: .png)
+        let pipeline = folder + "/slow.json"
+        try """
+            {"version": 1, "name": "slow", "limits": {"caseTimeoutSeconds": 60},
+             "stages": [{"op": "LoadImage", "colour": "gray"},
+                        {"op": "Segment", "model": "\(Self.root)/samples/models/em-membranes",
+                         "overlap": 0.5},
+                        {"op": "AsDiscrete", "argmax": true}]}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        let out = folder + "/out"
+        let started = Date()
+        // --case-timeout overrides the pipeline's 60 s.
+        let result = try CLIRunner.run(["run", "-p", pipeline, "-i", inbox, "-o", out,
+                                        "--jobs", "1", "--case-timeout", "0.5"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results/huge.json"))
+        let huge = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let error = try XCTUnwrap(huge["error"] as? [String: String])
+        XCTAssertEqual(error["stage"], "1 Segment")
+        XCTAssertEqual(error["message"], inbox + "/huge.png: timed out: the case took longer "
+                       + "than its limit of 0.5 s and was stopped")
+        let small = try Data(contentsOf: URL(fileURLWithPath: out + "/results/small.json"))
+        XCTAssertTrue(String(decoding: small, as: UTF8.self).contains("\"status\" : \"ok\""))
+    }
+
+    func testWrittenFilesFollowTheUmask() throws {
+        let folder = temporaryFolder()
+        let inbox = folder + "/inbox"
+        try FileManager.default.createDirectory(atPath: inbox, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.root + "/samples/em/00.png",
+                                         toPath: inbox + "/00.png")
+        let out = folder + "/out"
+        let binary = CLIRunner.productsDirectory.appendingPathComponent("equiscan").path
+        let result = try CLIRunner.runShell(
+            "umask 077 && '\(binary)' run -p '\(Self.root)/pipelines/segment-em.json' "
+            + "-i '\(inbox)' -o '\(out)'")
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let files = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String]) ?? []
+        var checked = 0
+        for file in files {
+            var info = stat()
+            XCTAssertEqual(lstat(out + "/" + file, &info), 0)
+            guard info.st_mode & S_IFMT == S_IFREG else { continue }
+            XCTAssertEqual(info.st_mode & 0o077, 0, "\(file) is readable by others")
+            checked += 1
+        }
+        XCTAssertGreaterThanOrEqual(checked, 5)  // record, run.json, mask, TIFF, overlay
+    }
+}
