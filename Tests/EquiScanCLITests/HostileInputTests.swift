@@ -99,7 +99,8 @@ final class HostileInputTests: XCTestCase {
         // And a case of one window, well inside the limit.
         let crop = (0..<128).flatMap { y in samples[(y * tile.width)..<(y * tile.width + 128)] }
         try ImageEncoder.write(Scan(width: 128, height: 128, channels: 1, samples: .uint8(crop),
-                                    metadata: tile.metadata), to: inbox + "/small.png", format: .png)
+                                    metadata: tile.metadata),
+                               to: inbox + "/small.png", format: .png)
         let pipeline = folder + "/slow.json"
         try """
             {"version": 1, "name": "slow", "limits": {"caseTimeoutSeconds": 60},

@@ -38,7 +38,8 @@ final class RunCommandTests: XCTestCase {
                   ("samples/cells/WBC/BloodImage_00000_00.png", "wbc/b.png"),
                   ("samples/cells/Platelets/BloodImage_00014_14.png", "plt/c.png"),
                   ("samples/scans/mr_small_64.png", "gray.png")], to: input)
-        XCTAssertTrue(FileManager.default.createFile(atPath: input + "/empty.png", contents: Data()))
+        XCTAssertTrue(FileManager.default.createFile(atPath: input + "/empty.png",
+                                                     contents: Data()))
         var corrupt = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         corrupt.append(Data(repeating: 0x41, count: 64))
         XCTAssertTrue(FileManager.default.createFile(atPath: input + "/corrupt.png",
@@ -148,7 +149,8 @@ final class RunCommandTests: XCTestCase {
                                             as? [String: Any])
             let record = try record(out, id)
             let pose = try XCTUnwrap(record["pose"] as? [String: Any])
-            XCTAssertEqual(pose["rotation"] as? Int, (expected["rotation"] as? Double).map(Int.init))
+            XCTAssertEqual(pose["rotation"] as? Int,
+                           (expected["rotation"] as? Double).map(Int.init))
             XCTAssertEqual(pose["mirrored"] as? Bool, expected["mirrored"] as? Bool)
             XCTAssertEqual(record["outputs"] as? [String], [id + "_scan.png"])
             let written = try ImageDecoder.decode(path: out + "/" + id + "_scan.png")

@@ -18,7 +18,8 @@ final class RunResumeTests: XCTestCase {
     func cellCases(_ count: Int, in folder: String) throws -> [String] {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let sources = ["RBC/BloodImage_00000_03", "WBC/BloodImage_00000_00",
-                       "Platelets/BloodImage_00014_14"].map { Self.root + "/samples/cells/\($0).png" }
+                       "Platelets/BloodImage_00014_14"]
+            .map { Self.root + "/samples/cells/\($0).png" }
         var ids: [String] = []
         for index in 0..<count {
             let id = String(format: "case%03d", index)
@@ -169,8 +170,9 @@ final class RunResumeTests: XCTestCase {
         try Data(bytes).write(to: URL(fileURLWithPath: weights))
         let metadataPath = model + "/metadata.json"
         let metadata = try String(contentsOfFile: metadataPath, encoding: .utf8)
-            .replacingOccurrences(of: "106a43f00fe65e31d4f2ead23beebae72bca6ac6bcc49a6a2bcbb6d2dcf144c4",
-                                  with: ContentHash.hex(bytes))
+            .replacingOccurrences(
+                of: "106a43f00fe65e31d4f2ead23beebae72bca6ac6bcc49a6a2bcbb6d2dcf144c4",
+                with: ContentHash.hex(bytes))
         try metadata.write(toFile: metadataPath, atomically: true, encoding: .utf8)
         XCTAssertEqual(try run(), ["cases": 6, "ok": 6, "failed": 0, "skipped": 0])
         XCTAssertEqual(try run()["skipped"], 6)
@@ -178,7 +180,8 @@ final class RunResumeTests: XCTestCase {
         // Another pipeline (here: one more stage) redoes every case; --overwrite redoes all.
         let text = try String(contentsOfFile: pipeline, encoding: .utf8)
             .replacingOccurrences(of: #"{"op": "LoadImage", "colour": "rgb"},"#,
-                                  with: #"{"op": "LoadImage", "colour": "rgb"}, {"op": "EnsureChannelFirst"},"#)
+                                  with: #"{"op": "LoadImage", "colour": "rgb"}, "#
+                                      + #"{"op": "EnsureChannelFirst"},"#)
         try text.write(toFile: pipeline, atomically: true, encoding: .utf8)
         XCTAssertEqual(try run(), ["cases": 6, "ok": 6, "failed": 0, "skipped": 0])
         XCTAssertEqual(try run(["--overwrite"]), ["cases": 6, "ok": 6, "failed": 0, "skipped": 0])

@@ -129,7 +129,7 @@ public enum CaseDiscovery {
             let suffix = id.suffix(5)
             guard suffix.count == 5, suffix.first == "_",
                   let index = Int(suffix.dropFirst()),
-                  suffix.dropFirst().allSatisfy(\.isASCII), suffix.dropFirst().allSatisfy(\.isNumber)
+                  suffix.dropFirst().allSatisfy({ $0.isASCII && $0.isNumber })
             else {
                 cases.append(CaseSource(id: id, path: file.path, problem: file.problem
                                         ?? "\(file.path): the name does not follow nnU-Net's "

@@ -129,7 +129,9 @@ public final class RunExecutor: Sendable {
         let writeFailure = Mutex<RunError?>(nil)
         let next = Atomic<Int>(0)
         let events = Mutex(())
-        let emit: @Sendable (RunEvent) -> Void = { event in events.withLock { _ in onEvent(event) } }
+        let emit: @Sendable (RunEvent) -> Void = { event in
+            events.withLock { _ in onEvent(event) }
+        }
         let request = self.request
         DispatchQueue.concurrentPerform(iterations: jobs) { _ in
             let processor = CaseProcessor(plan: request.plan, outputFolder: out)
@@ -156,12 +158,14 @@ public final class RunExecutor: Sendable {
         }
         if let failure = writeFailure.withLock({ $0 }) { throw failure }
         if request.plan.spec.outputs.formats.contains(.csv) {
-            try ResultsTable(models: manifest.models).write(caseIDs: cases.map(\.id), outputFolder: out)
+            try ResultsTable(models: manifest.models).write(caseIDs: cases.map(\.id),
+                                                            outputFolder: out)
         }
+        let counts = tally.withLock { $0 }
         manifest.endedAt = RunManifest.timestamp()
-        manifest.counts = tally.withLock { $0 }
+        manifest.counts = counts
         try AtomicFile.writeJSON(manifest, to: manifestPath)
-        return RunSummary(counts: manifest.counts!, outputFolder: out)
+        return RunSummary(counts: counts, outputFolder: out)
     }
 
     /// What became of one case.
@@ -218,7 +222,9 @@ public final class RunExecutor: Sendable {
         try AtomicFile.write(text, to: path)
         try ledger.markFinished(key, status: record.status == .ok ? .ok : .failed,
                                 record: LedgerOutput(path: relative, sha256: ContentHash.hex(text)),
-                                outputs: outputs.map { LedgerOutput(path: $0.path, sha256: $0.sha256) })
+                                outputs: outputs.map {
+                                    LedgerOutput(path: $0.path, sha256: $0.sha256)
+                                })
         return .done(record)
     }
 

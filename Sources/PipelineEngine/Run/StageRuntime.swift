@@ -37,7 +37,8 @@ struct StageRuntime {
             let mode: StageTransforms.NormalizeMode =
                 spec.string("mode") == "percentile" ? .percentile : .zscore
             output = .image(StageTransforms.normalizeIntensity(
-                planes, mode: mode, lower: spec.numberValue("lower"), upper: spec.numberValue("upper")),
+                planes, mode: mode, lower: spec.numberValue("lower"),
+                upper: spec.numberValue("upper")),
                 .scaled, geometry)
         case .resize, .centerSpatialCrop, .spatialPad, .rotate90, .flip:
             output = try Geometry.apply(spec, to: try spatial(input, spec))
