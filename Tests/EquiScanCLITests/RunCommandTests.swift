@@ -212,4 +212,54 @@ final class RunCommandTests: XCTestCase {
         XCTAssertEqual(d.stage, "input")
         XCTAssertTrue(d.message.contains("does not follow nnU-Net's CASE_0000"), d.message)
     }
+
+    /// Abstention: below the stage's `min_confidence` the pose is reported as uncertain (with
+    /// the best guess) and nothing is turned: the saved scan is the scan as loaded.
+    func testUncertainPoseTurnsNothing() throws {
+        let folder = temporaryFolder()
+        let input = folder + "/in"
+        try copy([("samples/scans/stardist_he_histo.jpg", "he.jpg")], to: input)
+        func run(_ name: String, _ canonicalize: String) throws -> String {
+            let pipeline = folder + "/\(name).json"
+            try """
+                {"version": 1, "name": "\(name)", "stages": [
+                    {"op": "LoadImage", "colour": "gray"}, \(canonicalize)
+                    {"op": "SaveImage", "what": "scan"}]}
+                """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+            let out = folder + "/" + name
+            let result = try CLIRunner.run(["run", "-p", pipeline, "-i", input, "-o", out])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            return out
+        }
+        let model = Self.root + "/samples/models/orientation-d4"
+        let plain = try run("plain", "")
+        let sure = try run("sure", #"{"op": "CanonicalizeOrientation", "model": "\#(model)", "#
+                           + #""min_confidence": 0},"#)
+        let unsure = try run("unsure", #"{"op": "CanonicalizeOrientation", "model": "\#(model)", "#
+                             + #""min_confidence": 1},"#)
+        let surePose = try XCTUnwrap(try record(sure, "he")["pose"] as? [String: Any])
+        let unsurePose = try XCTUnwrap(try record(unsure, "he")["pose"] as? [String: Any])
+        XCTAssertEqual(surePose["uncertain"] as? Bool, false)
+        XCTAssertEqual(unsurePose["uncertain"] as? Bool, true)
+        // The best guess is still reported.
+        XCTAssertEqual(unsurePose["rotation"] as? Int, surePose["rotation"] as? Int)
+        XCTAssertEqual(unsurePose["mirrored"] as? Bool, surePose["mirrored"] as? Bool)
+        let loaded = try ImageDecoder.decode(path: plain + "/he_scan.png")
+        let kept = try ImageDecoder.decode(path: unsure + "/he_scan.png")
+        let turned = try ImageDecoder.decode(path: sure + "/he_scan.png")
+        XCTAssertEqual(kept, loaded)
+        // The sample's pose is not the identity, so the confident run did turn it.
+        XCTAssertTrue(surePose["rotation"] as? Int != 0 || surePose["mirrored"] as? Bool == true)
+        XCTAssertNotEqual(turned.samples, loaded.samples)
+
+        // `equiscan canonicalize` abstains the same way: nothing written, uncertain reported.
+        let result = try CLIRunner.run(["canonicalize", "-m", model, input + "/he.jpg",
+                                        "-o", folder + "/canon", "--min-confidence", "1",
+                                        "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let entry = try XCTUnwrap(try CLIRunner.jsonArray(result).first)
+        XCTAssertEqual((entry["pose"] as? [String: Any])?["uncertain"] as? Bool, true)
+        XCTAssertNil(entry["output"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/canon/he.png"))
+    }
 }

@@ -50,6 +50,12 @@ struct CanonicalizeCommand: ParsableCommand {
                                + "required with -o for multi-page files)."))
     var page: Int?
 
+    @Option(help: ArgumentHelp("Confidence (0-1) below which a pose is reported as uncertain "
+                               + "and the scan is not turned or written (default: the "
+                               + "package's calibrated minConfidence, else 0).",
+                               valueName: "confidence"))
+    var minConfidence: Double?
+
     @Flag(help: "Print one JSON array with an object per file ({file, pose} or {file, error}).")
     var json = false
 
@@ -59,6 +65,9 @@ struct CanonicalizeCommand: ParsableCommand {
         }
         if let page, page < 0 {
             throw ValidationError("--page must be 0 or more, got \(page)")
+        }
+        if let minConfidence, !(0...1).contains(minConfidence) {
+            throw ValidationError("--min-confidence must lie in 0...1, got \(minConfidence)")
         }
     }
 
@@ -76,14 +85,18 @@ struct CanonicalizeCommand: ParsableCommand {
                                                 name: ScanCanonicalizer.outputName(for:))
         }
         let canonicalizer = try ScanCanonicalizer(modelAt: model)
+        // A package may carry a threshold calibrated on its validation cases.
+        let threshold = minConfidence
+            ?? (try? ModelPackage.load(model))?.metadata.minConfidence ?? 0
         var results: [CanonicalizeResult] = []
         var failures: [ExitStatus] = []
         for (index, file) in files.enumerated() {
             do {
                 let (pose, written) = try canonicalizer.process(
-                    file, page: page, destination: destinations?[index])
-                results.append(CanonicalizeResult(file: file, pose: PoseReport(pose),
-                                                  output: written))
+                    file, page: page, destination: destinations?[index],
+                    minConfidence: threshold)
+                results.append(CanonicalizeResult(
+                    file: file, pose: PoseReport(pose, threshold: threshold), output: written))
             } catch {
                 let (status, message) = ErrorReporter.caseFailure(error, command: "canonicalize")
                 failures.append(status)
@@ -99,6 +112,7 @@ struct CanonicalizeCommand: ParsableCommand {
                 var line = "\(result.file): rotation \(Self.number(pose.rotation)) "
                     + "mirrored \(pose.mirrored) confidence "
                     + String(format: "%.3f", pose.confidence)
+                if pose.uncertain { line += " uncertain (not turned)" }
                 if let written = result.output { line += " -> \(written)" }
                 print(line)
             }
@@ -126,13 +140,17 @@ struct PoseReport: Codable, Equatable {
     var confidence: Float
     /// The model's group ("C4", "D4"…).
     var group: String
+    /// Whether the confidence is below the threshold: rotation and mirror are then only the
+    /// best guess, and the scan was not turned.
+    var uncertain: Bool
 
-    init(_ pose: PoseEstimate) {
+    init(_ pose: PoseEstimate, threshold: Double = 0) {
         rotation = pose.quarterTurns
         degrees = pose.degrees
         mirrored = pose.mirrored
         confidence = pose.confidence
         group = pose.group.description
+        uncertain = Double(pose.confidence) < threshold
     }
 }
 

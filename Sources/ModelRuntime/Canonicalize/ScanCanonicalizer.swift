@@ -82,7 +82,11 @@ public struct ScanCanonicalizer {
     ///
     /// `page` picks the page of a multi-page TIFF (default 0). Writing needs an explicit page
     /// for multi-page files, since one page is written and the rest would be lost silently.
-    public func process(_ file: String, page: Int?, destination: String?) throws
+    ///
+    /// A pose whose confidence is below `minConfidence` is uncertain: it is returned (as the
+    /// best guess) but nothing is turned or written.
+    public func process(_ file: String, page: Int?, destination: String?,
+                        minConfidence: Double = 0) throws
         -> (pose: PoseEstimate, written: String?) {
         let scan = try ImageDecoder.decode(path: file, options: DecodeOptions(page: page ?? 0))
         if destination != nil, page == nil, scan.metadata.pageCount > 1 {
@@ -90,7 +94,7 @@ public struct ScanCanonicalizer {
                             + "and one is written; pass --page N (0-based) to choose it")
         }
         let pose = try self.pose(of: scan, file: file)
-        guard let destination else { return (pose, nil) }
+        guard let destination, Double(pose.confidence) >= minConfidence else { return (pose, nil) }
         let upright = try self.upright(scan, pose: pose, file: file)
         let format = Self.outputFormat(for: scan.metadata.format)
         guard Self.name(destination, fits: format) else {

@@ -31,7 +31,7 @@ extension ModelMetadata {
         let object = try root.object(keys: [
             "formatVersion", "name", "version", "description", "task", "architecture", "group",
             "classes", "labels", "input", "trainingData", "training", "validationMetrics",
-            "weights", "canonicalizer", "notice",
+            "weights", "canonicalizer", "minConfidence", "notice",
         ])
         let versionNode = try object.required("formatVersion")
         guard try versionNode.integer() == currentFormatVersion else {
@@ -90,12 +90,16 @@ extension ModelMetadata {
                                + "\"\(weights.file)\"")
         }
         let notice = try object.required("notice").string()
-        return ModelMetadata(formatVersion: currentFormatVersion, name: name, version: version,
-                             description: description, task: task, architecture: architecture,
-                             group: group, classes: classes, labels: labels, input: input,
-                             trainingData: trainingData, training: training,
-                             validationMetrics: validationMetrics, weights: weights,
-                             canonicalizer: canonicalizer, notice: notice)
+        var metadata = ModelMetadata(formatVersion: currentFormatVersion, name: name,
+                                     version: version, description: description, task: task,
+                                     architecture: architecture, group: group, classes: classes,
+                                     labels: labels, input: input, trainingData: trainingData,
+                                     training: training, validationMetrics: validationMetrics,
+                                     weights: weights, canonicalizer: canonicalizer,
+                                     notice: notice)
+        metadata.minConfidence = try object.optional("minConfidence")
+            .map { try $0.number(in: 0...1) }
+        return metadata
     }
 
     static func parseClasses(_ node: ConfigNode) throws -> [String] {

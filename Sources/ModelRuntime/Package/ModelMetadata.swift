@@ -27,6 +27,9 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     public var weights: WeightsReference
     /// The canonicalizer's weight file of a canonicalizer + predictor model; nil otherwise.
     public var canonicalizer: WeightsReference? = nil
+    /// Orientation models: the pose confidence below which the pose is reported as uncertain
+    /// and nothing is turned, calibrated on validation cases; nil when never calibrated.
+    public var minConfidence: Double? = nil
     public var notice: String
 
     public init(formatVersion: Int, name: String, version: String, description: String,

@@ -15,6 +15,9 @@ struct CaseContext {
     var values: [Int: CaseValue] = [:]
     /// The pose found by the last `CanonicalizeOrientation` stage.
     var pose: CaseRecord.Pose?
+    /// The pose that stage applied (none when it was uncertain): what
+    /// `InvertCanonicalization` undoes.
+    var appliedPose: CaseRecord.Pose?
     var classification: ClassificationOutcome?
     /// The last mask a stage produced, and the file it was saved to.
     var finalMask: (map: LabelMap, labels: [String], geometry: ValueGeometry)?

@@ -25,6 +25,9 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         public var mirrored: Bool
         /// Softmax margin between the best and the second-best pose (0 = a tie, 1 = certain).
         public var confidence: Double
+        /// Whether the confidence fell below the stage's threshold: `rotation` and `mirrored`
+        /// are then only the best guess, and nothing was turned.
+        public var uncertain: Bool = false
     }
 
     /// Areas of the case's final mask by label name.

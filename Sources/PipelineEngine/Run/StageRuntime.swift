@@ -49,7 +49,7 @@ struct StageRuntime {
         case .segment:
             output = try segment(input, stage, &context)
         case .invertCanonicalization:
-            guard let pose = context.pose else {
+            guard context.pose != nil else {
                 throw StageFailure("\(file): no pose to invert (CanonicalizeOrientation did not "
                                    + "run on this case)")
             }
@@ -58,7 +58,10 @@ struct StageRuntime {
                 throw StageFailure("\(file): the value is in the scan's frame already; there "
                                    + "is nothing to invert")
             }
-            output = Geometry.applyPose(pose, to: value, frame: .scan)
+            // An uncertain pose turned nothing, so there is nothing to turn back.
+            let identity = CaseRecord.Pose(rotation: 0, mirrored: false, confidence: 1)
+            output = Geometry.applyPose(context.appliedPose ?? identity, to: value,
+                                        frame: .scan)
         case .keepLargestConnectedComponent:
             guard case .mask(let map, let labels, let geometry)? = input else {
                 throw wrongKind(input, spec, expected: "a mask")
@@ -157,12 +160,21 @@ struct StageRuntime {
             throw StageFailure("\(file): pose \(estimate.degrees)° is not a multiple of 90°; "
                                + "turning the scan would resample it (use a C4 or D4 model)")
         }
-        let pose = CaseRecord.Pose(rotation: Int(estimate.quarterTurns),
+        let package = try models.package(for: stage)
+        let threshold = stage.spec.parameters["min_confidence"].flatMap { value -> Double? in
+            if case .number(let number) = value { return number }
+            return nil
+        } ?? package.metadata.minConfidence ?? 0
+        var pose = CaseRecord.Pose(rotation: Int(estimate.quarterTurns),
                                    mirrored: estimate.mirrored,
                                    confidence: Double(estimate.confidence))
+        pose.uncertain = pose.confidence < threshold
         context.pose = pose
-        return Geometry.applyPose(pose, to: .image(planes, .raw, geometry), frame: .canonical,
-                                  inverse: true)
+        context.appliedPose = pose.uncertain ? nil : pose
+        let applied = context.appliedPose
+            ?? CaseRecord.Pose(rotation: 0, mirrored: false, confidence: 1)
+        return Geometry.applyPose(applied, to: .image(planes, .raw, geometry),
+                                  frame: .canonical, inverse: true)
     }
 
     /// Rec. 601 luma (0.299 R + 0.587 G + 0.114 B) of three-channel planes.

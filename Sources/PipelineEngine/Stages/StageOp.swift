@@ -50,7 +50,12 @@ public enum StageOp: String, Sendable, CaseIterable {
             return [.init("k", .integer(0...3), default: .integer(1))]
         case .flip:
             return [.init("spatial_axis", .integer(0...1))]
-        case .canonicalizeOrientation, .classify:
+        case .canonicalizeOrientation:
+            // Below it the pose is uncertain and nothing is turned; default: the package's
+            // calibrated `minConfidence`, else 0 (never abstain).
+            return [.init("model", .model),
+                    .init("min_confidence", .unitInterval, default: nil)]
+        case .classify:
             return [.init("model", .model)]
         case .segment:
             return [.init("model", .model),
