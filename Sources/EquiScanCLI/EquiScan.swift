@@ -16,13 +16,15 @@ struct EquiScan: ParsableCommand {
         version: Version.text,
         subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self,
                       EvaluateCommand.self, CanonicalizeCommand.self, ValidateCommand.self,
-                      RunCommand.self, MergeCommand.self,
+                      RunCommand.self, WatchCommand.self, StatusCommand.self,
+                      MergeCommand.self,
                       BenchCommand.self])
 
     /// Runs the command; errors become messages and sysexits codes in `ErrorReporter`.
     static func main() {
         // SIGINT/SIGTERM: SafeFiles removes the temporary files in flight, then the process
-        // ends with 75 (interrupted; files already completed stay).
+        // ends with 75 (interrupted; files already completed stay). `watch` sets a graceful
+        // stop for the first signal (InterruptHandling.setGracefulStop).
         InterruptHandling.install { signalNumber in
             let name = signalNumber == SIGINT ? "SIGINT" : "SIGTERM"
             ErrorReporter.printError("interrupted by \(name); completed files were kept, "

@@ -272,3 +272,12 @@ extension LedgerError: CLIReportable {
         }
     }
 }
+
+extension WatchError: CLIReportable {
+    var exitStatus: ExitStatus {
+        switch kind {
+        case .busy, .io: return .temporaryFailure
+        case .noInput: return .noInput
+        }
+    }
+}

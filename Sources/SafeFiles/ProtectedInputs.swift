@@ -64,6 +64,14 @@ public final class ProtectedInputs: Sendable {
         }
     }
 
+    /// Forgets the inputs registered under `paths` (as given to `protect`): a long-running
+    /// process releases an input once it is done with it, so that a later file that reuses
+    /// the inode of a deleted input is not mistaken for it.
+    public func release(_ paths: [String]) {
+        let released = Set(paths)
+        inputs.withLock { inputs in inputs = inputs.filter { !released.contains($0.value) } }
+    }
+
     /// Forgets every registered input (for tests and long-running processes between jobs).
     public func removeAll() {
         inputs.withLock { $0.removeAll() }

@@ -75,14 +75,21 @@ struct RunCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let validation = try PipelineValidation.validate(path: pipeline)
+    /// The plan of the pipeline file at `path`, validated as `equiscan validate` does; every
+    /// problem printed and exit 65 when it is invalid.
+    static func validatedPlan(_ path: String) throws -> PipelinePlan {
+        let validation = try PipelineValidation.validate(path: path)
         guard let plan = validation.plan else {
             for problem in validation.problems {
                 ErrorReporter.printError(ErrorReporter.oneLine(problem.description))
             }
             throw SilentExit(status: .dataError)
         }
+        return plan
+    }
+
+    func run() throws {
+        let plan = try Self.validatedPlan(pipeline)
         let selection = try ShardSelection.resolve(
             option: shard, shardCount: shardCount,
             environment: ProcessInfo.processInfo.environment)

@@ -90,19 +90,24 @@ final class RunProgress: Sendable {
               + "\(results)/, run record \(summary.outputFolder)/run.json")
     }
 
+    /// A case's JSON log fields: case, status, the failed stage and message, the label.
+    static func metadata(_ record: CaseRecord) -> Logger.Metadata {
+        var metadata: Logger.Metadata = ["case": "\(record.case)",
+                                         "status": "\(record.status.rawValue)"]
+        if let error = record.error {
+            metadata["stage"] = "\(error.stage)"
+            metadata["message"] = "\(error.message)"
+        }
+        if let label = record.classification?.label { metadata["label"] = "\(label)" }
+        return metadata
+    }
+
     private func report(_ record: CaseRecord) {
         if format == .json {
-            var metadata: Logger.Metadata = ["case": "\(record.case)",
-                                             "status": "\(record.status.rawValue)"]
-            if let error = record.error {
-                metadata["stage"] = "\(error.stage)"
-                metadata["message"] = "\(error.message)"
-            }
-            if let label = record.classification?.label { metadata["label"] = "\(label)" }
             if record.status == .failed {
-                logger.warning("case failed", metadata: metadata)
+                logger.warning("case failed", metadata: Self.metadata(record))
             } else {
-                logger.info("case done", metadata: metadata)
+                logger.info("case done", metadata: Self.metadata(record))
             }
             return
         }

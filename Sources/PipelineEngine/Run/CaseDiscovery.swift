@@ -59,8 +59,7 @@ public struct CaseDiscoveryError: Error, Sendable, Equatable, CustomStringConver
 public enum CaseDiscovery {
     public static func discover(inputs: [String], selection: InputSelection,
                                 skipping excluded: String? = nil) throws -> [CaseSource] {
-        let include = selection.include.map(GlobPattern.init)
-        let exclude = selection.exclude.map(GlobPattern.init)
+        let filter = CaseFilter(selection)
         let skipped = excluded.map(canonical)
         // Inputs are grouped by the folder their ids are relative to; with more than one such
         // folder, ids start with the folder's name so that equal relative paths stay apart.
@@ -76,8 +75,7 @@ public enum CaseDiscovery {
                 let root = canonical(input)
                 roots.insert(root)
                 for (relative, problem) in try walk(input, root: root, skipping: skipped)
-                    where include.contains(where: { $0.matches(relative) })
-                    && !exclude.contains(where: { $0.matches(relative) }) {
+                    where filter.selects(relative) {
                     found.append((root, relative,
                                   (input as NSString).appendingPathComponent(relative), problem))
                 }
@@ -99,7 +97,7 @@ public enum CaseDiscovery {
         var cases: [CaseSource] = []
         var pathByID: [String: String] = [:]
         for file in found {
-            var id = (file.relative as NSString).deletingPathExtension
+            var id = caseID(relativePath: file.relative)
             if prefixed { id = (file.root as NSString).lastPathComponent + "/" + id }
             if let other = pathByID[id] {
                 if canonical(other) == canonical(file.path) { continue }  // named twice
@@ -115,6 +113,21 @@ public enum CaseDiscovery {
         }
         if selection.naming == .nnunet { cases = groupChannels(cases) }
         return cases.sorted { $0.id < $1.id }
+    }
+
+    /// The id of the case whose file lies at `relativePath` in its input folder: the path
+    /// without its extension (`RBC/cell_03.png` is `RBC/cell_03`).
+    public static func caseID(relativePath: String) -> String {
+        (relativePath as NSString).deletingPathExtension
+    }
+
+    /// Relative paths of the files under `folder` that can be read as cases (regular files,
+    /// and symlinks to regular files inside `folder`), depth first; hidden names, symlinked
+    /// folders and `skipped` (a canonical path) are not entered, and special files, loops and
+    /// symlinks out of the folder are left out.
+    public static func walk(_ folder: String, skipping skipped: String?) throws -> [String] {
+        try walk(folder, root: canonical(folder), skipping: skipped)
+            .compactMap { $0.1 == nil ? $0.0 : nil }
     }
 
     /// nnU-Net naming: files `CASE_0000`, `CASE_0001`, … (ids without extension) become one
@@ -239,7 +252,25 @@ public enum CaseDiscovery {
     }
 
     /// The absolute, symlink-free form of `path`, for comparing folders.
-    static func canonical(_ path: String) -> String {
+    public static func canonical(_ path: String) -> String {
         URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+}
+
+/// The `inputs.include` and `inputs.exclude` globs of a pipeline, parsed once.
+public struct CaseFilter: Sendable {
+    private let include: [GlobPattern]
+    private let exclude: [GlobPattern]
+
+    public init(_ selection: InputSelection) {
+        include = selection.include.map(GlobPattern.init)
+        exclude = selection.exclude.map(GlobPattern.init)
+    }
+
+    /// Whether the file at `relativePath` (from its input folder) is a case: it matches an
+    /// include pattern and no exclude pattern.
+    public func selects(_ relativePath: String) -> Bool {
+        include.contains { $0.matches(relativePath) }
+            && !exclude.contains { $0.matches(relativePath) }
     }
 }

@@ -15,6 +15,11 @@ public struct CaseRecord: Sendable, Equatable, Codable {
     public struct Failure: Sendable, Equatable, Codable {
         public var stage: String
         public var message: String
+
+        public init(stage: String, message: String) {
+            self.stage = stage
+            self.message = message
+        }
     }
 
     /// The pose found by `CanonicalizeOrientation`: the scan equals the pose applied to its

@@ -4,8 +4,10 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure decode, hash, kernel, model and pipeline speed (use a release build).",
+        abstract: "Measure decode, hash, kernel, model, pipeline and watch speed (use a release "
+            + "build).",
         subcommands: [BenchConvCommand.self, BenchDecodeCommand.self,
                       BenchModelsCommand.self, BenchCanonicalizeCommand.self,
-                      BenchHashCommand.self, BenchPipelineCommand.self])
+                      BenchHashCommand.self, BenchPipelineCommand.self,
+                      BenchWatchCommand.self])
 }

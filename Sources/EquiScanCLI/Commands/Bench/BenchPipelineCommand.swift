@@ -49,10 +49,13 @@ struct BenchPipelineCommand: ParsableCommand {
         var exitStatus: Int32
     }
 
+    /// What the bench pipeline does to which scans (`writePipeline`, `writeCases`).
+    static let pipelineDescription = "LoadImage(rgb) → CanonicalizeOrientation(orientation-d4) "
+        + "→ Classify(bccd-cells), 256×256 RGB PNG"
+
     struct Report: Codable {
         var benchmark = "pipeline"
-        var pipeline = "LoadImage(rgb) → CanonicalizeOrientation(orientation-d4) → "
-            + "Classify(bccd-cells), 256×256 RGB PNG"
+        var pipeline = BenchPipelineCommand.pipelineDescription
         var runs: [Run]
         /// cases/s with 2 jobs over cases/s with 1 (target ≥ 1.7).
         var speedup2Jobs: Double
@@ -62,13 +65,11 @@ struct BenchPipelineCommand: ParsableCommand {
     }
 
     func run() throws {
-        let work = FileManager.default.temporaryDirectory
-            .appendingPathComponent("equiscan-bench-pipeline-\(getpid())").path
-        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let work = try Self.workFolder("pipeline")
         defer { try? FileManager.default.removeItem(atPath: work) }
-        let pipeline = try writePipeline(in: work)
-        let small = try writeCases(cases, in: work + "/small")
-        let large = try writeCases(largeCases, in: work + "/large")
+        let pipeline = try Self.writePipeline(in: work, models: models)
+        let small = try Self.writeCases(cases, in: work + "/small")
+        let large = try Self.writeCases(largeCases, in: work + "/large")
         var runs: [Run] = []
         for (input, count, jobs) in [(small, cases, 1), (small, cases, 2), (large, largeCases, 2)] {
             let output = work + "/out-\(count)-\(jobs)"
@@ -86,9 +87,7 @@ struct BenchPipelineCommand: ParsableCommand {
                             memoryRatioLargeToSmall: runs[2].peakRSSMiB / runs[1].peakRSSMiB,
                             cores: ProcessInfo.processInfo.activeProcessorCount)
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try Self.printJSON(report)
             return
         }
         for run in runs {
@@ -100,7 +99,24 @@ struct BenchPipelineCommand: ParsableCommand {
                      report.speedup2Jobs, largeCases, cases, report.memoryRatioLargeToSmall))
     }
 
-    private func writePipeline(in folder: String) throws -> String {
+    /// A new folder for the files of bench `name`, under the temporary directory; the caller
+    /// removes it.
+    static func workFolder(_ name: String) throws -> String {
+        let work = FileManager.default.temporaryDirectory
+            .appendingPathComponent("equiscan-bench-\(name)-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        return work
+    }
+
+    /// Prints `report` as pretty, key-sorted JSON.
+    static func printJSON<Report: Encodable>(_ report: Report) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(report), as: UTF8.self))
+    }
+
+    /// The bench pipeline (decode, canonicalize, classify) over the packages in `models`.
+    static func writePipeline(in folder: String, models: String) throws -> String {
         let root = URL(fileURLWithPath: models).standardizedFileURL.path
         let text = """
             {"version": 1, "name": "bench-pipeline",
@@ -116,7 +132,7 @@ struct BenchPipelineCommand: ParsableCommand {
     }
 
     /// `count` cases in `folder`: eight seeded smooth RGB images, hard-linked under new names.
-    private func writeCases(_ count: Int, in folder: String) throws -> String {
+    static func writeCases(_ count: Int, in folder: String) throws -> String {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let size = 256
         for image in 0..<min(8, count) {
