@@ -6,7 +6,7 @@ DEB_PACKAGES := libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libsqlite3-de
 DATA ?= ../shared/data
 RELEASE_BIN := .build/release/equiscan
 
-.PHONY: deps build release test demo models bench clean
+.PHONY: deps build release test demo models bench slurm-check clean
 
 ## Installs the Debian packages that are missing; does nothing when all are present.
 deps:
@@ -62,6 +62,14 @@ bench: release
 	$(RELEASE_BIN) bench decode --json
 	$(RELEASE_BIN) bench conv --json
 	$(RELEASE_BIN) bench pipeline --json
+
+## Sharding under a real scheduler (needs root, so not part of `make test`): a one-node Slurm
+## cluster on this machine (scripts/slurm-local.sh installs slurm-wlm and munge when missing
+## and stops its daemons on exit), the cells of samples/ as a 3-task job array through
+## deploy/slurm/equiscan-array.sbatch, `equiscan merge`, and a comparison with a single run
+## of the same batch (scripts/slurm-check.sh). Prints one line; exits non-zero on a difference.
+slurm-check: release
+	EQUISCAN=$(abspath $(RELEASE_BIN)) scripts/slurm-local.sh scripts/slurm-check.sh
 
 clean:
 	rm -rf .build

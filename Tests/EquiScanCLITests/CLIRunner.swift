@@ -40,9 +40,16 @@ enum CLIRunner {
             XCTFail("equiscan binary not found at \(binary.path)", file: file, line: line)
             throw CocoaError(.fileNoSuchFile)
         }
+        return try run(executable: binary, arguments)
+    }
+
+    /// Runs `executable arguments…` to completion, in `environment` (this process's when nil).
+    static func run(executable: URL, _ arguments: [String],
+                    environment: [String: String]? = nil) throws -> CLIResult {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = executable
         process.arguments = arguments
+        if let environment { process.environment = environment }
         // stdout through a pipe, stderr through a file: neither can fill up and block the
         // child while the other is being read.
         let errURL = FileManager.default.temporaryDirectory
