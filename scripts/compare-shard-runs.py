@@ -9,16 +9,17 @@ SHARD_DIR i (in the order given) must be shard i of n = the number of shard fold
 - every case of the single run is in exactly one shard, and the shards hold no other case;
 - the merged folder holds exactly the single run's cases, and its run.json counts them;
 - every merged record equals the single run's record in everything but the timings
-  (stageSeconds): same status, same label, and probabilities equal as float64 values, that
+  (stageSeconds, orbit.seconds): same status, same label, and probabilities equal as float64 values, that
   is bit for bit (JSON numbers are written shortest-round-trip, so equal values are equal
   bits);
-- results.csv is byte-identical when both runs wrote one.
+- reports/predictions.csv is the same in both, but for its `seconds` column.
 
 Prints one line with the counts. Exit status 0 when everything agrees; 1 otherwise, with one
 line per difference on stderr.
 """
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -45,7 +46,18 @@ def manifest(folder):
 
 
 def without_timings(record):
-    return {key: value for key, value in record.items() if key != "stageSeconds"}
+    kept = {key: value for key, value in record.items() if key != "stageSeconds"}
+    if isinstance(kept.get("orbit"), dict):
+        kept["orbit"] = {key: value for key, value in kept["orbit"].items() if key != "seconds"}
+    return kept
+
+
+def predictions_without_seconds(path):
+    """The rows of a predictions.csv, each without its `seconds` field."""
+    with open(path, newline="", encoding="utf-8") as table:
+        rows = list(csv.reader(table))
+    column = rows[0].index("seconds") if rows else -1
+    return [[field for index, field in enumerate(row) if index != column] for row in rows]
 
 
 def probability_differences(case, merged, single):
@@ -113,19 +125,19 @@ def compare(single_folder, merged_folder, shard_folders):
         else:
             identical_probabilities += 1
         if without_timings(a) != without_timings(b):
-            keys = sorted(k for k in set(a) | set(b)
-                          if k != "stageSeconds" and a.get(k) != b.get(k))
+            a_kept, b_kept = without_timings(a), without_timings(b)
+            keys = sorted(k for k in set(a_kept) | set(b_kept) if a_kept.get(k) != b_kept.get(k))
             problems.append(f"{case}: records differ in {', '.join(keys)}")
 
-    tables = [os.path.join(folder, "results.csv") for folder in (merged_folder, single_folder)]
-    csv_note = "no results.csv"
+    tables = [os.path.join(folder, "reports", "predictions.csv")
+              for folder in (merged_folder, single_folder)]
+    csv_note = "no predictions.csv"
     if all(os.path.exists(path) for path in tables):
-        with open(tables[0], "rb") as first, open(tables[1], "rb") as second:
-            if first.read() == second.read():
-                csv_note = "results.csv identical"
-            else:
-                csv_note = "results.csv differs"
-                problems.append(f"{tables[0]} and {tables[1]} differ")
+        if predictions_without_seconds(tables[0]) == predictions_without_seconds(tables[1]):
+            csv_note = "predictions.csv the same (seconds aside)"
+        else:
+            csv_note = "predictions.csv differs"
+            problems.append(f"{tables[0]} and {tables[1]} differ beyond their seconds")
 
     line = (f"{len(single)} cases, shards {'+'.join(map(str, sizes))} = {sum(sizes)} "
             f"({len(owner)} distinct, {len(set(single) - set(owner))} missing); merged "

@@ -17,7 +17,7 @@ struct EquiScan: ParsableCommand {
         subcommands: [InspectCommand.self, ConvertCommand.self, TrainCommand.self,
                       EvaluateCommand.self, CanonicalizeCommand.self, ValidateCommand.self,
                       RunCommand.self, WatchCommand.self, StatusCommand.self,
-                      MergeCommand.self,
+                      ReportCommand.self, MergeCommand.self,
                       BenchCommand.self])
 
     /// Runs the command; errors become messages and sysexits codes in `ErrorReporter`.

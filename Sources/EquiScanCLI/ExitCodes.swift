@@ -260,6 +260,15 @@ extension MergeError: CLIReportable {
     }
 }
 
+extension ReportError: CLIReportable {
+    var exitStatus: ExitStatus {
+        switch kind {
+        case .missing: return .noInput
+        case .invalid: return .dataError
+        }
+    }
+}
+
 extension ShardError: CLIReportable {
     var exitStatus: ExitStatus { .usage }
 }

@@ -17,6 +17,15 @@ import Foundation
 public enum AtomicFile {
     /// Writes `bytes` to `path`; the folder must exist. Files get mode 0644.
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
+        try write(to: path) { sink in try sink.write(bytes) }
+    }
+
+    /// Writes the file `produce` hands to `sink` piece by piece, for files too large to hold
+    /// in memory at once (reports of many cases); the same steps as the other writes, so a
+    /// reader sees the whole file or the old one. `produce` throwing removes the temporary
+    /// file and leaves the destination as it was.
+    public static func write(to path: String,
+                             _ produce: (AtomicFileSink) throws -> Void) throws {
         let (directory, name) = split(path)
         guard !name.isEmpty, name != ".", name != ".." else {
             throw SafeFileError(.invalidDestination, path: path,
@@ -40,17 +49,9 @@ public enum AtomicFile {
         // mkstemp creates the file 0600; a finished file gets what the user's umask gives
         // ordinary data files (0666 less the umask), as `open(2)` would have.
         _ = fchmod(fd, fileMode)
-        if let base = bytes.baseAddress {
-            var offset = 0
-            while offset < bytes.count {
-                let written = systemWrite(fd, base + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SafeFileError.system("cannot write", path: path)
-                }
-                offset += written
-            }
-        }
+        let sink = AtomicFileSink(descriptor: fd, path: path)
+        try produce(sink)
+        try sink.flush()
         guard fsync(fd) == 0 else { throw SafeFileError.system("cannot sync", path: path) }
         let closeResult = close(fd)
         fd = -1
@@ -119,7 +120,7 @@ public enum AtomicFile {
         return 0o666 & ~mask
     }()
 
-    private static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer,
+    static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer,
                                     _ count: Int) -> Int {
         #if canImport(Glibc)
         return Glibc.write(fd, buffer, count)

@@ -4,6 +4,7 @@ import Foundation
 import ImageCodecs
 import ModelRuntime
 import NeuralNet
+import Reports
 import SafeFiles
 import StrictJSON
 import TensorCore
@@ -533,12 +534,12 @@ public final class Trainer {
         let epochs = state.log
         let lossSeries = [("train", epochs.map(\.trainLoss)),
                           ("validation", epochs.map(\.validationLoss))]
-        try AtomicFile.write(TrainingLog.svg(title: "\(config.name): loss", yLabel: "loss",
-                                             series: lossSeries),
+        try AtomicFile.write(SVGChart.lines(title: "\(config.name): loss", xLabel: "epoch",
+                                            yLabel: "loss", series: lossSeries),
                              to: (folder as NSString).appendingPathComponent("loss.svg"))
         let metricNames = Array(Set(epochs.flatMap(\.metrics.keys))).sorted()
-        try AtomicFile.write(TrainingLog.svg(
-            title: "\(config.name): validation metrics", yLabel: "value",
+        try AtomicFile.write(SVGChart.lines(
+            title: "\(config.name): validation metrics", xLabel: "epoch", yLabel: "value",
             series: metricNames.map { name in (name, epochs.map { $0.metrics[name] ?? .nan }) }),
                              to: (folder as NSString).appendingPathComponent("metrics.svg"))
     }

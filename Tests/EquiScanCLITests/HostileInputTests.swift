@@ -68,7 +68,7 @@ final class HostileInputTests: XCTestCase {
             XCTAssertEqual(record["case"] as? String, name)
         }
         // The spreadsheet never sees a formula; the newline stays inside a quoted cell.
-        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        let csv = try String(contentsOfFile: out + "/reports/predictions.csv", encoding: .utf8)
         XCTAssertTrue(csv.contains("\r\n\"'=HYPERLINK(\"\"x\"\")\","), csv)
         XCTAssertTrue(csv.contains("\r\n\"new\nline\","), csv)
         // One line per event on the terminal: control characters and bidi marks escaped.

@@ -86,12 +86,11 @@ final class RunCommandTests: XCTestCase {
         let models = try XCTUnwrap(manifest["models"] as? [[String: Any]])
         XCTAssertEqual(models.map { $0["name"] as? String }, ["bccd-cells"])
         XCTAssertNotNil(manifest["endedAt"] as? String)
-        // The pipeline lists csv: one row per case, the header from the model's classes.
-        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        // Every run writes its reports: one row per case, the header from the model's classes.
+        let csv = try String(contentsOfFile: out + "/reports/predictions.csv", encoding: .utf8)
         let rows = csv.split(separator: "\r\n")
         XCTAssertEqual(rows.count, 7)
-        XCTAssertTrue(rows[0].hasPrefix("case,input,inputSHA256,status,error_stage,"
-                                        + "error_message,label,p_RBC,p_WBC,p_Platelets,"))
+        XCTAssertTrue(rows[0].hasPrefix("case,status,label,confidence,p_RBC,p_WBC,p_Platelets,"))
     }
 
     func testInvalidPipelineIsRefusedWith65BeforeAnyScanIsRead() throws {

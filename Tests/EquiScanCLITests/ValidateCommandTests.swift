@@ -70,6 +70,28 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertEqual((object["problems"] as? [Any])?.count, 0)
     }
 
+    /// A deprecated key is valid: exit 0, with a note in the problems' form on stderr (and
+    /// under "notices" with --json).
+    func testDeprecatedFormatsGetANote() throws {
+        let path = temporaryFolder(prefix: "validate") + "/old.json"
+        try """
+            {"version": 1, "name": "old", "stages": [{"op": "LoadImage"}],
+             "outputs": {"layout": "mirror", "formats": ["json", "csv"]}}
+            """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try CLIRunner.run(["validate", path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "equiscan: note: \(path):2:45 /outputs/formats is "
+                       + "deprecated and ignored: every run writes its records as JSON and "
+                       + "reports/predictions.csv; remove the key\n")
+        let json = try CLIRunner.run(["validate", path, "--json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        let object = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let notices = try XCTUnwrap(object["notices"] as? [[String: Any]])
+        XCTAssertEqual(notices.map { $0["pointer"] as? String }, ["/outputs/formats"])
+        XCTAssertEqual((object["problems"] as? [Any])?.count, 0)
+    }
+
     func testAMissingFileExits66() throws {
         let path = temporaryFolder(prefix: "validate") + "/none.json"
         let result = try CLIRunner.run(["validate", path])

@@ -142,8 +142,8 @@ final class WatchCommandTests: XCTestCase {
         let label = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(
             fileURLWithPath: out + "/results/cell001.json"))) as? [String: Any])
         XCTAssertEqual((label["classification"] as? [String: Any])?["label"] as? String, "WBC")
-        // The results table is refreshed with every case.
-        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        // The reports are refreshed as cases finish.
+        let csv = try String(contentsOfFile: out + "/reports/predictions.csv", encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\r\n").count, 501)
 
         // Dropped again with the same content: nothing is redone.

@@ -24,6 +24,7 @@ final class BrokenPipelineTableTests: XCTestCase {
     static let alteredSHA = "e6850c4f594a54477757407e61d07248dd63b69fae4422e7e4e05be2f9fdc70e"
 
     static let rows: [Row] = syntaxAndKeys + parameters + modelsAndReferences + dataFlow
+        + report
 
     static let syntaxAndKeys: [Row] = [
         Row(name: "trailing comma", text: """
@@ -272,6 +273,54 @@ final class BrokenPipelineTableTests: XCTestCase {
                 "p.json:7:36 /outputs/formats/1 expected one of \"json\", \"csv\", got \"xml\"",
                 "p.json:7:45 /reprot unknown key (did you mean \"report\"?)",
             ]),
+    ]
+
+    /// The `report` object: its keys, their values, and the rules between them.
+    static let report: [Row] = [
+        Row(name: "an unknown report key", text: """
+            {"version": 1, "name": "t", "stages": [
+                {"op": "LoadImage", "colour": "rgb"},
+                {"op": "Classify", "model": "models/bccd-cells"}
+            ], "report": {"orbitChek": true}}
+            """, expected: ["p.json:4:15 /report/orbitChek unknown key (did you mean "
+                            + "\"orbitCheck\"?)"]),
+        Row(name: "report values of the wrong kind or range", text: """
+            {"version": 1, "name": "t", "stages": [
+                {"op": "LoadImage", "colour": "rgb"},
+                {"op": "Classify", "model": "models/bccd-cells"}
+            ], "report": {"orbitCheck": "yes", "thumbnailSize": 8, "orbitMinDice": 2}}
+            """, expected: [
+                "p.json:4:29 /report/orbitCheck expected true or false, got \"yes\"",
+                "p.json:4:53 /report/thumbnailSize expected a whole number from 16 to 512, "
+                    + "got 8",
+                "p.json:4:72 /report/orbitMinDice expected a number from 0 to 1, got 2",
+            ]),
+        Row(name: "report is not an object", text: """
+            {"version": 1, "name": "t", "stages": [
+                {"op": "LoadImage", "colour": "rgb"}
+            ], "report": [true]}
+            """, expected: ["p.json:3:14 /report expected an object, got [true]"]),
+        Row(name: "a Dice threshold without the orbit check", text: """
+            {"version": 1, "name": "t", "stages": [
+                {"op": "LoadImage", "colour": "gray"},
+                {"op": "Segment", "model": "models/em-membranes"}
+            ], "report": {"orbitMinDice": 0.9}}
+            """, expected: ["p.json:4:31 /report/orbitMinDice applies only with "
+                            + "\"orbitCheck\": true"]),
+        Row(name: "the orbit check without a model stage to check", text: """
+            {"version": 1, "name": "t", "stages": [
+                {"op": "LoadImage", "colour": "gray"},
+                {"op": "CanonicalizeOrientation", "model": "models/orientation-d4"}
+            ], "report": {"orbitCheck": true}}
+            """, expected: ["p.json:4:29 /report/orbitCheck the orbit check runs Classify and "
+                            + "Segment stages under their model's group, and this pipeline has "
+                            + "neither"]),
+        Row(name: "every report key", text: """
+            {"version": 1, "name": "t", "stages": [
+                {"op": "LoadImage", "colour": "gray"},
+                {"op": "Segment", "model": "models/em-membranes"}
+            ], "report": {"orbitCheck": true, "orbitMinDice": 0.9, "thumbnailSize": 64}}
+            """, expected: []),
     ]
 
     /// Stages given a kind of value they do not take.

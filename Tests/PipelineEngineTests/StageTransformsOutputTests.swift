@@ -1,6 +1,7 @@
 import ImageCodecs
 import ModelRuntime
 import PipelineEngine
+import TensorCore
 import XCTest
 
 /// Overlays and the scans written for masks and probabilities, checked pixel by pixel and
@@ -106,5 +107,53 @@ final class StageTransformsOutputTests: XCTestCase {
                                               name: "probabilities.tif")
         XCTAssertEqual(decoded.samples, scan.samples)
         XCTAssertEqual([decoded.width, decoded.height], [3, 2])
+    }
+
+    /// The report's scan pictures use the overlay's display window: a gray scan shows as the
+    /// overlay's gray where no label is laid over it, and RGB channel by channel.
+    func testDisplayScanIsTheOverlayWithoutLabels() {
+        var generator = SeededGenerator(seed: 23)
+        for channels in [1, 3] {
+            let planes = ImagePlanes(channels: channels, width: 5, height: 4,
+                                     values: (0..<(channels * 20)).map { _ in
+                                         generator.nextFloat() * 1000 })
+            let shown = T.displayScan(planes)
+            let overlay = T.overlay(scan: planes, mask: LabelMap(width: 5, height: 4,
+                                                                 values: .init(repeating: 0,
+                                                                               count: 20)),
+                                    opacity: 0.5)
+            XCTAssertEqual(shown.channels, channels)
+            XCTAssertEqual(shown.metadata.colorModel, channels == 3 ? .rgb : .minIsBlack)
+            guard case .uint8(let gray) = shown.samples else { return XCTFail("8-bit") }
+            for pixel in 0..<20 {
+                let expected = Self.rgb(overlay, pixel)
+                let got = Array(gray[(pixel * channels)..<((pixel + 1) * channels)])
+                XCTAssertEqual(got, channels == 3 ? expected : [expected[0]], "pixel \(pixel)")
+            }
+        }
+    }
+
+    /// The report's mask layer, laid over its display scan by alpha compositing, is the
+    /// overlay pixel for pixel (opacity 0.4 is alpha 102 of 255 exactly).
+    func testMaskLayerOverTheDisplayScanIsTheOverlay() {
+        var generator = SeededGenerator(seed: 29)
+        let planes = ImagePlanes(channels: 1, width: 6, height: 4, values: (0..<24).map { _ in
+            generator.nextFloat() * 300 })
+        let mask = LabelMap(width: 3, height: 2, values: [0, 1, 2, 12, 0, 3])
+        let layer = T.maskLayer(mask, width: 6, height: 4, opacity: 0.4)
+        let overlay = T.overlay(scan: planes, mask: mask, opacity: 0.4)
+        guard case .uint8(let rgba) = layer.samples,
+              case .uint8(let gray) = T.displayScan(planes).samples else {
+            return XCTFail("8-bit")
+        }
+        XCTAssertEqual([layer.channels, layer.width, layer.height], [4, 6, 4])
+        for pixel in 0..<24 {
+            let alpha = Double(rgba[pixel * 4 + 3]) / 255
+            let composite = (0..<3).map { c in
+                UInt8(((1 - alpha) * Double(gray[pixel]) + alpha * Double(rgba[pixel * 4 + c]))
+                    .rounded())
+            }
+            XCTAssertEqual(composite, Self.rgb(overlay, pixel), "pixel \(pixel)")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import PipelineEngine
+import Reports
 import Synchronization
 import XCTest
 

@@ -8,8 +8,8 @@ struct MergeCommand: ParsableCommand {
         abstract: "Combine the output folders of a sharded run into one.",
         discussion: """
             Copies every case record and written file of the shard folders into OUT, with \
-            one ledger, one run.json (counts summed) and results.csv when the pipeline \
-            writes it, so OUT reads like the output of a single run. Checked first, before \
+            one ledger and one run.json (counts summed), and writes OUT/reports from the \
+            merged records, so OUT reads like the output of a single run. Checked first, before \
             anything is written: every shard finished, all ran the same pipeline and models, \
             and a case present in two shards has the same record in both. The shard folders \
             are only read. Exit status: 0 merged; 64 OUT is a shard or already holds a run; \

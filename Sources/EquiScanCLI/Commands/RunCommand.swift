@@ -14,8 +14,12 @@ struct RunCommand: ParsableCommand {
             --jobs cases at a time. Every case gets OUT/results/CASE.json (CASE: its path \
             relative to the input folder, without extension); written files mirror the input \
             tree under OUT; OUT/run.json records the pipeline, models, host and counts. \
-            Nothing is ever written over an input, and every file is written under a \
-            temporary name and renamed when complete.
+            When the run ends it writes OUT/reports/ (predictions.csv, failures.csv, \
+            summary.json, report.html; see `equiscan report`). With "report": \
+            {"orbitCheck": true} in the pipeline, every Classify and Segment stage also runs \
+            under each element of its model's group, and cases whose predictions differ are \
+            flagged. Nothing is ever written over an input, and every file is written under \
+            a temporary name and renamed when complete.
 
             A failed case (unreadable, wrong size, NaN from a model…) is recorded with its \
             stage and reason, and the others go on. A rerun into the same OUT skips cases \
@@ -76,9 +80,10 @@ struct RunCommand: ParsableCommand {
     }
 
     /// The plan of the pipeline file at `path`, validated as `equiscan validate` does; every
-    /// problem printed and exit 65 when it is invalid.
+    /// problem printed and exit 65 when it is invalid (notes on deprecated keys printed too).
     static func validatedPlan(_ path: String) throws -> PipelinePlan {
         let validation = try PipelineValidation.validate(path: path)
+        ValidateCommand.printNotices(validation)
         guard let plan = validation.plan else {
             for problem in validation.problems {
                 ErrorReporter.printError(ErrorReporter.oneLine(problem.description))

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PipelineEngine
+import Reports
 import Synchronization
 
 #if canImport(Glibc)
@@ -85,12 +86,15 @@ final class RunProgress: Sendable {
         }
         clearBar()
         let results = (summary.outputFolder as NSString).appendingPathComponent("results")
+        let reports = (summary.outputFolder as NSString).appendingPathComponent("reports")
         print("\(counts.cases) case\(counts.cases == 1 ? "" : "s"): \(counts.ok) ok, "
               + "\(counts.failed) failed, \(counts.skipped) skipped (unchanged); records in "
-              + "\(results)/, run record \(summary.outputFolder)/run.json")
+              + "\(results)/, run record \(summary.outputFolder)/run.json, reports in "
+              + "\(reports)/")
     }
 
-    /// A case's JSON log fields: case, status, the failed stage and message, the label.
+    /// A case's JSON log fields: case, status, the failed stage and message, the label, and
+    /// whether its orbit check passed.
     static func metadata(_ record: CaseRecord) -> Logger.Metadata {
         var metadata: Logger.Metadata = ["case": "\(record.case)",
                                          "status": "\(record.status.rawValue)"]
@@ -99,6 +103,7 @@ final class RunProgress: Sendable {
             metadata["message"] = "\(error.message)"
         }
         if let label = record.classification?.label { metadata["label"] = "\(label)" }
+        if let orbit = record.orbit { metadata["orbitConsistent"] = "\(orbit.consistent)" }
         return metadata
     }
 
@@ -134,6 +139,9 @@ final class RunProgress: Sendable {
             let areas = segmentation.areasPx.sorted { $0.key < $1.key }
                 .map { "\(LogText.escaped($0.key)) \($0.value)" }.joined(separator: ", ")
             parts.append("areas px: \(areas)")
+        }
+        if let orbit = record.orbit, !orbit.consistent {
+            parts.append("flagged: predictions differ under the model's group (orbit check)")
         }
         return parts.joined(separator: "; ")
     }

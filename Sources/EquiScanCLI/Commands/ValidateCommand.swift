@@ -12,7 +12,8 @@ struct ValidateCommand: ParsableCommand {
         discussion: """
             Parses the file, resolves stage references, loads and verifies every model \
             package, and checks that each stage fits the ones before it; no scan is read. \
-            Every problem is reported, in file order, as FILE:LINE:COL /json/pointer message. \
+            Every problem is reported, in file order, as FILE:LINE:COL /json/pointer message; \
+            deprecated keys get a note in the same form (and "notices" with --json). \
             Exit status: 0 when valid; 65 when not; 66 when the file cannot be read. \
             With --schema, prints the JSON Schema of pipeline files (pipelines/schema.json) \
             and reads no file.
@@ -43,6 +44,7 @@ struct ValidateCommand: ParsableCommand {
             return
         }
         let validation = try PipelineValidation.validate(path: pipeline)
+        if !json { Self.printNotices(validation) }
         if json {
             try printJSON(validation)
         } else if let plan = validation.plan {
@@ -54,6 +56,14 @@ struct ValidateCommand: ParsableCommand {
         }
         if !validation.isValid {
             throw SilentExit(status: .dataError)
+        }
+    }
+
+    /// Each notice (a deprecated key) on standard error as `equiscan: note: FILE:LINE:COL
+    /// /pointer message`.
+    static func printNotices(_ validation: PipelineValidation) {
+        for notice in validation.notices {
+            ErrorReporter.printError("note: " + ErrorReporter.oneLine(notice.description))
         }
     }
 
@@ -81,11 +91,16 @@ struct ValidateCommand: ParsableCommand {
         struct Report: Encodable {
             var valid: Bool
             var problems: [Problem]
+            var notices: [Problem]
         }
-        let report = Report(valid: validation.isValid, problems: validation.problems.map {
-            Problem(file: $0.file, line: $0.position?.line, column: $0.position?.column,
-                    pointer: $0.path.pointer, message: $0.message)
-        })
+        let problem = { (error: ConfigError) in
+            Problem(file: error.file, line: error.position?.line,
+                    column: error.position?.column, pointer: error.path.pointer,
+                    message: error.message)
+        }
+        let report = Report(valid: validation.isValid,
+                            problems: validation.problems.map(problem),
+                            notices: validation.notices.map(problem))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))

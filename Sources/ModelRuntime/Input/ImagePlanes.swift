@@ -116,6 +116,34 @@ public struct ImagePlanes: Sendable, Equatable {
         return ImagePlanes(channels: channels, width: newWidth, height: newHeight, values: out)
     }
 
+    /// A smaller copy by averaging (binning): source pixel (x, y) goes to output pixel
+    /// (⌊x · newWidth / width⌋, ⌊y · newHeight / height⌋), and each output pixel is the mean of
+    /// the source pixels it gets, so every source pixel counts once and fine detail does not
+    /// alias as it does when bilinear sampling skips pixels. For shrinking only (each side at
+    /// most the current one, at least 1).
+    public func resizedByAveraging(width newWidth: Int, height newHeight: Int) -> ImagePlanes {
+        precondition(newWidth >= 1 && newWidth <= width && newHeight >= 1 && newHeight <= height,
+                     "averaging shrinks \(width)x\(height), got \(newWidth)x\(newHeight)")
+        if newWidth == width && newHeight == height { return self }
+        let xs = (0..<width).map { $0 * newWidth / width }
+        let ys = (0..<height).map { $0 * newHeight / height }
+        var sums = [Double](repeating: 0, count: channels * newWidth * newHeight)
+        var counts = [Double](repeating: 0, count: newWidth * newHeight)
+        for y in 0..<height {
+            for x in 0..<width { counts[ys[y] * newWidth + xs[x]] += 1 }
+        }
+        for c in 0..<channels {
+            for y in 0..<height {
+                let row = (c * newHeight + ys[y]) * newWidth
+                let source = (c * height + y) * width
+                for x in 0..<width { sums[row + xs[x]] += Double(values[source + x]) }
+            }
+        }
+        let pixels = newWidth * newHeight
+        let out = sums.enumerated().map { Float($0.element / counts[$0.offset % pixels]) }
+        return ImagePlanes(channels: channels, width: newWidth, height: newHeight, values: out)
+    }
+
     /// Intensities mapped as `normalization` says, over all channels of this image.
     public func normalized(_ normalization: Normalization) -> ImagePlanes {
         var result = self

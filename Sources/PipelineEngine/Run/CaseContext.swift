@@ -1,6 +1,7 @@
 import Dispatch
 import ImageCodecs
 import ModelRuntime
+import Reports
 
 /// Everything one case accumulates while its stages run.
 struct CaseContext {
@@ -24,6 +25,10 @@ struct CaseContext {
     var maskFile: String?
     /// Files written, relative to the output folder, with the SHA-256 of their bytes.
     var outputs: [(path: String, sha256: String)] = []
+    /// The orbit check of each checked model stage so far.
+    var orbitStages: [OrbitCheck.Stage] = []
+    /// Seconds the orbit checks took (left out of the stages' own seconds).
+    var orbitSeconds = 0.0
 
     /// The case's time limit in seconds, and the uptime (ns) it runs out at.
     let timeLimit: Double?
@@ -48,5 +53,11 @@ struct CaseContext {
 
     static func seconds(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    /// Records one stage's orbit check, started at `start` (uptime nanoseconds), and its time.
+    mutating func recordOrbit(_ stage: OrbitCheck.Stage, startedAt start: UInt64) {
+        orbitStages.append(stage)
+        orbitSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import ImageCodecs
 import ModelRuntime
+import Reports
 import SafeFiles
 
 /// Runs every stage of a plan on one case inside an error boundary: whatever goes wrong (an
@@ -34,6 +35,7 @@ final class CaseProcessor {
         for stage in plan.stages {
             let label = Self.label(stage.spec)
             let start = DispatchTime.now().uptimeNanoseconds
+            let orbitBefore = context.orbitSeconds
             do {
                 try runtime.run(stage.spec.index, &context)
             } catch {
@@ -43,7 +45,8 @@ final class CaseProcessor {
                 break
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            record.stageSeconds[label] = (seconds * 1e6).rounded() / 1e6
+                - (context.orbitSeconds - orbitBefore)
+            record.stageSeconds[label] = Self.microseconds(seconds)
         }
         record.outputs = context.outputs.map(\.path)
         record.pose = context.pose
@@ -51,7 +54,16 @@ final class CaseProcessor {
         if record.status == .ok, let mask = context.finalMask {
             record.segmentation = Self.segmentation(mask, file: context.maskFile)
         }
+        if record.status == .ok, plan.spec.report.orbitCheck {
+            record.orbit = OrbitCheck(stages: context.orbitStages,
+                                      seconds: Self.microseconds(context.orbitSeconds))
+        }
         return (record, context.outputs)
+    }
+
+    /// `seconds` rounded to whole microseconds, as records hold times.
+    static func microseconds(_ seconds: Double) -> Double {
+        (max(seconds, 0) * 1e6).rounded() / 1e6
     }
 
     /// Areas by label of the case's final mask.

@@ -1,5 +1,6 @@
 import ImageCodecs
 import ModelRuntime
+import Reports
 
 /// Which way up a value lies: as the scan was, or turned to the canonical pose by a
 /// `CanonicalizeOrientation` stage (`InvertCanonicalization` turns it back).
@@ -74,12 +75,4 @@ public enum CaseValue: Sendable {
             return nil
         }
     }
-}
-
-/// A classifier's answer for one case.
-public struct ClassificationOutcome: Sendable, Equatable, Codable {
-    /// The most probable class.
-    public var label: String
-    /// Softmax probability by class name.
-    public var probabilities: [String: Double]
 }

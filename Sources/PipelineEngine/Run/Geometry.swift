@@ -1,4 +1,5 @@
 import ModelRuntime
+import Reports
 
 /// The geometric ops (`Resize`, `CenterSpatialCrop`, `SpatialPad`, `Rotate90`, `Flip`) and
 /// the pose turns, on any spatial value: images and probabilities are resampled bilinearly,

@@ -1,13 +1,17 @@
 import ImageCodecs
+import Reports
 import StrictJSON
 
 extension PipelinePlan {
     /// SHA-256 of what decides a case's results: the `stages`, `inputs` and `outputs` members
-    /// (key-sorted, so formatting, key order, `name`, `description` and `report` do not
-    /// count). With the model hashes and the input's digest it keys resumed work.
+    /// and, when the orbit check is on, its settings as `orbit` (key-sorted, so formatting,
+    /// key order, `name`, `description` and the other `report` keys do not count). With the
+    /// model hashes and the input's digest it keys resumed work: turning the orbit check on
+    /// redoes the cases, so that every record has its `orbit`.
     public var contentHash: String {
         guard case .object(let members) = document else { return ContentHash.hex([]) }
-        let decisive = members.filter { ["stages", "inputs", "outputs"].contains($0.key) }
+        var decisive = members.filter { ["stages", "inputs", "outputs"].contains($0.key) }
+        if let orbit = spec.orbitIdentity { decisive.append(("orbit", orbit)) }
         return ContentHash.hex(Array(JSONValue.object(decisive).sortedPrettyText.utf8))
     }
 

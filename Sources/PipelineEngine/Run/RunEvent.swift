@@ -1,3 +1,5 @@
+import Reports
+
 /// What a run reports while it works, for progress displays and logs.
 public enum RunEvent: Sendable {
     /// The cases are known; work starts.

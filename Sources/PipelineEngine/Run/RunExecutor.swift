@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Reports
 import SafeFiles
 import Synchronization
 
@@ -146,11 +147,11 @@ public final class RunExecutor: Sendable {
             }
         }
         if let failure = writeFailure.withLock({ $0 }) { throw failure }
-        try session.refreshSummaries(caseIDs: cases.map(\.id))
         let counts = tally.withLock { $0 }
         manifest.endedAt = RunManifest.timestamp()
         manifest.counts = counts
         try session.write(manifest)
+        try session.refreshSummaries()
         return RunSummary(counts: counts, outputFolder: out)
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 import ImageCodecs
+import Reports
 import SafeFiles
-import StrictJSON
 
 /// Why shard folders cannot be merged.
 public struct MergeError: Error, Sendable, CustomStringConvertible {
@@ -23,7 +23,7 @@ public struct MergeError: Error, Sendable, CustomStringConvertible {
 
 /// `equiscan merge SHARD... -o OUT`: combines the output folders of a sharded run into one
 /// folder that looks like a single run's: every record, every written file, one ledger, one
-/// `run.json` (and `results.csv` when the pipeline asks for it).
+/// `run.json`, and its reports (`reports/`, made from the merged records).
 ///
 /// Everything is checked before anything is written: every shard finished (its `run.json`
 /// has `endedAt`), all ran the same pipeline and models, and a case found in two shards has
@@ -90,10 +90,8 @@ public enum RunMerge {
         manifest.host = Array(Set(manifests.map(\.host))).sorted().joined(separator: ", ")
         manifest.shard = nil
         manifest.counts = counts
-        if wantsCSV(manifest.pipeline.resolved) {
-            try ResultsTable(models: manifest.models).write(caseIDs: ids, outputFolder: out)
-        }
         try AtomicFile.writeJSON(manifest, to: join(out, "run.json"))
+        try ReportWriter.refresh(outputFolder: out)
         return counts
     }
 
@@ -150,18 +148,7 @@ public enum RunMerge {
 
     /// Whether two records say the same (everything but the timings).
     static func sameOutcome(_ a: CaseRecord, _ b: CaseRecord) -> Bool {
-        var a = a, b = b
-        a.stageSeconds = [:]
-        b.stageSeconds = [:]
-        return a == b
-    }
-
-    static func wantsCSV(_ pipeline: JSONValue) -> Bool {
-        guard case .object(let members) = pipeline,
-              case .object(let outputs)? = members.first(where: { $0.key == "outputs" })?.value,
-              case .array(let formats)? = outputs.first(where: { $0.key == "formats" })?.value
-        else { return false }
-        return formats.contains(.string("csv"))
+        a.withoutTimings == b.withoutTimings
     }
 
     static func join(_ folder: String, _ relative: String) -> String {

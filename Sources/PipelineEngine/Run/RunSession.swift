@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodecs
+import Reports
 import SafeFiles
 import StrictJSON
 import TensorCore
@@ -180,15 +181,11 @@ public final class RunSession: Sendable {
             .appendingPathComponent("run.json"))
     }
 
-    /// Rewrites the files that summarise the cases `caseIDs` (today `results.csv`, when the
-    /// pipeline's `outputs.formats` lists `csv`). `run` calls it when its batch ends and
-    /// `watch` whenever its queue runs empty after finishing cases: the place where batch
-    /// reports are refreshed as well.
-    public func refreshSummaries(caseIDs: [String]) throws {
-        if plan.spec.outputs.formats.contains(.csv) {
-            try ResultsTable(models: plan.modelRecords).write(caseIDs: caseIDs,
-                                                              outputFolder: outputFolder)
-        }
+    /// Rewrites the reports of the output folder (`OUT/reports/`, `ReportWriter.refresh`)
+    /// from every record there. `run` calls it when its batch ends (after `run.json` has its
+    /// end and counts) and `watch` whenever its queue runs empty after finishing cases.
+    public func refreshSummaries() throws {
+        try ReportWriter.refresh(outputFolder: outputFolder, ledger: ledger)
     }
 
     /// The record as pretty, key-sorted JSON bytes with a final newline.

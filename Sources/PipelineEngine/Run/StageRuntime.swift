@@ -2,6 +2,7 @@ import Canonicalization
 import Foundation
 import ImageCodecs
 import ModelRuntime
+import Reports
 import TensorCore
 
 /// What each op does to a case at run time. The validator has checked the pipeline's
@@ -193,45 +194,98 @@ struct StageRuntime {
                           _ context: inout CaseContext) throws -> CaseValue {
         let (planes, intensity, _) = try imageParts(input, stage.spec)
         let package = try models.package(for: stage)
-        let prepared = try modelInput(planes, intensity, package, &context)
+        let image = try modelInput(planes, intensity, package, &context)
+        let file = context.source.path
+        let classes = package.outputNames
+        let probabilities = try classProbabilities(image, package, file: file)
+        let outcome = ClassificationOutcome(label: classes[Self.argmax(probabilities)],
+                                            probabilities: Dictionary(
+                                                uniqueKeysWithValues: zip(classes, probabilities)))
+        context.classification = outcome
+        if plan.spec.report.orbitCheck {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let orbit = try OrbitChecker.classification(
+                stage: CaseProcessor.label(stage.spec), group: package.metadata.group,
+                input: image, identity: probabilities, classes: classes) { turned in
+                    try context.checkTime()
+                    return try classProbabilities(turned, package, file: file)
+                }
+            context.recordOrbit(orbit, startedAt: start)
+        }
+        return .classification(outcome)
+    }
+
+    /// The softmax probabilities, in class order, of the package's classifier on `image`
+    /// (raw intensities, the model's channels), resized and normalised as the model expects.
+    private func classProbabilities(_ image: ImagePlanes, _ package: ModelPackage,
+                                    file: String) throws -> [Double] {
+        let prepared = image
             .resizedBilinear(width: package.metadata.input.width,
                              height: package.metadata.input.height)
             .normalized(package.metadata.input.normalization)
         let logits = package.model.predict(prepared.tensor)
-        let classes = package.outputNames
-        guard logits.count == classes.count, logits.storage.allSatisfy(\.isFinite) else {
-            throw StageFailure("\(context.source.path): model \(package.metadata.name) produced "
-                               + "NaN or infinite outputs")
+        guard logits.count == package.outputNames.count, logits.storage.allSatisfy(\.isFinite)
+        else {
+            throw StageFailure("\(file): model \(package.metadata.name) produced NaN or "
+                               + "infinite outputs")
         }
         let top = logits.storage.max() ?? 0
         let exps = logits.storage.map { exp(Double($0 - top)) }
         let total = exps.reduce(0, +)
-        var probabilities: [String: Double] = [:]
-        for (name, value) in zip(classes, exps) { probabilities[name] = value / total }
-        let best = exps.indices.max { exps[$0] < exps[$1] } ?? 0
-        let outcome = ClassificationOutcome(label: classes[best], probabilities: probabilities)
-        context.classification = outcome
-        return .classification(outcome)
+        return exps.map { $0 / total }
+    }
+
+    /// The index of the largest value (the first of ties).
+    static func argmax(_ values: [Double]) -> Int {
+        values.indices.max { values[$0] < values[$1] } ?? 0
     }
 
     private func segment(_ input: CaseValue?, _ stage: PlannedStage,
                          _ context: inout CaseContext) throws -> CaseValue {
         let (planes, intensity, geometry) = try imageParts(input, stage.spec)
         let package = try models.package(for: stage)
-        let normalized = try modelInput(planes, intensity, package, &context)
-            .normalized(package.metadata.input.normalization)
+        let image = try modelInput(planes, intensity, package, &context)
+        let file = context.source.path
+        let overlap = stage.spec.numberValue("overlap")
+        let probabilities = try segmentProbabilities(image, package, overlap: overlap,
+                                                     file: file) { try context.checkTime() }
         let labels = package.outputNames
+        if plan.spec.report.orbitCheck {
+            let minDice = plan.spec.report.orbitMinDice
+            let start = DispatchTime.now().uptimeNanoseconds
+            let orbit = try OrbitChecker.segmentation(
+                stage: CaseProcessor.label(stage.spec), group: package.metadata.group,
+                input: image, identity: StageTransforms.argmax(probabilities),
+                labels: labels.count, minDice: minDice) { turned in
+                    StageTransforms.argmax(try segmentProbabilities(
+                        turned, package, overlap: overlap, file: file) {
+                            try context.checkTime()
+                        })
+                }
+            context.recordOrbit(orbit, startedAt: start)
+        }
+        return .probabilities(probabilities, labels: labels, geometry)
+    }
+
+    /// One probability plane per label of the package's segmenter on `image` (raw
+    /// intensities, the model's channels): normalised as the model expects, then sliding
+    /// windows of the model's input size with `overlap`; `checkTime` runs before each batch
+    /// of windows (the case's time limit).
+    private func segmentProbabilities(_ image: ImagePlanes, _ package: ModelPackage,
+                                      overlap: Double, file: String,
+                                      checkTime: () throws -> Void) throws -> ImagePlanes {
+        let normalized = image.normalized(package.metadata.input.normalization)
         let probabilities = try SlidingWindow.infer(
             normalized, window: (package.metadata.input.width, package.metadata.input.height),
-            overlap: stage.spec.numberValue("overlap"), labels: labels.count) { batch in
-                try context.checkTime()
+            overlap: overlap, labels: package.outputNames.count) { batch in
+                try checkTime()
                 return package.model.predict(batch)
             }
         guard probabilities.values.allSatisfy(\.isFinite) else {
-            throw StageFailure("\(context.source.path): model \(package.metadata.name) produced "
-                               + "NaN or infinite outputs")
+            throw StageFailure("\(file): model \(package.metadata.name) produced NaN or "
+                               + "infinite outputs")
         }
-        return .probabilities(probabilities, labels: labels, geometry)
+        return probabilities
     }
 
     /// The image a model stage may give its model: raw intensities with the model's channels,

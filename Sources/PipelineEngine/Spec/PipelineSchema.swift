@@ -1,3 +1,4 @@
+import Reports
 import StrictJSON
 
 /// The JSON Schema (draft 2020-12) of pipeline files, for editors' completion and checking.
@@ -71,10 +72,7 @@ public enum PipelineSchema {
                         ])),
                     ])),
                 ])),
-                ("report", object([
-                    ("description", string("Kept as written for the report writer.")),
-                    ("type", string("object")),
-                ])),
+                ("report", report),
             ])),
         ])
     }
@@ -124,6 +122,9 @@ public enum PipelineSchema {
                     ("default", string(defaults.layout.rawValue)),
                 ])),
                 ("formats", object([
+                    ("description", string("Deprecated and ignored: every run writes its "
+                        + "records as JSON and reports/predictions.csv.")),
+                    ("deprecated", .bool(true)),
                     ("type", string("array")),
                     ("minItems", integer(1)),
                     ("maxItems", integer(OutputSpec.RecordFormat.allCases.count)),
@@ -132,6 +133,42 @@ public enum PipelineSchema {
                         ("enum", strings(OutputSpec.RecordFormat.allCases.map(\.rawValue))),
                     ])),
                     ("default", strings(defaults.formats.map(\.rawValue))),
+                ])),
+            ])),
+        ])
+    }
+
+    /// `report`: the orbit check and how reports look.
+    static var report: JSONValue {
+        let defaults = ReportSettings.defaults
+        let unit: (String, Double) -> JSONValue = { description, value in
+            object([
+                ("description", string(description)),
+                ("type", string("number")), ("minimum", integer(0)), ("maximum", integer(1)),
+                ("default", .number(value, literal: ConfigNode.format(value))),
+            ])
+        }
+        return object([
+            ("description", string("Reports (OUT/reports/) and the rotation-consistency check.")),
+            ("type", string("object")),
+            ("additionalProperties", .bool(false)),
+            ("properties", object([
+                ("orbitCheck", object([
+                    ("description", string("Run each Classify and Segment stage under every "
+                        + "element of its model's group and flag cases whose predictions "
+                        + "differ.")),
+                    ("type", string("boolean")),
+                    ("default", .bool(defaults.orbitCheck)),
+                ])),
+                ("orbitMinDice", unit("Segmenters: the Dice every back-turned mask must reach "
+                                      + "(only with orbitCheck).", defaults.orbitMinDice)),
+                ("thumbnailSize", object([
+                    ("description", string("Longest side in pixels of the pictures in "
+                        + "report.html.")),
+                    ("type", string("integer")),
+                    ("minimum", integer(ReportSettings.thumbnailSizes.lowerBound)),
+                    ("maximum", integer(ReportSettings.thumbnailSizes.upperBound)),
+                    ("default", integer(defaults.thumbnailSize)),
                 ])),
             ])),
         ])

@@ -29,12 +29,6 @@ extension PipelineSpec {
         }
         let inputs = parseInputs(object.optional("inputs"), &collector)
         let outputs = parseOutputs(object.optional("outputs"), &collector)
-        let report = object.optional("report").flatMap { node in
-            collector.read { () throws -> JSONValue in
-                guard case .object = node.value else { throw node.mismatch("an object") }
-                return node.value
-            }
-        }
         var stages: [StageSpec] = []
         if let nodes = collector.read({ try object.required("stages").array() }) {
             if nodes.isEmpty, let node = object.optional("stages") {
@@ -46,6 +40,7 @@ extension PipelineSpec {
                 }
             }
         }
+        let report = parseReport(object.optional("report"), stages: stages, &collector)
         var spec = PipelineSpec(schema: schema, version: version ?? currentVersion,
                                 name: name ?? "", description: description ?? "",
                                 inputs: inputs, stages: stages, outputs: outputs, report: report)
@@ -55,6 +50,17 @@ extension PipelineSpec {
             spec.caseTimeoutSeconds = collector.read { try timeout.positiveNumber() }
         }
         return spec
+    }
+
+    /// Notes on deprecated keys the document uses (valid, but ignored).
+    static func deprecations(_ root: ConfigNode) -> [ConfigError] {
+        var ignored: [ConfigError] = []
+        guard let object = try? root.object(keys: keys, collecting: &ignored),
+              let outputs = try? object.optional("outputs")?.object(keys: [],
+                                                                     collecting: &ignored),
+              let formats = outputs.optional("formats") else { return [] }
+        return [formats.error("is deprecated and ignored: every run writes its records as "
+                              + "JSON and reports/predictions.csv; remove the key")]
     }
 
     static func parseInputs(_ node: ConfigNode?,

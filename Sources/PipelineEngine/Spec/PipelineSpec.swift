@@ -1,3 +1,4 @@
+import Reports
 import StrictJSON
 
 /// A pipeline file as written, after parsing and type checks but before references and
@@ -22,8 +23,8 @@ public struct PipelineSpec: Sendable {
     public var outputs: OutputSpec
     /// Seconds a case may take before it fails as timed out; nil: no limit.
     public var caseTimeoutSeconds: Double? = nil
-    /// Report settings, kept as written for the report writer.
-    public var report: JSONValue?
+    /// Report settings and the orbit check (`ReportSettings.defaults` without `report`).
+    public var report: ReportSettings
 }
 
 /// Which files of an input folder are cases: glob patterns relative to the folder.
@@ -63,7 +64,10 @@ public struct OutputSpec: Sendable, Equatable {
         case flat
     }
 
-    /// Formats of the per-case result records.
+    /// Formats of the per-case result records. Deprecated: every run writes its records as
+    /// JSON (`results/CASE.json`, which resumes and reports read) and the one CSV table,
+    /// `reports/predictions.csv`; `formats` is still read and checked, so files that give it
+    /// stay valid, and `equiscan validate` notes that it is ignored.
     public enum RecordFormat: String, Sendable, CaseIterable {
         case json
         case csv
@@ -74,6 +78,7 @@ public struct OutputSpec: Sendable, Equatable {
     public static let defaults = OutputSpec(layout: .mirror, formats: [.json])
 
     public var layout: Layout
+    /// Deprecated and ignored (see `RecordFormat`).
     public var formats: [RecordFormat]
 }
 

@@ -15,6 +15,9 @@ public struct PipelineValidation: Sendable {
     public let plan: PipelinePlan?
     /// Everything wrong with the file, in position order.
     public let problems: [ConfigError]
+    /// Keys that are valid but deprecated and ignored, in position order: worth a note, not
+    /// a failure.
+    public var notices: [ConfigError] = []
 
     public var isValid: Bool { problems.isEmpty }
 
@@ -52,18 +55,21 @@ public struct PipelineValidation: Sendable {
             return PipelineValidation(file: file, plan: nil, problems: [problem])
         }
         var problems: [ConfigError] = []
+        let notices = PipelineSpec.deprecations(root)
         guard let spec = PipelineSpec.parse(root, problems: &problems) else {
-            return PipelineValidation(file: file, plan: nil, problems: sorted(problems))
+            return PipelineValidation(file: file, plan: nil, problems: sorted(problems),
+                                      notices: notices)
         }
         var resolver = PipelineResolver(spec: spec, baseFolder: baseFolder)
         let stages = resolver.resolve()
         problems += resolver.problems
         guard problems.isEmpty else {
-            return PipelineValidation(file: file, plan: nil, problems: sorted(problems))
+            return PipelineValidation(file: file, plan: nil, problems: sorted(problems),
+                                      notices: notices)
         }
         var plan = PipelinePlan(spec: spec, stages: stages)
         plan.document = root.value
-        return PipelineValidation(file: file, plan: plan, problems: [])
+        return PipelineValidation(file: file, plan: plan, problems: [], notices: notices)
     }
 
     /// Problems by line and column (errors without a position last), keeping the order found

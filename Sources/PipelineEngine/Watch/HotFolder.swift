@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import SafeFiles
 
 /// `equiscan watch` as a library call: checks the inbox and the output folder, takes the
@@ -61,10 +62,7 @@ public final class HotFolder: Sendable {
             handler: SessionCaseHandler(session: session,
                                         maxAttempts: configuration.maxAttempts),
             events: events, control: control,
-            refresh: { _ in
-                try session.refreshSummaries(caseIDs: try session.ledger.entries()
-                    .map(\.key.caseID))
-            },
+            refresh: { _ in try session.refreshSummaries() },
             onEvent: onEvent)
         let counts = try watcher.run()
         manifest.endedAt = RunManifest.timestamp()

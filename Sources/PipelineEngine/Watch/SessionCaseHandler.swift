@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 
 /// Runs watched cases through a `RunSession`: the same ledger keys, records and outputs as
 /// `equiscan run`, so a file dropped again with the same content is skipped and a file

@@ -1,3 +1,5 @@
+import Reports
+
 /// What one attempt at a watched case came to.
 public enum WatchCaseResult: Sendable {
     /// The stages ran and the case is ok; its record is written.

@@ -1,3 +1,5 @@
+import Reports
+
 /// What a watcher reports while it works, for logs. Each case ends in exactly one of
 /// `finished`, `skipped` or `quarantined` (a failed attempt that will be retried is
 /// `failed` with a `retryIn`).
@@ -20,8 +22,8 @@ public enum WatchEvent: Sendable {
     case halted
     /// `HALT` was removed: intake goes on.
     case resumed
-    /// The queue ran empty after finishing cases and the summaries (results table, reports)
-    /// were refreshed: the `done` cases finished since the start.
+    /// The queue ran empty after finishing cases and the summaries (`OUT/reports/`) were
+    /// refreshed: the `done` cases finished since the start.
     case idle(counts: WatchCounts)
     /// Something went wrong that does not stop the watcher (a quarantine or move that
     /// failed, inotify falling back to rescans).

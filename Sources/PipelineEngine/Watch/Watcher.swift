@@ -1,4 +1,5 @@
 import Foundation
+import Reports
 import SafeFiles
 import Synchronization
 
@@ -83,8 +84,8 @@ public final class Watcher {
     private var announcedFallback = false
 
     /// A watcher of `configuration.inbox`. `refresh` rewrites the summaries of the output
-    /// folder (results table, reports) given the case ids finished since its last call; it
-    /// runs whenever the queue empties. `onEvent` is called on the watcher's thread.
+    /// folder (its reports, `ReportWriter.refresh`) given the case ids finished since its last
+    /// call; it runs whenever the queue empties. `onEvent` is called on the watcher's thread.
     public init(configuration: WatchConfiguration, handler: any WatchCaseHandler,
                 events: any FileEventSource, clock: any WatchClock = SystemClock(),
                 control: WatchControl = WatchControl(),

@@ -82,6 +82,47 @@ extension StageTransforms {
                                            pixelSizeMM: pixelSize))
     }
 
+    /// `mask` as a layer to lay over a picture of its scan: 8-bit RGBA of `width` × `height`
+    /// (the mask resized by nearest neighbour), each non-zero label l in
+    /// `overlayColour(label: l)` with alpha round(255 · `opacity`), label 0 transparent. Laid
+    /// over the scan (alpha compositing), it shows what `overlay` draws, and as a separate
+    /// picture of flat colours it compresses to a fraction of a blended one.
+    public static func maskLayer(_ mask: LabelMap, width: Int, height: Int,
+                                 opacity: Double) -> Scan {
+        precondition((0...1).contains(opacity), "opacity must lie in 0...1, got \(opacity)")
+        let labels = mask.resizedNearest(width: width, height: height).values
+        let alpha = UInt8((opacity * 255).rounded())
+        var rgba = [UInt8](repeating: 0, count: width * height * 4)
+        for (i, label) in labels.enumerated() where label != 0 {
+            let colour = overlayColour(label: label)
+            rgba.replaceSubrange((i * 4)..<(i * 4 + 4),
+                                 with: [colour.red, colour.green, colour.blue, alpha])
+        }
+        return Scan(width: width, height: height, channels: 4, samples: .uint8(rgba),
+                    metadata: ScanMetadata(format: .png, colorModel: .rgba, bitsPerSample: 8))
+    }
+
+    /// An 8-bit picture of `planes` for showing: RGB for a 3-channel image, else gray from
+    /// channel 0, through the overlay's display window (see `overlay`), so a report's scan and
+    /// its overlay have the same brightness.
+    public static func displayScan(_ planes: ImagePlanes) -> Scan {
+        let pixels = planes.width * planes.height
+        let shown = planes.channels == 3 ? 3 : 1
+        let window = displayWindow(Array(planes.values[0..<(shown * pixels)]))
+        var samples = [UInt8](repeating: 0, count: shown * pixels)
+        for i in 0..<pixels {
+            for c in 0..<shown {
+                let shade = Double(window[c * pixels + i])
+                samples[i * shown + c] = shade.isNaN ? 0 : UInt8((shade * 255).rounded())
+            }
+        }
+        return Scan(width: planes.width, height: planes.height, channels: shown,
+                    samples: .uint8(samples),
+                    metadata: ScanMetadata(format: .png,
+                                           colorModel: shown == 3 ? .rgb : .minIsBlack,
+                                           bitsPerSample: 8))
+    }
+
     /// `values` mapped onto 0...1 by the overlay's display window (see `overlay`).
     static func displayWindow(_ values: [Float]) -> [Float] {
         guard !values.isEmpty else { return values }

@@ -1,13 +1,18 @@
 import Foundation
 import StrictJSON
 
-/// `OUT/run.json`: what ran, with what, where and when. Written when the run starts (with
-/// `endedAt` and `counts` null, so an interrupted run still says what it was) and again when
-/// it ends.
+/// `OUT/run.json`: what ran, with what, where and when; the provenance every report carries.
+/// Written when the run starts (with `endedAt` and `counts` null, so an interrupted run still
+/// says what it was) and again when it ends.
 public struct RunManifest: Sendable, Equatable, Codable {
     public struct Tool: Sendable, Equatable, Codable {
         public var name: String
         public var version: String
+
+        public init(name: String, version: String) {
+            self.name = name
+            self.version = version
+        }
     }
 
     public struct Pipeline: Sendable, Equatable, Codable {
@@ -19,6 +24,13 @@ public struct RunManifest: Sendable, Equatable, Codable {
         public var sha256: String
         /// The whole pipeline document.
         public var resolved: JSONValue
+
+        public init(file: String, name: String, sha256: String, resolved: JSONValue) {
+            self.file = file
+            self.name = name
+            self.sha256 = sha256
+            self.resolved = resolved
+        }
     }
 
     public struct Model: Sendable, Equatable, Codable {
@@ -31,11 +43,26 @@ public struct RunManifest: Sendable, Equatable, Codable {
         public var sha256: String
         /// Class names (classifiers) or label names (segmenters), in output order.
         public var outputs: [String]
+
+        public init(stage: String, name: String, version: String, folder: String,
+                    sha256: String, outputs: [String]) {
+            self.stage = stage
+            self.name = name
+            self.version = version
+            self.folder = folder
+            self.sha256 = sha256
+            self.outputs = outputs
+        }
     }
 
     public struct Shard: Sendable, Equatable, Codable {
         public var index: Int
         public var count: Int
+
+        public init(index: Int, count: Int) {
+            self.index = index
+            self.count = count
+        }
     }
 
     public struct Counts: Sendable, Equatable, Codable {
@@ -45,6 +72,13 @@ public struct RunManifest: Sendable, Equatable, Codable {
         public var failed: Int
         /// Cases whose complete results from an earlier identical run were kept.
         public var skipped: Int
+
+        public init(cases: Int, ok: Int, failed: Int, skipped: Int) {
+            self.cases = cases
+            self.ok = ok
+            self.failed = failed
+            self.skipped = skipped
+        }
     }
 
     public var tool: Tool
@@ -56,6 +90,20 @@ public struct RunManifest: Sendable, Equatable, Codable {
     public var endedAt: String?
     public var shard: Shard?
     public var counts: Counts?
+
+    public init(tool: Tool, pipeline: Pipeline, models: [Model], inputs: [String], host: String,
+                startedAt: String, endedAt: String? = nil, shard: Shard? = nil,
+                counts: Counts? = nil) {
+        self.tool = tool
+        self.pipeline = pipeline
+        self.models = models
+        self.inputs = inputs
+        self.host = host
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.shard = shard
+        self.counts = counts
+    }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -71,7 +119,7 @@ public struct RunManifest: Sendable, Equatable, Codable {
     }
 
     /// Now, as ISO 8601 UTC with seconds.
-    static func timestamp(_ date: Date = Date()) -> String {
+    public static func timestamp(_ date: Date = Date()) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         return formatter.string(from: date)

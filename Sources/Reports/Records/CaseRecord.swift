@@ -1,6 +1,7 @@
 import Foundation
 
-/// What `equiscan run` records for one case at `OUT/results/CASE.json`.
+/// What `equiscan run` records for one case at `OUT/results/CASE.json`, and what every report
+/// is made from.
 ///
 /// Absent parts are written as `null` (not left out), so every record has the same keys and
 /// tools reading them need no special cases.
@@ -33,6 +34,17 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         /// Whether the confidence fell below the stage's threshold: `rotation` and `mirrored`
         /// are then only the best guess, and nothing was turned.
         public var uncertain: Bool = false
+
+        public init(rotation: Int, mirrored: Bool, confidence: Double, uncertain: Bool = false) {
+            self.rotation = rotation
+            self.mirrored = mirrored
+            self.confidence = confidence
+            self.uncertain = uncertain
+        }
+
+        /// `r<rotation>`, with `m` appended when mirrored (`"r0"`, `"r3m"`): the names
+        /// `equiscan evaluate` gives group elements.
+        public var name: String { "r\(rotation)" + (mirrored ? "m" : "") }
     }
 
     /// Areas of the case's final mask by label name.
@@ -42,6 +54,12 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         public var areasMm2: [String: Double]?
         /// The saved mask (relative to the output folder), when a stage saved it.
         public var mask: String?
+
+        public init(areasPx: [String: Int], areasMm2: [String: Double]?, mask: String?) {
+            self.areasPx = areasPx
+            self.areasMm2 = areasMm2
+            self.mask = mask
+        }
 
         public func encode(to encoder: Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -57,11 +75,15 @@ public struct CaseRecord: Sendable, Equatable, Codable {
     public var inputSHA256: String
     public var status: Status
     public var error: Failure?
-    /// Seconds each stage took, by `"INDEX OP"`.
+    /// Seconds each stage took, by `"INDEX OP"` (the orbit check's extra predictions are in
+    /// `orbit.seconds`, not here).
     public var stageSeconds: [String: Double]
     public var classification: ClassificationOutcome?
     public var pose: Pose?
     public var segmentation: Segmentation?
+    /// The rotation-consistency check, when the pipeline's `report.orbitCheck` asks for it and
+    /// the case got through its model stages.
+    public var orbit: OrbitCheck?
     /// Files written for this case, relative to the output folder.
     public var outputs: [String]
 
@@ -85,6 +107,7 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         try container.encode(classification, forKey: .classification)
         try container.encode(pose, forKey: .pose)
         try container.encode(segmentation, forKey: .segmentation)
+        try container.encode(orbit, forKey: .orbit)
         try container.encode(outputs, forKey: .outputs)
     }
 
@@ -92,4 +115,36 @@ public struct CaseRecord: Sendable, Equatable, Codable {
     public static func relativePath(forCase id: String) -> String {
         "results/" + id + ".json"
     }
+
+    /// The record without its timings (stage seconds and the orbit check's seconds): what two
+    /// runs of the same case, input, pipeline and models agree on.
+    public var withoutTimings: CaseRecord {
+        var record = self
+        record.stageSeconds = [:]
+        record.orbit?.seconds = 0
+        return record
+    }
+
+    /// Seconds the case took: its stages and its orbit check (summed in key order, so the
+    /// same record always gives the same total).
+    public var seconds: Double {
+        stageSeconds.keys.sorted().reduce(0) { $0 + (stageSeconds[$1] ?? 0) }
+            + (orbit?.seconds ?? 0)
+    }
+}
+
+/// A classifier's answer for one case.
+public struct ClassificationOutcome: Sendable, Equatable, Codable {
+    /// The most probable class.
+    public var label: String
+    /// Softmax probability by class name.
+    public var probabilities: [String: Double]
+
+    public init(label: String, probabilities: [String: Double]) {
+        self.label = label
+        self.probabilities = probabilities
+    }
+
+    /// The probability of the predicted class.
+    public var confidence: Double { probabilities[label] ?? 0 }
 }
