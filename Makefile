@@ -2,7 +2,7 @@
 # machine with Swift installed.
 
 SWIFT ?= swift
-DEB_PACKAGES := libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libsqlite3-dev pkg-config
+DEB_PACKAGES := libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libdnnl-dev libsqlite3-dev pkg-config
 DATA ?= ../shared/data
 RELEASE_BIN := .build/release/equiscan
 
