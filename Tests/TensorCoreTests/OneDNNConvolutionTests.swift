@@ -6,18 +6,7 @@ import _TestSupport
 /// oneDNN's inference convolution against the reference path (`Conv2DKernels.referenceForward`,
 /// im2col + sgemm) on the shapes that exercise its layouts: strides, padding, channel counts
 /// that are not multiples of 8 or 16, one-channel sides (no reorder), batch 1 and 8.
-final class OneDNNConvolutionTests: XCTestCase {
-    private var savedWorkers = 1
-
-    override func setUp() {
-        savedWorkers = ThreadPolicy.workerCount
-        ThreadPolicy.workerCount = 2
-    }
-
-    override func tearDown() {
-        ThreadPolicy.workerCount = savedWorkers
-    }
-
+final class OneDNNConvolutionTests: TwoWorkerTestCase {
     /// The reference forward, then max(·, 0) by a plain loop when `relu`.
     private func reference(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, stride: Int,
                            padding: Int, relu: Bool) -> Tensor {
