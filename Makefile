@@ -2,7 +2,7 @@
 # machine with Swift installed.
 
 SWIFT ?= swift
-DEB_PACKAGES := libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libsqlite3-dev pkg-config
+DEB_PACKAGES := libpng-dev libjpeg-dev libtiff-dev libopenblas-dev libdnnl-dev libsqlite3-dev pkg-config
 # Headless Chromium for the test that opens report.html in a browser: about 125 MB to
 # download and 415 MB installed, without recommends (46 s here).
 TEST_DEB_PACKAGES := chromium

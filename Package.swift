@@ -42,6 +42,9 @@ let package = Package(
                        providers: [.apt(["libtiff-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        // oneDNN (Debian: libdnnl-dev) ships no pkg-config file; its headers are under
+        // oneapi/dnnl/ in the system include folder, and it threads through libgomp.
+        .systemLibrary(name: "CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // Foundation-only foundations: atomic writes and input protection; strict JSON.
         .target(name: "SafeFiles"),
@@ -57,7 +60,7 @@ let package = Package(
         .target(name: "ImageCodecs",
                 dependencies: ["CCodecShims", "SafeFiles", "PixelGrid",
                                .product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "TensorCore", dependencies: ["CBLAS"]),
+        .target(name: "TensorCore", dependencies: ["CBLAS", "CDNNL"]),
         .target(name: "NeuralNet", dependencies: ["TensorCore", "SafeFiles"]),
         .target(name: "Equivariance",
                 dependencies: ["NeuralNet", "TensorCore", "PixelGrid"]),

@@ -55,6 +55,11 @@ public enum ModelBenchmark {
     public struct Report: Codable, Sendable {
         /// Best GFLOP/s of a 1024 × 1024 × 1024 sgemm in this process.
         public var sgemm1024Gflops: Double
+        /// The engine the convolutions ran on: "onednn" and its version, or "reference"
+        /// (`ConvolutionEngine.selectedDescription`).
+        public var convolutionEngine: String
+        /// Compute threads of EquiScan and of oneDNN (`ThreadPolicy.workerCount`).
+        public var workerCount: Int
         /// One entry per case.
         public var results: [Result]
     }
@@ -79,7 +84,9 @@ public enum ModelBenchmark {
                 model: unet, flopsPerImage: unet.flops(batch: 1, height: 256, width: 256),
                 sgemm: sgemm, seconds: secondsPerCase))
         }
-        return Report(sgemm1024Gflops: sgemm, results: results)
+        return Report(sgemm1024Gflops: sgemm,
+                      convolutionEngine: ConvolutionEngine.selectedDescription,
+                      workerCount: ThreadPolicy.workerCount, results: results)
     }
 
     static func measure(_ shape: Case, model: Module, flopsPerImage: Double, sgemm: Double,

@@ -82,7 +82,7 @@ final class ReportCommandTests: XCTestCase {
         }
         let confidence = try XCTUnwrap(summary["confidence"] as? [String: Double])
         XCTAssertEqual(confidence["mean"] ?? 0, confidences.reduce(0, +) / 12, accuracy: 1e-12)
-        XCTAssertEqual(confidence["min"], confidences.min())
+        XCTAssertEqual(confidence["min"] ?? -1, confidences.min() ?? 0, accuracy: 1e-12)
         XCTAssertTrue(summary["areas"] is NSNull)
         XCTAssertTrue(summary["poses"] is NSNull)
         XCTAssertEqual(Set((summary["timing"] as? [String: Any])?.keys ?? [:].keys),

@@ -5,18 +5,7 @@ import _TestSupport
 
 /// Parallel regions started on several threads at once: each splits its own work, results
 /// equal one thread's bit for bit, and OpenBLAS ends at `workerCount` threads.
-final class ThreadPolicyTests: XCTestCase {
-    private var savedWorkers = 1
-
-    override func setUp() {
-        savedWorkers = ThreadPolicy.workerCount
-        ThreadPolicy.workerCount = 2
-    }
-
-    override func tearDown() {
-        ThreadPolicy.workerCount = savedWorkers
-    }
-
+final class ThreadPolicyTests: TwoWorkerTestCase {
     /// The inputs of one thread's share of kernels.
     private struct Job: Sendable {
         var input: Tensor  // (N, Cin, H, W)

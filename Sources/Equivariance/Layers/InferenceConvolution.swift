@@ -12,7 +12,9 @@ import TensorCore
 /// into S row bands per image, each cut out with its k − 1 halo rows and explicit zero padding,
 /// and the N·S bands run as one batch. That bounds the im2col buffer of every worker
 /// (K × band pixels instead of K × H·W) and lets a single large image use every worker; the
-/// samples computed are the same sums as one whole-image Conv2D.
+/// samples computed are the same sums as one whole-image Conv2D. With the oneDNN engine
+/// (`ConvolutionEngine`), the folded bank goes to one `OneDNNConvolution` per layer instead,
+/// which fuses the ReLU and splits small batches into row bands itself, in place.
 enum InferenceConvolution {
     /// Upper bound on one worker's im2col buffer, in samples (16 MiB).
     static let columnBudget = 4 << 20
@@ -100,40 +102,58 @@ enum InferenceConvolution {
     }
 }
 
-/// The folded bank and bias of one convolution (with its batch norm), cached while none of the
-/// tensors they were built from changes.
+/// A convolution ready for inference: the folded bank and bias, and the oneDNN convolution
+/// built on them when that engine runs.
+struct FoldedConvolution {
+    /// (Cout·G, Cin·G or Cin, k, k) with the batch norm folded in.
+    var bank: Tensor
+    /// (Cout·G).
+    var bias: Tensor
+    /// Set when the engine is oneDNN and oneDNN accepted the layer.
+    var oneDNN: OneDNNConvolution?
+}
+
+/// The folded convolution of one layer (with its batch norm), cached while none of the tensors
+/// it was built from changes and the engine and the fused ReLU stay the same.
 ///
 /// Safe to use from several threads at once, like `FilterBankCache`: a `Mutex` guards the
 /// entry and `build` runs outside the lock.
 final class FoldedBankCache: Sendable {
-    /// A folded bank and bias and the tensors they were built from.
-    private struct Entry {
+    /// What an entry was built from: the tensors, the engine and whether ReLU is fused.
+    private struct Key: Equatable {
         var sources: [Tensor]
-        var folded: (bank: Tensor, bias: Tensor)
+        var engine: ConvolutionEngine
+        var relu: Bool
     }
 
-    private let entry = Mutex<Entry?>(nil)
+    private let entry = Mutex<(key: Key, folded: FoldedConvolution)?>(nil)
 
-    func value(sources current: [Tensor], build: () -> (bank: Tensor, bias: Tensor))
-        -> (bank: Tensor, bias: Tensor) {
-        let cached: (bank: Tensor, bias: Tensor)? = entry.withLock { entry in
-            guard let entry, entry.sources == current else { return nil }
+    func value(sources current: [Tensor], engine: ConvolutionEngine, relu: Bool,
+               build: () -> FoldedConvolution) -> FoldedConvolution {
+        let key = Key(sources: current, engine: engine, relu: relu)
+        let cached: FoldedConvolution? = entry.withLock { entry in
+            guard let entry, entry.key == key else { return nil }
             return entry.folded
         }
         if let cached { return cached }
         let fresh = build()
-        entry.withLock { $0 = Entry(sources: current, folded: fresh) }
+        entry.withLock { $0 = (key, fresh) }
         return fresh
     }
 
     func invalidate() {
         entry.withLock { $0 = nil }
     }
+
+    /// Whether the cached entry holds a oneDNN convolution (for tests).
+    var hasOneDNNConvolution: Bool { entry.withLock { $0?.folded.oneDNN != nil } }
 }
 
 extension EquivariantConvolution {
     /// Inference without the tape: conv (with `norm` folded in when given), then ReLU when
-    /// `relu`. Requires evaluation mode of this layer and of `norm`.
+    /// `relu`, on `ConvolutionEngine.selected`: oneDNN with the ReLU fused, or the reference
+    /// kernels (also where oneDNN refuses a layer). Requires evaluation mode of this layer and
+    /// of `norm`.
     /// Input (N, C or C·|G| channels as for `forward`) → (N, Cout, |G|, Ho, Wo).
     func inferenceForward(_ input: Tensor, norm: GroupBatchNorm?, relu: Bool) -> Tensor {
         precondition(!isTraining && !(norm?.isTraining ?? false),
@@ -152,7 +172,8 @@ extension EquivariantConvolution {
             sources += [norm.gamma.value, norm.beta.value, norm.runningMean.value,
                         norm.runningVariance.value]
         }
-        let (bank, foldedBias) = _foldedCache.value(sources: sources) {
+        let engine = ConvolutionEngine.selected
+        let folded = _foldedCache.value(sources: sources, engine: engine, relu: relu) {
             var bank = expansion.expand(weight.value)  // (Cout·G, ·, k, k)
             var shift = [Float](repeating: 0, count: outputFields)  // per field
             var scale = [Float](repeating: 1, count: outputFields)
@@ -177,17 +198,28 @@ extension EquivariantConvolution {
             for o in 0..<outputFields {
                 for g in 0..<order { expandedBias[o * order + g] = shift[o] }
             }
-            return (bank, Tensor(shape: [outputFields * order], storage: expandedBias))
+            let foldedBias = Tensor(shape: [outputFields * order], storage: expandedBias)
+            let oneDNN = engine == .onednn
+                ? try? OneDNNConvolution(weight: bank, bias: foldedBias, relu: relu)
+                : nil
+            return FoldedConvolution(bank: bank, bias: foldedBias, oneDNN: oneDNN)
         }
+        let (bank, foldedBias) = (folded.bank, folded.bias)
         var output: Tensor
-        if stride == 1 {
+        var reluApplied = false
+        // A layer oneDNN refuses runs on the reference kernels.
+        if let oneDNN = folded.oneDNN,
+           let fused = try? oneDNN.forward(view, stride: stride, padding: padding) {
+            output = fused
+            reluApplied = relu  // fused as a post-op
+        } else if stride == 1 {
             output = InferenceConvolution.convolve(view, bank: bank, bias: foldedBias,
                                                    padding: padding)
         } else {
             output = Conv2DKernels.forward(input: view, weight: bank, bias: foldedBias,
                                            stride: stride, padding: padding)
         }
-        if relu { InferenceConvolution.reluInPlace(&output) }
+        if relu && !reluApplied { InferenceConvolution.reluInPlace(&output) }
         let s = output.shape  // (N, Cout·G, Ho, Wo)
         return output.reshaped([s[0], outputFields, order, s[2], s[3]])
     }

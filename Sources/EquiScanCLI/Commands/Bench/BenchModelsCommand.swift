@@ -31,6 +31,8 @@ struct BenchModelsCommand: ParsableCommand {
             return
         }
         print(String(format: "sgemm 1024³: %.1f GFLOP/s", report.sgemm1024Gflops))
+        print("convolution engine: \(report.convolutionEngine), "
+              + "\(report.workerCount) thread(s)")
         for r in report.results {
             let s = r.shape
             print(String(format: "%@ N=%d %d×%d×%d: %.1f images/s, %.1f GFLOP/s, "
