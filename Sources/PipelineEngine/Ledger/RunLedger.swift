@@ -9,8 +9,9 @@ import SafeFiles
 ///
 /// Stored in SQLite at `OUT/.equiscan/ledger.sqlite` through one GRDB `DatabaseQueue` with
 /// SQLite's default rollback journal, not WAL: output folders of sharded runs live on shared
-/// cluster file systems (NFS, Lustre), where WAL's shared-memory index does not work. The journal makes every change atomic, so the ledger is the one file of the
-/// output folder not written through `AtomicFile`. All calls are safe from any thread: the
+/// cluster file systems (NFS, Lustre), where WAL's shared-memory index does not work. The
+/// journal makes every change atomic, so the ledger is the one file of the output folder not
+/// written through `AtomicFile`. All calls are safe from any thread: the
 /// queue runs them one at a time, each in its own transaction. Another process using the same
 /// ledger is waited for up to 30 seconds, then reported as `LedgerError.Kind.busy`.
 public final class RunLedger: Sendable {

@@ -37,6 +37,10 @@ enum InboxFiles {
     }
 
     /// Moves `path` to `destination` unless a different file is there; false when one is.
+    ///
+    /// Not `AtomicFile`: nothing new is written. The user's own file changes folder, and a
+    /// hard link then unlink (or one rename) moves it whole, never half, in one step; only a
+    /// move across file systems copies, and that copy goes through `AtomicFile`.
     static func moveUnlessTaken(_ path: String, to destination: String) throws -> Bool {
         try createFolder(of: destination)
         if link(path, destination) == 0 {

@@ -159,6 +159,8 @@ struct BenchWatchCommand: ParsableCommand {
     }
 
     /// Renames scan `index` into the inbox; the time it appeared there (seconds since 1970).
+    /// A rename, not `AtomicFile`: the bench's own finished file appears in its own temporary
+    /// inbox in one step, as a scanner's atomic drop does, so no write time is measured.
     private func drop(_ index: Int, from source: String, into inbox: String) throws -> Double {
         let name = "/case-\(index).png"
         guard rename(source + name, inbox + name) == 0 else {
