@@ -64,25 +64,34 @@ public enum ModelBenchmark {
         public var results: [Result]
     }
 
+    /// The models `run` measures, by the names its results carry.
+    public static let modelNames = ["p4cnn-rotmnist-c4", "unet-c4-8-16-32"]
+
     /// Runs (a) the rotated-MNIST P4CNN at batch 64 and (b) a C4 U-Net 8/16/32, 1×256×256,
-    /// 4 classes, at batch 1 and 8.
-    public static func run(secondsPerCase: Double = 3) throws -> Report {
+    /// 4 classes, at batch 1 and 8; only those named in `models` when it is given (a profile
+    /// of one model).
+    public static func run(secondsPerCase: Double = 3, models: Set<String>? = nil) throws
+        -> Report {
         let sgemm = sgemmGflops(seconds: min(secondsPerCase, 2))
         var results: [Result] = []
-        let p4 = try P4CNN(configuration: .rotatedMNIST(group: .c4))
-        results.append(measure(
-            Case(name: "p4cnn-rotmnist-c4", batch: 64, inputChannels: 1, height: 28, width: 28,
-                 targetRatioToSgemm: 0.45),
-            model: p4, flopsPerImage: p4.flops(batch: 1, height: 28, width: 28),
-            sgemm: sgemm, seconds: secondsPerCase))
-        let unet = try EquivariantUNet(configuration: EquivariantUNetConfiguration(
-            group: .c4, inputChannels: 1, classes: 4, fieldsPerLevel: [8, 16, 32]))
-        for batch in [1, 8] {
+        if models?.contains(modelNames[0]) ?? true {
+            let p4 = try P4CNN(configuration: .rotatedMNIST(group: .c4))
             results.append(measure(
-                Case(name: "unet-c4-8-16-32", batch: batch, inputChannels: 1, height: 256,
-                     width: 256, targetRatioToSgemm: 0.75),
-                model: unet, flopsPerImage: unet.flops(batch: 1, height: 256, width: 256),
+                Case(name: modelNames[0], batch: 64, inputChannels: 1, height: 28, width: 28,
+                     targetRatioToSgemm: 0.45),
+                model: p4, flopsPerImage: p4.flops(batch: 1, height: 28, width: 28),
                 sgemm: sgemm, seconds: secondsPerCase))
+        }
+        if models?.contains(modelNames[1]) ?? true {
+            let unet = try EquivariantUNet(configuration: EquivariantUNetConfiguration(
+                group: .c4, inputChannels: 1, classes: 4, fieldsPerLevel: [8, 16, 32]))
+            for batch in [1, 8] {
+                results.append(measure(
+                    Case(name: modelNames[1], batch: batch, inputChannels: 1, height: 256,
+                         width: 256, targetRatioToSgemm: 0.75),
+                    model: unet, flopsPerImage: unet.flops(batch: 1, height: 256, width: 256),
+                    sgemm: sgemm, seconds: secondsPerCase))
+            }
         }
         return Report(sgemm1024Gflops: sgemm,
                       convolutionEngine: ConvolutionEngine.selectedDescription,

@@ -45,8 +45,7 @@ public struct ReportBuilder {
     public func write(pictures: (CaseRecord) -> CasePictures) throws -> ReportOutcome {
         let folder = join(outputFolder, Self.folderName)
         do {
-            try FileManager.default.createDirectory(atPath: folder,
-                                                    withIntermediateDirectories: true)
+            try OutputModes.createFolder(folder)
         } catch {
             throw SafeFileError(.io, path: folder, "cannot create the reports folder")
         }

@@ -47,7 +47,8 @@ public enum AtomicFile {
             TemporaryFiles.shared.discard(temporary.path)
         }
         // mkstemp creates the file 0600; a finished file gets what the user's umask gives
-        // ordinary data files (0666 less the umask), as `open(2)` would have.
+        // ordinary data files (0666 less the umask), as `open(2)` would have, never
+        // world-writable.
         _ = fchmod(fd, fileMode)
         let sink = AtomicFileSink(descriptor: fd, path: path)
         try produce(sink)
@@ -112,13 +113,8 @@ public enum AtomicFile {
         close(fd)
     }
 
-    /// 0666 less the process's umask, read once (reading the umask means setting it, which
-    /// is done here only, before any file is written).
-    static let fileMode: mode_t = {
-        let mask = umask(0o022)
-        umask(mask)
-        return 0o666 & ~mask
-    }()
+    /// 0666 less the process's umask and world-write (`OutputModes.file`).
+    static var fileMode: mode_t { OutputModes.file }
 
     static func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer,
                                     _ count: Int) -> Int {

@@ -130,8 +130,7 @@ public final class Trainer {
         } else {
             try refuseExistingPackage()
         }
-        try FileManager.default.createDirectory(atPath: checkpointFolder,
-                                                withIntermediateDirectories: true)
+        try OutputModes.createFolder(checkpointFolder)
 
         let batchSize = config.training.batchSize
         let visits = trainIndex.cases.count * config.data.repeats

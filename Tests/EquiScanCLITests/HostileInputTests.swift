@@ -12,27 +12,37 @@ final class HostileInputTests: XCTestCase {
     static var root: String { CLIRunner.packageRoot.path }
     static let cell = "/samples/cells/RBC/BloodImage_00000_03.png"
 
-    func testHostileInboxFinishesWithEachCaseRecordedSafely() throws {
-        let folder = temporaryFolder()
+    /// The names of the crafted scans `makeHostileInbox` drops (without `.png`).
+    static let craftedNames = ["\"><img src=x onerror=alert(1)>", "=HYPERLINK(\"x\")",
+                               "new\nline", "rtl\u{202E}gnp"]
+
+    /// A hostile inbox in `folder`/inbox: a symlink to a scan outside it (`passwd.png`), a FIFO
+    /// (`pipe.png`), a symlink loop (`loop-a.png` ⇄ `loop-b.png`), a real scan in `sub/` and a
+    /// symlink to it inside the inbox (`alias.png`), and real scans under `craftedNames`.
+    static func makeHostileInbox(in folder: String) throws -> String {
         let inbox = folder + "/inbox"
         try FileManager.default.createDirectory(atPath: inbox + "/sub",
                                                 withIntermediateDirectories: true)
         // Outside the inbox: a real scan that must never be read through the symlink.
         let secret = folder + "/secret.png"
-        try FileManager.default.copyItem(atPath: Self.root + Self.cell, toPath: secret)
+        try FileManager.default.copyItem(atPath: root + cell, toPath: secret)
         XCTAssertEqual(symlink(secret, inbox + "/passwd.png"), 0)
         XCTAssertEqual(mkfifo(inbox + "/pipe.png", 0o644), 0)
         XCTAssertEqual(symlink(inbox + "/loop-b.png", inbox + "/loop-a.png"), 0)
         XCTAssertEqual(symlink(inbox + "/loop-a.png", inbox + "/loop-b.png"), 0)
-        try FileManager.default.copyItem(atPath: Self.root + Self.cell,
-                                         toPath: inbox + "/sub/real.png")
+        try FileManager.default.copyItem(atPath: root + cell, toPath: inbox + "/sub/real.png")
         XCTAssertEqual(symlink(inbox + "/sub/real.png", inbox + "/alias.png"), 0)
-        let crafted = ["\"><img src=x onerror=alert(1)>", "=HYPERLINK(\"x\")", "new\nline",
-                       "rtl\u{202E}gnp"]
-        for name in crafted {
-            try FileManager.default.copyItem(atPath: Self.root + Self.cell,
+        for name in craftedNames {
+            try FileManager.default.copyItem(atPath: root + cell,
                                              toPath: inbox + "/" + name + ".png")
         }
+        return inbox
+    }
+
+    func testHostileInboxFinishesWithEachCaseRecordedSafely() throws {
+        let folder = temporaryFolder()
+        let inbox = try Self.makeHostileInbox(in: folder)
+        let crafted = Self.craftedNames
         let out = folder + "/out"
         let started = Date()
         let result = try CLIRunner.run(["run", "-p", Self.root + "/pipelines/classify-cells.json",
@@ -78,6 +88,57 @@ final class HostileInputTests: XCTestCase {
         for line in result.stdout.split(separator: "\n") {
             XCTAssertTrue(line.contains(": ok") || line.contains(" cases: "), String(line))
         }
+        try Self.checkOutputsAreInert(out, okCases: crafted.count + 2)
+    }
+
+    /// Every record and summary parses as JSON; no CSV cell starts a formula; report.html has
+    /// its Content-Security-Policy, no event-handler attribute, no picture that is not inline,
+    /// only its own script, and pictures of the `okCases` scans that were read, none of the
+    /// others.
+    static func checkOutputsAreInert(_ out: String, okCases: Int) throws {
+        let files = (FileManager.default.enumerator(atPath: out + "/results")?.allObjects
+                     as? [String]) ?? []
+        let records = files.filter { $0.hasSuffix(".json") }
+        XCTAssertGreaterThan(records.count, okCases)
+        for file in records + ["../reports/summary.json"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results/" + file))
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: data), file)
+        }
+        for table in ["predictions.csv", "failures.csv"] {
+            let text = try String(contentsOfFile: out + "/reports/" + table, encoding: .utf8)
+            for cell in CSVReader.rows(text).joined() {
+                guard let first = cell.unicodeScalars.first else { continue }
+                XCTAssertFalse("=+@\t\r".unicodeScalars.contains(first), "\(table): \(cell)")
+                if first == "-" { XCTAssertNotNil(Double(cell), "\(table): \(cell)") }
+            }
+        }
+        let html = try String(contentsOfFile: out + "/reports/report.html", encoding: .utf8)
+        XCTAssertFalse(html.contains("<img src=x"), "a crafted name became markup")
+        let page = try HTMLDocument(html)
+        let policy = page.elements(named: "meta")
+            .first { $0.attributes["http-equiv"] == "Content-Security-Policy" }
+        XCTAssertEqual(policy?.attributes["content"], "default-src 'none'; img-src data:; "
+                       + "style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+                       + "base-uri 'none'; form-action 'none'")
+        for element in page.elements {
+            for name in element.attributes.keys {
+                XCTAssertFalse(name.lowercased().hasPrefix("on"), "<\(element.name) \(name)>")
+            }
+        }
+        for image in page.elements(named: "img") {
+            XCTAssertTrue(image.attributes["src"].map { $0.hasPrefix("data:image/") } ?? true,
+                          "\(image.attributes)")
+        }
+        let scripts = page.elements(named: "script")
+        XCTAssertEqual(scripts.filter { $0.attributes["type"] == nil }.count, 1,
+                       "the page's own script only")
+        for script in scripts {
+            let type = script.attributes["type"]
+            XCTAssertTrue(type == nil || type == "application/json" || type == "text/plain",
+                          type ?? "")
+        }
+        let pictures = page.elements.filter { $0.attributes["id"]?.hasPrefix("scan-") ?? false }
+        XCTAssertEqual(pictures.count, okCases, "pictures only of the scans that were read")
     }
 
     func testRunawayCaseTimesOutAndTheBatchGoesOn() throws {
@@ -148,5 +209,47 @@ final class HostileInputTests: XCTestCase {
             checked += 1
         }
         XCTAssertGreaterThanOrEqual(checked, 5)  // record, run.json, mask, TIFF, overlay
+    }
+
+    /// A careless sender leaves scans readable and writable by everyone. Whatever the umask,
+    /// nothing `watch` creates or keeps is world-writable, and the quarantined scan, the moved
+    /// one, the error sidecar and the ledger are no more readable than the outputs.
+    func testQuarantineAndLedgerAreNoMoreReadableThanTheOutputs() throws {
+        let binary = CLIRunner.productsDirectory.appendingPathComponent("equiscan").path
+        var corrupt = Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        corrupt.append(Data(repeating: 0x41, count: 64))
+        for (mask, forbidden) in [("027", mode_t(0o027)), ("000", mode_t(0o002))] {
+            let folder = temporaryFolder()
+            let inbox = folder + "/inbox"
+            try FileManager.default.createDirectory(atPath: inbox,
+                                                    withIntermediateDirectories: true)
+            XCTAssertTrue(FileManager.default.createFile(atPath: inbox + "/bad.png",
+                                                         contents: corrupt))
+            try FileManager.default.copyItem(atPath: WatchCommandTests.cells[0],
+                                             toPath: inbox + "/good.png")
+            for name in ["bad.png", "good.png"] {
+                XCTAssertEqual(chmod(inbox + "/" + name, 0o666), 0)
+            }
+            let out = folder + "/out"
+            let result = try CLIRunner.runShell(
+                "umask \(mask) && '\(binary)' watch -p '\(WatchCommandTests.pipeline)' "
+                + "-i '\(inbox)' -o '\(out)' --once --retries 0 --after move --settle 0")
+            XCTAssertEqual(result.status, 2, result.stderr)
+            let kept = ["quarantine/bad.png", "quarantine/bad.png.error.json",
+                        "processed/good.png", ".equiscan/ledger.sqlite", "results/good.json"]
+            for path in kept {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/" + path), path)
+            }
+            let entries = (FileManager.default.enumerator(atPath: out)?.allObjects
+                           as? [String]) ?? []
+            XCTAssertGreaterThanOrEqual(entries.count, kept.count)
+            for entry in entries + ["."] {
+                var info = stat()
+                XCTAssertEqual(lstat(out + "/" + entry, &info), 0, entry)
+                XCTAssertEqual(info.st_mode & forbidden, 0,
+                               "umask \(mask): \(entry) has mode "
+                               + String(info.st_mode & 0o777, radix: 8))
+            }
+        }
     }
 }

@@ -27,11 +27,20 @@ final class ReportBrowserTests: XCTestCase {
     /// and crash files inside `folder`; returns what it printed.
     func headless(_ arguments: [String], page: String, fragment: String? = nil,
                   folder: String) throws -> String {
+        try browse(arguments, page: page, fragment: fragment, folder: folder).output
+    }
+
+    /// `headless`, also returning the page's console: every message its scripts logged, every
+    /// uncaught exception and every load the Content-Security-Policy blocked (Chromium's
+    /// `CONSOLE` log lines).
+    func browse(_ arguments: [String], page: String, fragment: String? = nil,
+                folder: String) throws -> (output: String, console: [String]) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try chromium())
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                              "--disable-extensions", "--user-data-dir=" + folder + "/profile",
-                             "--virtual-time-budget=10000"] + arguments
+                             "--virtual-time-budget=10000", "--enable-logging=stderr",
+                             "--v=0"] + arguments
             + [URL(fileURLWithPath: page).absoluteString + (fragment.map { "#" + $0 } ?? "")]
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = folder
@@ -39,15 +48,21 @@ final class ReportBrowserTests: XCTestCase {
         environment["XDG_CACHE_HOME"] = folder + "/cache"
         process.environment = environment
         let output = folder + "/chromium-out-\(UUID().uuidString)"
+        let log = output + ".log"
         _ = FileManager.default.createFile(atPath: output, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
-        process.standardError = FileHandle.nullDevice
+        process.standardError = logHandle
         try process.run()
         process.waitUntilExit()
         try handle.close()
+        try logHandle.close()
         XCTAssertEqual(process.terminationStatus, 0, "chromium \(arguments)")
-        return try String(contentsOfFile: output, encoding: .utf8)
+        let console = try String(contentsOfFile: log, encoding: .utf8)
+            .split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
+        return (try String(contentsOfFile: output, encoding: .utf8), console)
     }
 
     /// The rows the script put in the case table, and the table's thumbnails.
@@ -147,6 +162,58 @@ final class ReportBrowserTests: XCTestCase {
         let captions = page.elements(named: "figcaption").map(\.text)
         return zip(captions, images).map {
             ($0, $1.attributes["src"] ?? "", $1.attributes["class"] ?? "")
+        }
+    }
+
+    /// The hostile inbox of `HostileInputTests`: the page shows every case, crafted names as
+    /// text, and its console stays silent — no script error, no load the policy had to block,
+    /// no `alert` run by a name.
+    func testHostileNamesRenderWithASilentConsole() throws {
+        _ = try chromium()
+        let folder = temporaryFolder()
+        let inbox = try HostileInputTests.makeHostileInbox(in: folder)
+        let out = folder + "/out"
+        let result = try CLIRunner.run(["run", "-p", ReportCommandTests.pipeline(
+            "classify-cells.json"), "-i", inbox, "-o", out])
+        XCTAssertEqual(result.status, 2, result.stderr)
+        let cases = ((FileManager.default.enumerator(atPath: out + "/results")?.allObjects
+                      as? [String]) ?? []).filter { $0.hasSuffix(".json") }
+        XCTAssertEqual(cases.count, 10)
+        let page = out + "/reports/report.html"
+        let (dom, console) = try browse(["--dump-dom"], page: page, folder: folder)
+        XCTAssertEqual(console, [], "console of the report")
+        let rendered = try renderedRows(dom)
+        XCTAssertEqual(rendered.rows.count, cases.count, "rows the script rendered")
+        let text = rendered.rows.map(\.text).joined(separator: "\n")
+        for name in HostileInputTests.craftedNames where !name.contains("\n") {
+            XCTAssertTrue(text.contains(name), "\(name) shown as text")
+        }
+        try assertNoInjectedMarkup(dom)
+        // The case view of the crafted name: its title is the name, as text.
+        let crafted = HostileInputTests.craftedNames[0]
+        let fragment = "case=" + (crafted.addingPercentEncoding(
+            withAllowedCharacters: .alphanumerics) ?? "")
+        let (view, viewConsole) = try browse(["--dump-dom"], page: page, fragment: fragment,
+                                             folder: folder)
+        XCTAssertEqual(viewConsole, [], "console of the case view")
+        XCTAssertEqual(try HTMLDocument(view).element(id: "case-title")?.text, crafted)
+        try assertNoInjectedMarkup(view)
+    }
+
+    /// The page as the browser built it has no event-handler attribute and no picture that is
+    /// not inline: no crafted name became an element.
+    func assertNoInjectedMarkup(_ dom: String, file: StaticString = #filePath,
+                                line: UInt = #line) throws {
+        let page = try HTMLDocument(dom)
+        for element in page.elements {
+            for name in element.attributes.keys where name.lowercased().hasPrefix("on") {
+                XCTFail("<\(element.name) \(name)>", file: file, line: line)
+            }
+        }
+        for image in page.elements(named: "img") {
+            let source = image.attributes["src"] ?? ""
+            XCTAssertTrue(source.isEmpty || source.hasPrefix("data:image/"), source,
+                          file: file, line: line)
         }
     }
 

@@ -17,7 +17,7 @@ final class AtomicFileTests: XCTestCase {
     }
 
     func testWriteReplacesWholeFileAndLeavesNoTemporary() throws {
-        let folder = try temporaryFolder()
+        let folder = temporaryFolder()
         let path = folder + "/out.txt"
         try AtomicFile.write("old", to: path)
         try AtomicFile.write("new contents", to: path)
@@ -29,7 +29,7 @@ final class AtomicFileTests: XCTestCase {
     }
 
     func testRefusesToWriteOverAnInputByPathSymlinkOrHardLink() throws {
-        let folder = try temporaryFolder()
+        let folder = temporaryFolder()
         let input = folder + "/scan.png"
         try Data("original".utf8).write(to: URL(fileURLWithPath: input))
         try FileManager.default.createSymbolicLink(atPath: folder + "/alias.png",
@@ -51,7 +51,7 @@ final class AtomicFileTests: XCTestCase {
     }
 
     func testFolderDestinationAndMissingFolderAreOneLineErrors() throws {
-        let folder = try temporaryFolder()
+        let folder = temporaryFolder()
         XCTAssertThrowsError(try AtomicFile.write("x", to: folder)) { error in
             XCTAssertEqual((error as? SafeFileError)?.kind, .invalidDestination)
         }
@@ -65,7 +65,7 @@ final class AtomicFileTests: XCTestCase {
     }
 
     func testJSONWithNonFiniteNumberIsOurError() throws {
-        let folder = try temporaryFolder()
+        let folder = temporaryFolder()
         XCTAssertThrowsError(try AtomicFile.writeJSON(["x": Double.nan], to: folder + "/a.json"))
         { error in
             XCTAssertFalse(String(describing: error).contains("EncodingError"), "\(error)")
@@ -90,7 +90,7 @@ final class TemporaryFilesTests: XCTestCase {
 
     func testRemoveAllDeletesInFlightFilesAndRefusesNewOnes() throws {
         let registry = TemporaryFiles()
-        let folder = try temporaryFolder()
+        let folder = temporaryFolder()
         let created = try registry.create(in: folder, for: "big.tif")
         close(created.descriptor)
         XCTAssertTrue(FileManager.default.fileExists(atPath: created.path))
@@ -119,7 +119,7 @@ final class StaleTemporaryFilesTests: XCTestCase {
     }
 
     func testRemovesOnlyOurStaleFiles() throws {
-        let folder = try temporaryFolder()
+        let folder = temporaryFolder()
         let dead = try deadProcess()
         let mine = getpid()
         try makeFile(folder, ".a.tif.tmp-\(dead)-Abc123", age: 120)   // dead writer, quiet
@@ -136,10 +136,47 @@ final class StaleTemporaryFilesTests: XCTestCase {
     }
 
     func testFirstWriteIntoAFolderSweepsIt() throws {
-        let folder = try temporaryFolder()
+        let folder = temporaryFolder()
         let dead = try deadProcess()
         try makeFile(folder, ".old.png.tmp-\(dead)-zzzzzz", age: 600)
         try AtomicFile.write("x", to: folder + "/new.txt")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), ["new.txt"])
+    }
+}
+
+final class OutputModesTests: XCTestCase {
+    private func mode(_ path: String) -> mode_t {
+        var info = stat()
+        XCTAssertEqual(lstat(path, &info), 0, path)
+        return info.st_mode & 0o7777
+    }
+
+    func testFoldersAreCreatedWithTheirParentsAndAFileInTheWayIsNamed() throws {
+        let folder = temporaryFolder()
+        try OutputModes.createFolder(folder + "/a//b/c/")
+        for path in ["/a", "/a/b", "/a/b/c"] {
+            XCTAssertEqual(mode(folder + path), 0o777 & ~OutputModes.mask, path)
+        }
+        XCTAssertEqual(OutputModes.mask & 0o002, 0o002, "never world-writable")
+        try OutputModes.createFolder(folder + "/a/b")  // existing: fine
+        try Data("x".utf8).write(to: URL(fileURLWithPath: folder + "/a/file"))
+        XCTAssertThrowsError(try OutputModes.createFolder(folder + "/a/file/d")) { error in
+            XCTAssertEqual("\(error)", folder + "/a/file: cannot create the folder: exists "
+                           + "and is not a folder")
+        }
+    }
+
+    func testRestrictOnlyRemovesPermissions() throws {
+        let folder = temporaryFolder()
+        let path = folder + "/scan.png"
+        try Data("x".utf8).write(to: URL(fileURLWithPath: path))
+        XCTAssertEqual(chmod(path, 0o666), 0)
+        XCTAssertTrue(OutputModes.restrict(path))
+        XCTAssertEqual(mode(path), 0o666 & OutputModes.file)
+        XCTAssertEqual(chmod(path, 0o400), 0)
+        XCTAssertTrue(OutputModes.restrict(path))
+        XCTAssertEqual(mode(path), 0o400, "never adds a permission")
+        XCTAssertEqual(symlink(path, folder + "/link.png"), 0)
+        XCTAssertFalse(OutputModes.restrict(folder + "/link.png"), "symlinks are not followed")
     }
 }

@@ -103,8 +103,7 @@ public struct ScanCanonicalizer {
         }
         let folder = (destination as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder,
-                                                    withIntermediateDirectories: true)
+            try OutputModes.createFolder(folder.isEmpty ? "." : folder)
         } catch {
             throw SafeFileError(.io, path: folder, "cannot create the output folder")
         }

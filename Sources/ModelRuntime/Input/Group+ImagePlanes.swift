@@ -1,5 +1,4 @@
 import Equivariance
-import ModelRuntime
 import TensorCore
 
 /// The group action on the planes and label maps that training and evaluation hold.

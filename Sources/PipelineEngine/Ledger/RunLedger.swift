@@ -48,8 +48,7 @@ public final class RunLedger: Sendable {
         let folder = join(outputFolder, folderName)
         let path = join(folder, fileName)
         do {
-            try FileManager.default.createDirectory(atPath: folder,
-                                                    withIntermediateDirectories: true)
+            try OutputModes.createFolder(folder)
         } catch {
             throw SafeFileError(.io, path: folder, "cannot create the ledger folder")
         }

@@ -93,8 +93,7 @@ struct CaseOutputWriter {
     static func createFolder(of path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder,
-                                                    withIntermediateDirectories: true)
+            try OutputModes.createFolder(folder.isEmpty ? "." : folder)
         } catch {
             throw SafeFileError(.io, path: folder, "cannot create the output folder")
         }

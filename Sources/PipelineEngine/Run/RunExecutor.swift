@@ -171,8 +171,7 @@ public final class RunExecutor: Sendable {
             }
         } else {
             do {
-                try FileManager.default.createDirectory(atPath: out,
-                                                        withIntermediateDirectories: true)
+                try OutputModes.createFolder(out)
             } catch {
                 throw RunError(kind: .io, message: "\(out): cannot create the output folder")
             }

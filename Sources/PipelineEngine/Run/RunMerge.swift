@@ -57,7 +57,7 @@ public enum RunMerge {
             }
         }
         let ids = records.keys.sorted()
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        try OutputModes.createFolder(out)
         let ledger = try RunLedger.open(outputFolder: out)
         var entriesByShard: [String: [String: LedgerEntry]] = [:]
         for shard in shards

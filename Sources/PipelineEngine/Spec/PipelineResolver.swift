@@ -140,9 +140,7 @@ struct PipelineResolver {
                 packages[folder] = .success(PlannedModel(folder: folder,
                                                          metadata: package.metadata))
             } catch {
-                let reason = (error as? CustomStringConvertible)?.description
-                    ?? "the package cannot be loaded"
-                packages[folder] = .failure(ModelLoadFailure(text: reason))
+                packages[folder] = .failure(ModelLoadFailure(text: String(describing: error)))
             }
         }
         switch packages[folder] {

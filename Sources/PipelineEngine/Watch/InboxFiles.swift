@@ -37,11 +37,21 @@ enum InboxFiles {
     }
 
     /// Moves `path` to `destination` unless a different file is there; false when one is.
+    /// The moved file loses any permission a written output would not have
+    /// (`OutputModes.restrict`): a scan its sender left readable or writable by everyone is no
+    /// longer so once it lies in the output folder.
+    static func moveUnlessTaken(_ path: String, to destination: String) throws -> Bool {
+        guard try relink(path, to: destination) else { return false }
+        OutputModes.restrict(destination)
+        return true
+    }
+
+    /// `moveUnlessTaken` without the permission change.
     ///
     /// Not `AtomicFile`: nothing new is written. The user's own file changes folder, and a
     /// hard link then unlink (or one rename) moves it whole, never half, in one step; only a
     /// move across file systems copies, and that copy goes through `AtomicFile`.
-    static func moveUnlessTaken(_ path: String, to destination: String) throws -> Bool {
+    private static func relink(_ path: String, to destination: String) throws -> Bool {
         try createFolder(of: destination)
         if link(path, destination) == 0 {
             try remove(path)
@@ -86,8 +96,7 @@ enum InboxFiles {
     static func createFolder(of path: String) throws {
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: folder,
-                                                    withIntermediateDirectories: true)
+            try OutputModes.createFolder(folder)
         } catch {
             throw WatchError(.io, "\(folder): cannot create the folder")
         }

@@ -16,14 +16,24 @@ struct BenchModelsCommand: ParsableCommand {
     @Option(name: .long, help: "Seconds to spend per case (default 3).")
     var seconds: Double = 3
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Measure only this model (\(ModelBenchmark.modelNames.joined(separator: ", "))); "
+            + "repeat for several. Default: all.", valueName: "model"))
+    var model: [String] = []
+
     func validate() throws {
         guard seconds > 0, seconds <= 120 else {
             throw ValidationError("--seconds \(seconds): expected a value in (0, 120]")
         }
+        for name in model where !ModelBenchmark.modelNames.contains(name) {
+            throw ValidationError("--model \(name): expected one of "
+                                  + ModelBenchmark.modelNames.joined(separator: ", "))
+        }
     }
 
     func run() throws {
-        let report = try ModelBenchmark.run(secondsPerCase: seconds)
+        let report = try ModelBenchmark.run(secondsPerCase: seconds,
+                                            models: model.isEmpty ? nil : Set(model))
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
