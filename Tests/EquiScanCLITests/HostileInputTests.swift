@@ -91,6 +91,39 @@ final class HostileInputTests: XCTestCase {
         try Self.checkOutputsAreInert(out, okCases: crafted.count + 2)
     }
 
+    /// The same inbox under `watch --once`: it ends, each hostile file is set aside with its
+    /// reason and nothing of a symlink's target is read, copied or moved.
+    func testWatchOnAHostileInboxSetsTheHostileFilesAsideAndEnds() throws {
+        let folder = temporaryFolder()
+        let inbox = try Self.makeHostileInbox(in: folder)
+        let secret = try Data(contentsOf: URL(fileURLWithPath: folder + "/secret.png"))
+        let out = folder + "/out"
+        let started = Date()
+        let result = try CLIRunner.run(["watch", "-p", Self.root + "/pipelines/classify-cells.json",
+                                        "-i", inbox, "-o", out, "--once", "--retries", "0",
+                                        "--settle", "0", "--jobs", "2"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 60)
+        XCTAssertEqual(result.status, 2, result.stderr)
+        for (id, reason) in [("passwd", "symlink to outside the input folder; not followed"),
+                             ("pipe", "is a FIFO (named pipe), not a regular file; skipped "
+                              + "without opening it")] {
+            let sidecar = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(
+                fileURLWithPath: out + "/quarantine/\(id).png.error.json"))) as? [String: Any])
+            XCTAssertEqual(sidecar["reason"] as? String, inbox + "/\(id).png: " + reason)
+        }
+        // The symlink itself was set aside, pointing where it pointed; its target untouched.
+        var info = stat()
+        XCTAssertEqual(lstat(out + "/quarantine/passwd.png", &info), 0)
+        XCTAssertEqual(info.st_mode & S_IFMT, S_IFLNK)
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/secret.png")), secret)
+        for name in Self.craftedNames + ["sub/real"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: out + "/results/\(name).json"))
+            let record = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [String: Any])
+            XCTAssertEqual(record["status"] as? String, "ok", name)
+        }
+        try Self.checkOutputsAreInert(out, okCases: Self.craftedNames.count + 2)
+    }
+
     /// Every record and summary parses as JSON; no CSV cell starts a formula; report.html has
     /// its Content-Security-Policy, no event-handler attribute, no picture that is not inline,
     /// only its own script, and pictures of the `okCases` scans that were read, none of the

@@ -197,27 +197,42 @@ public enum CaseDiscovery {
                 case S_IFDIR:
                     if let skipped, canonical(path) == skipped { continue }
                     pending.append(child)
-                case S_IFREG:
-                    files.append((child, nil))
-                case S_IFLNK:
-                    var target = stat()
-                    if stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFDIR {
-                        continue  // symlinked folders are not entered
-                    }
-                    do {
-                        _ = try readablePath(path, root: root)
-                        files.append((child, nil))
-                    } catch {
-                        files.append((child, String(describing: error)))
-                    }
+                case S_IFLNK where isFolder(path):
+                    continue  // symlinked folders are not entered
                 default:
-                    files.append((child, "\(path): is "
-                                  + InputFile.kindDescription(mode: info.st_mode)
-                                  + ", not a regular file; skipped without opening it"))
+                    files.append((child, problem(at: path, root: root)))
                 }
             }
         }
         return files
+    }
+
+    /// Why the file at `path` cannot be read as a case, or nil when it can (or is gone, which
+    /// the read reports): special files (FIFOs, sockets, devices) are never opened, and a
+    /// symlink is followed only to a regular file inside `root`.
+    public static func problem(at path: String, root: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            return nil
+        case S_IFLNK:
+            do {
+                _ = try readablePath(path, root: root)
+                return nil
+            } catch {
+                return String(describing: error)
+            }
+        default:
+            return "\(path): is " + InputFile.kindDescription(mode: info.st_mode)
+                + ", not a regular file; skipped without opening it"
+        }
+    }
+
+    /// Whether `path` leads to a folder (following symlinks).
+    static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// The path to open for reading `path`: itself, or for a symlink its target, which must be

@@ -14,11 +14,17 @@ public struct FileStamp: Sendable, Hashable {
     public var modifiedSeconds: Int64
     public var modifiedNanoseconds: Int64
 
-    /// The stamp of the regular file at `path` (following symlinks), or nil when there is
-    /// none.
+    /// The stamp of the regular file at `path` (following symlinks); for anything else that is
+    /// not a folder (a FIFO, socket or device, a symlink loop or a symlink to nothing) the
+    /// stamp of the entry itself, taken without opening or following it; nil when there is
+    /// nothing at `path` or it leads to a folder.
     public init?(path: String) {
         var info = stat()
-        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let followed = stat(path, &info) == 0
+        if followed, info.st_mode & S_IFMT == S_IFDIR { return nil }
+        if !followed || info.st_mode & S_IFMT != S_IFREG {
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT != S_IFDIR else { return nil }
+        }
         device = UInt64(info.st_dev)
         inode = UInt64(info.st_ino)
         size = Int64(info.st_size)

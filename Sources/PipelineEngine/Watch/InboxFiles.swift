@@ -65,11 +65,7 @@ enum InboxFiles {
             return true
         case EXDEV:
             guard !exists(destination) else { return false }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw WatchError(.io, "\(path): cannot read the file to move it to "
-                                 + destination)
-            }
-            try AtomicFile.write(data, to: destination)
+            try copyAcross(path, to: destination)
             try remove(path)
             return true
         case EPERM, EMLINK, ENOTSUP, EOPNOTSUPP:
@@ -80,6 +76,38 @@ enum InboxFiles {
         default:
             errno = code
             throw failure("move", path, destination)
+        }
+    }
+
+    /// Copies `path` to another file system without following or opening what it must not: a
+    /// regular file's bytes through `AtomicFile`, a symlink as a symlink to the same target, a
+    /// FIFO as a new FIFO; sockets and devices cannot be moved.
+    private static func copyAcross(_ path: String, to destination: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw failure("read", path, nil) }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG:
+            let bytes: [UInt8]
+            do {
+                bytes = try InputFile.read(path)
+            } catch {
+                throw WatchError(.io, "\(path): cannot read the file to move it to "
+                                 + "\(destination): \(error)")
+            }
+            try AtomicFile.write(Data(bytes), to: destination)
+        case S_IFLNK:
+            var target = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let count = readlink(path, &target, target.count - 1)
+            guard count >= 0, symlink(target, destination) == 0 else {
+                throw failure("move", path, destination)
+            }
+        case S_IFIFO:
+            guard mkfifo(destination, info.st_mode & 0o777 & OutputModes.file) == 0 else {
+                throw failure("move", path, destination)
+            }
+        default:
+            throw WatchError(.io, "\(path): is " + InputFile.kindDescription(mode: info.st_mode)
+                             + "; it cannot be moved to another file system (\(destination))")
         }
     }
 

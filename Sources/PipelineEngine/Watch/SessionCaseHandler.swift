@@ -36,7 +36,7 @@ final class SessionCaseWorker: WatchCaseWorker {
 
     func process(_ source: CaseSource) throws -> WatchCaseResult {
         let input = session.read(source)
-        if input.bytes == nil, !FileManager.default.fileExists(atPath: source.path) {
+        if input.bytes == nil, !InboxFiles.exists(source.path) {
             return .vanished
         }
         if try session.isComplete(input) { return .skipped }

@@ -66,6 +66,8 @@ public final class Watcher {
     private let refresh: ([String]) throws -> Void
     private let onEvent: (WatchEvent) -> Void
     private let skippedFolder: String
+    /// The inbox without symlinks: symlinks are followed only to files inside it.
+    private let inboxRoot: String
 
     private var files: [String: TrackedFile] = [:]
     /// Files not `done`: the ones timers and the drain check look at.
@@ -100,6 +102,7 @@ public final class Watcher {
         workers = WatchWorkers(count: configuration.jobs, handler: handler,
                                waker: events.waker)
         skippedFolder = CaseDiscovery.canonical(configuration.outputFolder)
+        inboxRoot = CaseDiscovery.canonical(configuration.inbox)
         control.attach(events.waker)
     }
 
@@ -180,7 +183,7 @@ public final class Watcher {
             notice(rules.isSentinel(relative) ? IntakeRules.marked(by: relative) : relative, now)
         case .folder(let relative):
             let folder = path(relative)
-            let found = (try? CaseDiscovery.walk(folder, skipping: skippedFolder)) ?? []
+            let found = (try? listFiles(folder)) ?? []
             for child in found.sorted() {
                 notice(relative + "/" + child, now)
             }
@@ -198,7 +201,7 @@ public final class Watcher {
                                               : configuration.rescanInterval)
         let found: [String]
         do {
-            found = try CaseDiscovery.walk(configuration.inbox, skipping: skippedFolder).sorted()
+            found = try listFiles(configuration.inbox).sorted()
         } catch {
             onEvent(.warning("\(configuration.inbox): cannot list the inbox; trying again at "
                              + "the next rescan"))
@@ -209,6 +212,12 @@ public final class Watcher {
         for (relative, file) in files where file.phase == .done && !present.contains(relative) {
             forget(relative)
         }
+    }
+
+    /// The files under `folder` (relative to it), readable or not: those that cannot be read
+    /// are taken too, so that they fail with their reason instead of lying there unnoticed.
+    private func listFiles(_ folder: String) throws -> [String] {
+        try CaseDiscovery.walk(folder, root: inboxRoot, skipping: skippedFolder).map(\.0)
     }
 
     /// A file that may be new or changed.
@@ -300,8 +309,13 @@ public final class Watcher {
         var deferred: [String] = []
         while inFlight < max(1, configuration.jobs), let relative = ready.popFirst() {
             guard var file = files[relative], file.phase == .ready else { continue }
+            // A symlink out of the inbox, a loop or a special file fails with its reason,
+            // and is set aside like any file that fails.
             let source = CaseSource(id: CaseDiscovery.caseID(relativePath: relative),
-                                    path: path(relative))
+                                    path: path(relative),
+                                    problem: CaseDiscovery.problem(at: path(relative),
+                                                                   root: inboxRoot),
+                                    root: inboxRoot)
             if inFlightIDs.contains(source.id) {
                 deferred.append(relative)
                 continue
