@@ -22,6 +22,31 @@ final class KernelValueTests: XCTestCase {
                        [4, 8, 12, 16])
     }
 
+    /// Nearest upsampling equals the naive loop y[i, j] = x[⌊i/f⌋, ⌊j/f⌋] for factors 1–3,
+    /// odd and even sizes, and enough planes to be split over workers.
+    func testNearestUpsamplingMatchesTheNaiveLoop() {
+        var generator = SeededGenerator(seed: 7)
+        for (shape, factor) in [([2, 8, 32, 32], 2), ([1, 6, 30, 31], 3), ([3, 5, 7], 1),
+                                ([1, 1, 1, 1], 3)] {
+            let x = Tensor.gaussian(shape: shape, generator: &generator)
+            let (h, w) = (shape[shape.count - 2], shape[shape.count - 1])
+            let planes = x.count / (h * w)
+            let (oh, ow) = (h * factor, w * factor)
+            var expected = [Float](repeating: .nan, count: planes * oh * ow)
+            for plane in 0..<planes {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        expected[(plane * oh + i) * ow + j] =
+                            x.storage[(plane * h + i / factor) * w + j / factor]
+                    }
+                }
+            }
+            let y = UpsampleKernels.nearestForward(input: x, factor: factor)
+            XCTAssertEqual(y.shape, Array(shape.dropLast(2)) + [oh, ow])
+            XCTAssertEqual(y.storage, expected, "\(shape) × \(factor)")
+        }
+    }
+
     func testPoolingValues() {
         let x = Tensor(shape: [1, 1, 3, 4], storage: [1, 5, 2, 0, 3, 4, 8, 7, 9, 6, 1, 2])
         let (maxOut, argmax) = Pool2D.maxForward(input: x, kernel: 2, stride: 2)

@@ -19,22 +19,52 @@ public enum UpsampleKernels {
             + [shape[shape.count - 2] * factor, shape[shape.count - 1] * factor]
     }
 
-    /// Nearest-neighbour upsampling by `factor`.
+    /// Nearest-neighbour upsampling by `factor`: planes split over `ThreadPolicy` workers;
+    /// each input row is widened once into its first output row, which is then copied into
+    /// the `factor − 1` rows below it.
     public static func nearestForward(input: Tensor, factor: Int) -> Tensor {
         let (count, h, w) = planes(input.shape, factor: factor)
         let oh = h * factor, ow = w * factor
-        var output = [Float](repeating: 0, count: count * oh * ow)  // (…, f·H, f·W)
-        input.storage.withUnsafeBufferPointer { x in  // (…, H, W)
-            for plane in 0..<count {
-                for i in 0..<oh {
-                    for j in 0..<ow {
-                        output[(plane * oh + i) * ow + j] =
-                            x[(plane * h + i / factor) * w + j / factor]
+        let total = count * oh * ow
+        let output = [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+            input.storage.withUnsafeBufferPointer { xb in  // (…, H, W)
+                guard let x = xb.baseAddress, let y = buffer.baseAddress else { return }
+                // Each chunk writes only the output planes of its own range.
+                let (xs, ys) = (RegionPointer(x), RegionPointer(y))
+                ThreadPolicy.parallel(count: count, minimumPerChunk: 16_384 / max(oh * ow, 1)) {
+                    _, range in
+                    for plane in range {
+                        widen(xs.pointer + plane * h * w, height: h, width: w, factor: factor,
+                              into: ys.pointer + plane * oh * ow)
                     }
                 }
             }
+            initialized = total
         }
         return Tensor(shape: scaledShape(input.shape, factor: factor), storage: output)
+    }
+
+    /// One plane of `nearestForward`: `source` (h, w) into `target` (f·h, f·w).
+    private static func widen(_ source: UnsafePointer<Float>, height h: Int, width w: Int,
+                              factor f: Int, into target: UnsafeMutablePointer<Float>) {
+        let ow = w * f
+        for i in 0..<h {
+            let row = source + i * w
+            let first = target + i * f * ow
+            if f == 2 {
+                for j in 0..<w {
+                    first[2 * j] = row[j]
+                    first[2 * j + 1] = row[j]
+                }
+            } else {
+                for j in 0..<w {
+                    (first + j * f).update(repeating: row[j], count: f)
+                }
+            }
+            for copy in 1..<max(f, 1) {
+                (first + copy * ow).update(from: first, count: ow)
+            }
+        }
     }
 
     /// Nearest upsampling backward: sums g over each f×f block. outputGradient (…, f·H, f·W).
