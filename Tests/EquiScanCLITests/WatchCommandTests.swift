@@ -303,6 +303,13 @@ final class WatchCommandTests: XCTestCase {
         let watching = try status(out)
         XCTAssertEqual((watching["watcher"] as? [String: Any])?["pid"] as? Int,
                        Int(first.process.processIdentifier))
+        // Nor may `run` write into the watcher's folder.
+        let run = try CLIRunner.run(["run", "-p", Self.pipeline, "-i", folders.root + "/none",
+                                     "-o", out])
+        XCTAssertEqual(run.status, 75, run.stderr)
+        XCTAssertTrue(run.stderr.contains("\(out): a watcher (pid "
+                                          + "\(first.process.processIdentifier) on host \(host)) "
+                                          + "is writing into this folder"), run.stderr)
 
         try dropCells(60, into: inbox, via: folders.root + "/staging")
         waitUntil("a first result", first) { !results(out).isEmpty }

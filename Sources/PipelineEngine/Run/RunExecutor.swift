@@ -85,6 +85,7 @@ public final class RunExecutor: Sendable {
         -> RunSummary {
         let out = request.outputFolder
         try Self.prepareOutputFolder(out, inputs: request.inputs)
+        try Self.refuseWatchedFolder(out)
         let allCases: [CaseSource]
         do {
             allCases = try CaseDiscovery.discover(inputs: request.inputs,
@@ -153,6 +154,17 @@ public final class RunExecutor: Sendable {
         try session.write(manifest)
         try session.refreshSummaries()
         return RunSummary(counts: counts, outputFolder: out)
+    }
+
+    /// Refuses an output folder that a live `equiscan watch` writes into: the two would
+    /// write the same records and reports at once.
+    static func refuseWatchedFolder(_ out: String) throws {
+        let (holder, live) = WatchLock.holder(outputFolder: out)
+        guard live else { return }
+        let who = holder.map { "pid \($0.pid) on host \($0.host)" } ?? "another process"
+        throw RunError(kind: .io, message: "\(out): a watcher (\(who)) is writing into this "
+                       + "folder; stop it first (see equiscan status), or run into another "
+                       + "output folder")
     }
 
     /// Creates the output folder when missing; refuses one that is a file or one of the
