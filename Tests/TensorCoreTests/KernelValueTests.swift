@@ -47,6 +47,24 @@ final class KernelValueTests: XCTestCase {
         }
     }
 
+    /// The inference max pooling equals `maxForward`'s output bit for bit, NaNs included, for
+    /// 2×2 and 3×3 windows, strides 1–3, odd sizes and enough planes to be split over workers.
+    func testMaxValuesEqualMaxForward() {
+        var generator = SeededGenerator(seed: 11)
+        for (shape, kernel, step) in [([2, 8, 32, 32], 2, 2), ([1, 6, 31, 30], 3, 3),
+                                      ([3, 7, 9], 3, 1), ([1, 1, 5, 7], 2, 1),
+                                      ([1, 4, 64, 64], 2, 2)] {
+            var x = Tensor.gaussian(shape: shape, generator: &generator)
+            for k in stride(from: 3, to: x.count, by: 97) { x.storage[k] = .nan }
+            let expected = Pool2D.maxForward(input: x, kernel: kernel, stride: step).output
+            let values = Pool2D.maxValues(input: x, kernel: kernel, stride: step)
+            XCTAssertEqual(values.shape, expected.shape)
+            XCTAssertEqual(values.storage.map(\.bitPattern), expected.storage.map(\.bitPattern),
+                           "\(shape), kernel \(kernel), stride \(step)")
+            XCTAssertTrue(values.storage.contains { $0.isNaN }, "NaN propagates")
+        }
+    }
+
     func testPoolingValues() {
         let x = Tensor(shape: [1, 1, 3, 4], storage: [1, 5, 2, 0, 3, 4, 8, 7, 9, 6, 1, 2])
         let (maxOut, argmax) = Pool2D.maxForward(input: x, kernel: 2, stride: 2)

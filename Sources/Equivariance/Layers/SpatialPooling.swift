@@ -35,6 +35,9 @@ public final class SpatialPooling: Module {
         let x = input.value
         switch kind {
         case .max:
+            guard GradientTape.isRecording, input.requiresGrad else {
+                return Variable(Pool2D.maxValues(input: x, kernel: size))  // inference
+            }
             let (output, argmax) = Pool2D.maxForward(input: x, kernel: size)
             return Variable.record(output, parents: [input]) { g in
                 [Pool2D.maxBackward(outputGradient: g, argmax: argmax, inputShape: shape)]
