@@ -108,9 +108,8 @@ final class OrientationTrainingTests: XCTestCase {
 
         // Every scan on its own, held-out (validation) and trained ones in one table, so no
         // held-out scan can hide in the average over all twelve.
-        let heldOut = Set(try String(contentsOfFile: "\(output)/validation-cases.txt",
-                                     encoding: .utf8)
-            .split(separator: "\n").map { String($0) })
+        let heldOut = Set(try XCTUnwrap(PackageCaseList.load(.validation, package: output))
+            .entries.map(\.path))
         XCTAssertEqual(heldOut.count, 3, "validationFraction 0.25 of 12 scans")
         var heldOutHits = 0
         for i in 0..<12 {

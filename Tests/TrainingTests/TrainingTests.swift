@@ -172,13 +172,21 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last ?? .infinity, losses[0], "loss should fall: \(losses)")
         let package = try ModelPackage.load(output)
         XCTAssertEqual(package.metadata.labels?.map(\.name), ["background", "square"])
-        // 3 of 10 cases held out; each line an image or its label map, relative to the root.
-        let held = try String(contentsOfFile: "\(output)/validation-cases.txt", encoding: .utf8)
-            .split(separator: "\n")
+        // 3 of 10 cases held out; each line an image or its label map, relative to the root,
+        // with the SHA-256 of the file.
+        let held = try XCTUnwrap(PackageCaseList.load(.validation, package: output)).entries
         XCTAssertEqual(held.count, 6, "\(held)")
         XCTAssertTrue(held.allSatisfy {
-            $0.hasPrefix("seg/images/") || $0.hasPrefix("seg/labels/")
+            $0.path.hasPrefix("seg/images/") || $0.path.hasPrefix("seg/labels/")
         }, "\(held)")
+        for entry in held {
+            XCTAssertEqual(entry.sha256, try ContentHash.hex(
+                Array(Data(contentsOf: URL(fileURLWithPath: "\(root)/\(entry.path)")))))
+        }
+        let trained = try XCTUnwrap(PackageCaseList.load(.training, package: output)).entries
+        XCTAssertEqual(trained.count, 14)
+        XCTAssertTrue(Set(trained.map(\.path)).isDisjoint(with: held.map(\.path)))
+        XCTAssertEqual(try PackageCaseList.load(.test, package: output)?.entries, [])
         let dice = package.metadata.validationMetrics["meanDice"] ?? 0
         XCTAssertGreaterThan(dice, 0.6, "validation Dice \(dice)")
         // The C4 U-Net's masks turn with the scan: every case is orbit-consistent, and the Dice

@@ -59,13 +59,14 @@ struct TrainCommand: ParsableCommand {
         if validateOnly {
             // Indexing lists the data folders (no scan is decoded), so a missing or
             // misnamed path fails here as it would in training.
-            let (train, validation) = try DatasetIndex.load(
+            let split = try DatasetIndex.load(
                 parsed.data, task: parsed.task, dataRoot: root.isEmpty ? "." : root,
                 seed: parsed.seed)
             print("\(config): valid \(parsed.task.rawValue) config \"\(parsed.name)\" "
                   + "(\(parsed.model.kind.rawValue), \(parsed.model.group.rawValue), "
-                  + "\(parsed.training.epochs) epochs; \(train.cases.count) training and "
-                  + "\(validation.cases.count) validation cases)")
+                  + "\(parsed.training.epochs) epochs; \(split.train.cases.count) training, "
+                  + "\(split.validation.cases.count) validation and "
+                  + "\(split.test.cases.count) test cases)")
             return
         }
         if let threads { ThreadPolicy.workerCount = threads }

@@ -139,16 +139,22 @@ extension ModelMetadata.TrainingDataSummary {
     static func parse(_ node: ConfigNode) throws -> Self {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
                                             "trainCases", "validationCases",
-                                            "trainCasesPerClass"])
-        let train = try object.required("train").array().map { try $0.nonEmptyString() }
-        let validation = try object.required("validation").array()
-            .map { try $0.nonEmptyString() }
-        let fraction = try object.optional("validationFraction").map { fractionNode in
-            guard case .number(let x, _) = fractionNode.value, x > 0, x < 1 else {
-                throw fractionNode.mismatch("a fraction between 0 and 1 (exclusive)")
-            }
-            return x
+                                            "trainCasesPerClass", "test", "testFraction",
+                                            "testCases"])
+        func sources(_ node: ConfigNode) throws -> [String] {
+            try node.array().map { try $0.nonEmptyString() }
         }
+        func fraction(_ key: String) throws -> Double? {
+            try object.optional(key).map { fractionNode in
+                guard case .number(let x, _) = fractionNode.value, x > 0, x < 1 else {
+                    throw fractionNode.mismatch("a fraction between 0 and 1 (exclusive)")
+                }
+                return x
+            }
+        }
+        let train = try sources(object.required("train"))
+        let validation = try sources(object.required("validation"))
+        let validationFraction = try fraction("validationFraction")
         let trainCases = try object.required("trainCases").integer(atLeast: 0)
         let validationCases = try object.required("validationCases").integer(atLeast: 0)
         let perClass = try object.optional("trainCasesPerClass").map { mapNode in
@@ -158,9 +164,14 @@ extension ModelMetadata.TrainingDataSummary {
             }
             return counts
         }
-        return Self(train: train, validation: validation, validationFraction: fraction,
-                    trainCases: trainCases, validationCases: validationCases,
-                    trainCasesPerClass: perClass)
+        var summary = Self(train: train, validation: validation,
+                           validationFraction: validationFraction,
+                           trainCases: trainCases, validationCases: validationCases,
+                           trainCasesPerClass: perClass)
+        summary.test = try object.optional("test").map(sources)
+        summary.testFraction = try fraction("testFraction")
+        summary.testCases = try object.optional("testCases").map { try $0.integer(atLeast: 0) }
+        return summary
     }
 }
 

@@ -70,6 +70,12 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         public var validationCases: Int
         /// Training cases per class (classification).
         public var trainCasesPerClass: [String: Int]?
+        /// Test sources as written in the config; nil in packages made before test parts.
+        public var test: [String]? = nil
+        /// Held-out test share when no test sources were given.
+        public var testFraction: Double? = nil
+        /// Cases of the test part (listed in `test-cases.txt`, never opened by training).
+        public var testCases: Int? = nil
 
         public init(train: [String], validation: [String], validationFraction: Double?,
                     trainCases: Int, validationCases: Int, trainCasesPerClass: [String: Int]?) {
