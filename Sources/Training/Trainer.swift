@@ -497,6 +497,7 @@ public final class Trainer {
         trainingData.test = config.data.test
         trainingData.testFraction = config.data.test.isEmpty ? config.data.testFraction : nil
         trainingData.testCases = split.test.cases.count
+        trainingData.groupPattern = config.data.groupPattern
         let metadata = ModelMetadata(
             formatVersion: 1, name: config.name, version: config.version,
             description: config.description, task: config.task,

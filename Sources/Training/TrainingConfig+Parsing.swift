@@ -116,8 +116,8 @@ extension TrainingConfig {
 extension DataSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> DataSpec {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
-                                            "test", "testFraction", "format", "classes",
-                                            "labels", "cache", "repeats"])
+                                            "test", "testFraction", "groupPattern", "format",
+                                            "classes", "labels", "cache", "repeats"])
         func sources(_ key: String, required: Bool) throws -> [String] {
             guard let sourceNode = object.optional(key) else {
                 if required {
@@ -157,6 +157,17 @@ extension DataSpec {
            let testNode = object.optional("testFraction") {
             throw testNode.mismatch("a test share that leaves training cases: validationFraction "
                                     + "+ testFraction below 1")
+        }
+        let groupPattern = try object.optional("groupPattern").map { patternNode in
+            let pattern = try patternNode.nonEmptyString()
+            guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                throw patternNode.mismatch("a regular expression (ICU syntax)")
+            }
+            guard regex.numberOfCaptureGroups >= 1 else {
+                throw patternNode.mismatch("a regular expression with a capture group, whose "
+                                           + "match is the source id, e.g. \"^(.*)_slice\\\\d+\"")
+            }
+            return pattern
         }
         let format = try object.value("format", default: ClassificationFormat.folders) {
             guard task == .classification else {
@@ -220,8 +231,8 @@ extension DataSpec {
         let repeats = try object.value("repeats", default: 1) { try $0.integer(in: 1...1000) }
         return DataSpec(train: train, validation: validation,
                         validationFraction: validationFraction, test: test,
-                        testFraction: testFraction, format: format, classes: classes,
-                        labels: labels, cache: cache, repeats: repeats)
+                        testFraction: testFraction, groupPattern: groupPattern, format: format,
+                        classes: classes, labels: labels, cache: cache, repeats: repeats)
     }
 }
 

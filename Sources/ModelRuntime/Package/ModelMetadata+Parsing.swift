@@ -140,7 +140,7 @@ extension ModelMetadata.TrainingDataSummary {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
                                             "trainCases", "validationCases",
                                             "trainCasesPerClass", "test", "testFraction",
-                                            "testCases"])
+                                            "testCases", "groupPattern"])
         func sources(_ node: ConfigNode) throws -> [String] {
             try node.array().map { try $0.nonEmptyString() }
         }
@@ -171,6 +171,7 @@ extension ModelMetadata.TrainingDataSummary {
         summary.test = try object.optional("test").map(sources)
         summary.testFraction = try fraction("testFraction")
         summary.testCases = try object.optional("testCases").map { try $0.integer(atLeast: 0) }
+        summary.groupPattern = try object.optional("groupPattern").map { try $0.nonEmptyString() }
         return summary
     }
 }

@@ -76,6 +76,8 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         public var testFraction: Double? = nil
         /// Cases of the test part (listed in `test-cases.txt`, never opened by training).
         public var testCases: Int? = nil
+        /// The config's `groupPattern` (source id from the file name), when it had one.
+        public var groupPattern: String? = nil
 
         public init(train: [String], validation: [String], validationFraction: Double?,
                     trainCases: Int, validationCases: Int, trainCasesPerClass: [String: Int]?) {
