@@ -35,8 +35,9 @@ public struct TrainingOptions {
 
 /// What a training run reports while it works.
 public enum TrainingEvent {
-    case started(trainCases: Int, validationCases: Int, parameters: Int, firstEpoch: Int,
-                 epochs: Int, stepsPerEpoch: Int)
+    /// `testCases` are listed in the package, never read.
+    case started(trainCases: Int, validationCases: Int, testCases: Int, parameters: Int,
+                 firstEpoch: Int, epochs: Int, stepsPerEpoch: Int)
     /// After each optimiser step: running mean loss of the epoch, throughput, time left.
     case step(epoch: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double,
               secondsLeft: Double)
@@ -140,6 +141,7 @@ public final class Trainer {
         let steps = (visits + batchSize - 1) / batchSize
         progress(.started(trainCases: trainIndex.cases.count,
                           validationCases: validationIndex.cases.count,
+                          testCases: split.test.cases.count,
                           parameters: module.trainableParameterCount,
                           firstEpoch: state.epochsDone + 1, epochs: config.training.epochs,
                           stepsPerEpoch: steps))

@@ -38,7 +38,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(train.stdout.contains("model package written to \(output)"), train.stdout)
 
         let evaluate = try CLIRunner.run(["evaluate", output,
-                                          root.appendingPathComponent("data").path, "--json"])
+                                          root.appendingPathComponent("data").path, "--json",
+                                          "--allow-seen"])
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8))
             as? [String: Any]

@@ -14,7 +14,8 @@ final class GroupSplitTests: XCTestCase {
     func touch(_ folder: String, _ names: [String]) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         for name in names {
-            FileManager.default.createFile(atPath: "\(folder)/\(name)", contents: Data())
+            XCTAssertTrue(FileManager.default.createFile(atPath: "\(folder)/\(name)",
+                                                         contents: Data()))
         }
     }
 

@@ -90,7 +90,13 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(Double(correct) / Double(index.cases.count), accuracy, accuracy: 1e-9)
         // Evaluation: the untransformed figures match the recorded validation accuracy; the
         // C4-invariant classifier predicts every case identically under all four turns.
-        let report = try Evaluator.evaluate(package, data: "\(root)/val")
+        // The validation cases are refused as a test set, and evaluated on request.
+        XCTAssertThrowsError(try Evaluator.evaluate(package, data: "\(root)/val")) { error in
+            XCTAssertEqual((error as? DataError)?.kind, .seenCase, "\(error)")
+            XCTAssertTrue("\(error)".contains("is a validation case of model tiny"), "\(error)")
+        }
+        let report = try Evaluator.evaluate(package, data: "\(root)/val", allowSeen: true)
+        XCTAssertEqual(report.seenCases.count, 12)
         XCTAssertEqual((report.metrics["accuracy"] ?? nil) ?? -1, accuracy, accuracy: 1e-9)
         XCTAssertEqual(report.orbitConsistency, 1)
         XCTAssertEqual(report.perElement.map(\.element), ["r0", "r1", "r2", "r3"])
@@ -191,7 +197,7 @@ final class TrainingTests: XCTestCase {
         XCTAssertGreaterThan(dice, 0.6, "validation Dice \(dice)")
         // The C4 U-Net's masks turn with the scan: every case is orbit-consistent, and the Dice
         // is the same under every turn (to rounding of the mean).
-        let report = try Evaluator.evaluate(package, data: "\(root)/seg")
+        let report = try Evaluator.evaluate(package, data: "\(root)/seg", allowSeen: true)
         XCTAssertEqual(report.orbitConsistency, 1)
         let dices = report.perElement.compactMap { $0.metrics["meanDice"] ?? nil }
         XCTAssertLessThan((dices.max() ?? 1) - (dices.min() ?? 0), 1e-9, "\(dices)")

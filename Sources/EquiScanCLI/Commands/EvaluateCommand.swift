@@ -16,7 +16,10 @@ struct EvaluateCommand: ParsableCommand {
             scan turned by each element of the model's group (C4-avg / D4-avg), and orbit \
             consistency is the fraction of cases predicted identically under all of them. \
             A case whose scan cannot be read is reported and left out; exit status 2 when \
-            that happened, 66 when MODEL or DATA does not exist, 65 when they are invalid.
+            that happened, 66 when MODEL or DATA does not exist, 65 when they are invalid. \
+            DATA holding a case the model trained or validated on (by the package's \
+            training-cases.txt and validation-cases.txt: same SHA-256, under any name) is \
+            refused with status 65, naming the file, unless --allow-seen.
             """)
 
     @Argument(help: "Model package folder (with metadata.json and weights.safetensors).")
@@ -28,15 +31,23 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of tables.")
     var json = false
 
+    @Flag(help: "Report even on cases the model trained or validated on (not a test result).")
+    var allowSeen = false
+
     func run() throws {
         let package = try ModelPackage.load(model)
-        let report = try Evaluator.evaluate(package, data: data)
+        let report = try Evaluator.evaluate(package, data: data, allowSeen: allowSeen)
         // Once per run, on stderr so that --json output stays one object.
         for line in report.inputConversions {
             StandardStreams.writeError("equiscan: \(line)\n")
         }
         for failure in report.failures {
             ErrorReporter.printError(ErrorReporter.oneLine(failure.error))
+        }
+        if !report.seenCases.isEmpty {
+            StandardStreams.writeError("equiscan: \(report.seenCases.count) of the cases are "
+                                       + "training or validation cases of model \(report.model) "
+                                       + "(--allow-seen): these figures are not a test result\n")
         }
         if json {
             let encoder = JSONEncoder()

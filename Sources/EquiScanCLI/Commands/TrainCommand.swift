@@ -88,9 +88,11 @@ final class ProgressDisplay {
 
     func handle(_ event: TrainingEvent) {
         switch event {
-        case let .started(train, validation, parameters, firstEpoch, epochs, steps):
-            emit("training on \(train) cases, validating on \(validation); \(parameters) "
-                 + "parameters; epochs \(firstEpoch)...\(epochs), \(steps) steps each")
+        case let .started(train, validation, test, parameters, firstEpoch, epochs, steps):
+            let testPart = test == 0 ? "" : " (\(test) test cases listed, not read)"
+            emit("training on \(train) cases, validating on \(validation)\(testPart); "
+                 + "\(parameters) parameters; epochs \(firstEpoch)...\(epochs), "
+                 + "\(steps) steps each")
         case let .step(epoch, step, steps, loss, rate, left):
             guard interactive, step == steps || Date().timeIntervalSince(lastDraw) > 0.2 else {
                 return

@@ -55,6 +55,9 @@ public struct EvaluationReport: Codable, Sendable {
     public var inputConversions: [String]
     /// Cases left out because their scan or label map could not be loaded.
     public var failures: [CaseFailure] = []
+    /// Cases the model trained or validated on, evaluated only with `allowSeen` (their
+    /// figures are no test result); empty otherwise.
+    public var seenCases: [SeenCase] = []
 
     /// A case that could not be evaluated, and why.
     public struct CaseFailure: Codable, Sendable, Equatable {
@@ -68,7 +71,11 @@ public enum Evaluator {
     /// Runs the package's model over `data` (a class-per-folder tree or a `path,label` CSV for
     /// classifiers; an `images/` + `labels/` folder for segmenters) under every element of its
     /// group.
+    ///
+    /// Refuses (a `DataError` of kind `.seenCase`) when `data` holds a case the package lists
+    /// as a training or validation case, unless `allowSeen`; the report then lists them.
     public static func evaluate(_ package: ModelPackage, data: String, batchSize: Int = 16,
+                                allowSeen: Bool = false,
                                 decode: @escaping (String) throws -> Scan = {
                                     try ImageDecoder.decode(path: $0)
                                 }) throws -> EvaluationReport {
@@ -89,8 +96,10 @@ public enum Evaluator {
                                                   labelNames: package.outputNames)
         case .orientation:
             return try evaluateOrientation(package, data: data, batchSize: batchSize,
-                                           decode: decode)
+                                           allowSeen: allowSeen, decode: decode)
         }
+        let seen = try checkUnseen(index.cases.map(\.image), package: package,
+                                   allowSeen: allowSeen)
         let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
                                 cache: .auto, caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
@@ -137,7 +146,7 @@ public enum Evaluator {
                                         height: metadata.input.height, hd95Unit: $0.hd95Unit)
         }
         let consistent = predictionsByCase.filter { Set($0).count == 1 }.count
-        return EvaluationReport(
+        var report = EvaluationReport(
             task: metadata.task, model: metadata.name, metrics: perElement[0].metrics,
             perClass: first.0?.perClass, perLabel: first.1?.perLabel,
             confusion: first.0?.confusion, group: metadata.group.rawValue,
@@ -145,6 +154,8 @@ public enum Evaluator {
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
             cases: index.cases.count, inputConversions: loader.conversions.lines,
             failures: failures)
+        report.seenCases = seen
+        return report
     }
 
     /// Loads every case once and removes those that fail from `index`, so that one bad scan
@@ -180,10 +191,13 @@ public enum Evaluator {
     /// full-pose accuracy, accuracy per true pose, and orbit consistency (the canonical form,
     /// predicted pose undone, is the same for every turned copy of a scan).
     static func evaluateOrientation(_ package: ModelPackage, data: String, batchSize: Int,
+                                    allowSeen: Bool,
                                     decode: @escaping (String) throws -> Scan) throws
         -> EvaluationReport {
         let metadata = package.metadata
         var index = try DatasetIndex.orientation(sources: [data])
+        let seen = try checkUnseen(index.cases.map(\.image), package: package,
+                                   allowSeen: allowSeen)
         let loader = CaseLoader(input: metadata.input, cache: .auto,
                                 caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
@@ -221,13 +235,15 @@ public enum Evaluator {
             EvaluationReport.ElementMetrics(
                 element: pose.reportName, metrics: ["poseAccuracy": m.perPose[pose.reportName]])
         }
-        return EvaluationReport(
+        var report = EvaluationReport(
             task: .orientation, model: metadata.name, metrics: scalars, perClass: nil,
             perLabel: nil, confusion: nil, group: metadata.group.rawValue,
             groupAverage: scalars, grid: nil, perElement: perElement,
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
             cases: index.cases.count, inputConversions: loader.conversions.lines,
             failures: failures)
+        report.seenCases = seen
+        return report
     }
 
     /// Like `DatasetIndex.classificationFolders`, but a test set may lack some classes.
