@@ -9,13 +9,18 @@
 # its test cases (evaluation.json: metrics as given, C4/D4-averaged, orbit consistency;
 # segmenters also HD95) or, for a recipe without a test part, on its validation cases with
 # --allow-seen (they chose the epoch, so those figures are optimistic), and the folder then
-# replaces samples/models/<name>. Weights and metadata.json are reproducible;
+# replaces samples/models/<name>. It says whether the new weights' SHA-256 matches the
+# committed package's. metadata.json records what changes the bits (seed, threads, BLAS core
+# type, oneDNN ISA, and the code revision: EQUISCAN_CODE_REVISION, `git describe` by default);
 # training-log.csv also records wall-clock seconds.
 set -euo pipefail
 
 DATA=${DATA:-../shared/data}
 BIN=${BIN:-.build/release/equiscan}
 MODELS_DIR=samples/models
+EQUISCAN_CODE_REVISION=${EQUISCAN_CODE_REVISION:-$(git describe --always --dirty 2>/dev/null \
+    || echo unknown)}
+export EQUISCAN_CODE_REVISION
 if [ "$#" -gt 0 ]; then
     names=("$@")
 else
@@ -61,6 +66,17 @@ link_listed() {
     done < "$list"
 }
 
+# The SHA-256 of the committed package's weights (HEAD), or of the file in the working tree
+# when git cannot say; empty when there is none.
+committed_weights() {
+    local file="$MODELS_DIR/$1/weights.safetensors"
+    if git cat-file -e "HEAD:$file" 2>/dev/null; then
+        git cat-file blob "HEAD:$file" | sha256sum | cut -d' ' -f1
+    elif [ -f "$file" ]; then
+        sha256sum "$file" | cut -d' ' -f1
+    fi
+}
+
 summary=()
 for name in "${names[@]}"; do
     config="$MODELS_DIR/configs/$name.json"
@@ -92,9 +108,20 @@ for name in "${names[@]}"; do
     fi
     [ -n "$held" ] && rm -rf "$held"
     [ -f "$work/evaluation.json.tmp" ] && mv "$work/evaluation.json.tmp" "$work/evaluation.json"
+    new_sha=$(sha256sum "$work/weights.safetensors" | cut -d' ' -f1)
+    old_sha=$(committed_weights "$name")
+    if [ -z "$old_sha" ]; then
+        match="no committed package to compare with"
+    elif [ "$new_sha" = "$old_sha" ]; then
+        match="weights SHA-256 matched the committed package ($new_sha)"
+    else
+        match="weights SHA-256 differs from the committed package (now $new_sha, committed"
+        match="$match $old_sha): compare reproducibility in the two metadata.json files"
+    fi
+    echo "$name: $match"
     rm -rf "${MODELS_DIR:?}/$name"
     mv "$work" "$MODELS_DIR/$name"
-    summary+=("$name: ${seconds} s")
+    summary+=("$name: ${seconds} s; $match")
 done
 
 echo "== done"

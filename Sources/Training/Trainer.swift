@@ -500,7 +500,7 @@ public final class Trainer {
         trainingData.testFraction = config.data.test.isEmpty ? config.data.testFraction : nil
         trainingData.testCases = split.test.cases.count
         trainingData.groupPattern = config.data.groupPattern
-        let metadata = ModelMetadata(
+        var metadata = ModelMetadata(
             formatVersion: 1, name: config.name, version: config.version,
             description: config.description, task: config.task,
             architecture: model.architecture, group: config.model.group,
@@ -521,6 +521,7 @@ public final class Trainer {
                            sha256: ContentHash.hex([UInt8](weights))),
             canonicalizer: canonicalizerReference,
             notice: ModelMetadata.researchNotice)
+        metadata.reproducibility = .current(seed: config.seed)
         try AtomicFile.writeJSON(metadata,
                                  to: (folder as NSString).appendingPathComponent("metadata.json"))
         try writeCaseLists(split, package: folder)

@@ -8,15 +8,9 @@ final class EvaluateSeenCasesTests: XCTestCase {
     /// class; returns the data folder and the package.
     func trainWithTestPart(in root: URL) throws -> (data: String, model: String) {
         try TrainCommandTests.makeSet(at: root.appendingPathComponent("data"))
-        let config = root.appendingPathComponent("config.json")
-        try """
-        {"name": "cli-seen", "task": "classification", "seed": 1,
-         "data": {"train": "data", "validationFraction": 0.34, "testFraction": 0.34},
-         "input": {"width": 8, "height": 8, "channels": 1, "normalization": "none"},
-         "model": {"kind": "p4cnn", "group": "D4", "width": 2, "depth": 1},
-         "training": {"epochs": 1, "batchSize": 4,
-                      "optimizer": {"kind": "sgd", "learningRate": 0.01}}}
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try TrainCommandTests.writeConfig(
+            in: root, name: "cli-seen",
+            data: #"{"train": "data", "validationFraction": 0.34, "testFraction": 0.34}"#)
         let model = root.appendingPathComponent("model").path
         let train = try CLIRunner.run(["train", config.path, "--output", model])
         XCTAssertEqual(train.status, 0, train.stderr)

@@ -75,6 +75,19 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(package.metadata.notice, "research use only — not for clinical use")
         XCTAssertEqual(package.metadata.trainingData.trainCases, 32)
         XCTAssertEqual(package.metadata.training.bestEpoch, result.bestEpoch)
+        // What changes the bits besides config and data is recorded.
+        let environment = ProcessInfo.processInfo.environment
+        let record = try XCTUnwrap(package.metadata.reproducibility)
+        XCTAssertEqual(record.seed, 5)
+        XCTAssertEqual(record.compute.threads, ThreadPolicy.workerCount)
+        XCTAssertEqual(record.compute.blasCoreTypeVariable,
+                       environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 })
+        XCTAssertTrue(record.compute.blasLibrary.hasPrefix("OpenBLAS"), record.compute.blasLibrary)
+        XCTAssertFalse(record.compute.blasCoreType.isEmpty)
+        XCTAssertEqual(record.compute.convolutionEngine, ConvolutionEngine.selectedDescription)
+        XCTAssertEqual(record.compute.oneDNNISA != nil, ConvolutionEngine.selected == .onednn)
+        let revision = environment["EQUISCAN_CODE_REVISION"] ?? ""
+        XCTAssertEqual(record.codeRevision, revision.isEmpty ? "unknown" : revision)
         let accuracy = package.metadata.validationMetrics["accuracy"] ?? 0
         XCTAssertGreaterThanOrEqual(accuracy, 0.75, "validation accuracy \(accuracy)")
         // The package predicts: the reloaded model reproduces the recorded accuracy.

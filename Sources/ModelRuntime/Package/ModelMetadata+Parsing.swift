@@ -31,7 +31,7 @@ extension ModelMetadata {
         let object = try root.object(keys: [
             "formatVersion", "name", "version", "description", "task", "architecture", "group",
             "classes", "labels", "input", "trainingData", "training", "validationMetrics",
-            "weights", "canonicalizer", "minConfidence", "notice",
+            "weights", "canonicalizer", "minConfidence", "reproducibility", "notice",
         ])
         let versionNode = try object.required("formatVersion")
         guard try versionNode.integer() == currentFormatVersion else {
@@ -99,6 +99,8 @@ extension ModelMetadata {
                                      notice: notice)
         metadata.minConfidence = try object.optional("minConfidence")
             .map { try $0.number(in: 0...1) }
+        metadata.reproducibility = try object.optional("reproducibility")
+            .map(Reproducibility.parse)
         return metadata
     }
 

@@ -30,6 +30,9 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     /// Orientation models: the pose confidence below which the pose is reported as uncertain
     /// and nothing is turned, calibrated on validation cases; nil when never calibrated.
     public var minConfidence: Double? = nil
+    /// Seed, code revision, threads, BLAS and oneDNN of the run that trained the package;
+    /// nil in packages made before it was recorded.
+    public var reproducibility: Reproducibility? = nil
     public var notice: String
 
     public init(formatVersion: Int, name: String, version: String, description: String,
