@@ -6,13 +6,14 @@
 #   DATA=../shared/data scripts/train-sample-models.sh [name ...]
 #
 # Each model is trained into a hidden folder, its checkpoints are dropped, it is evaluated on
-# its test cases (evaluation.json: metrics as given, C4/D4-averaged, orbit consistency;
-# segmenters also HD95) or, for a recipe without a test part, on its validation cases with
-# --allow-seen (they chose the epoch, so those figures are optimistic), and the folder then
-# replaces samples/models/<name>. It says whether the new weights' SHA-256 matches the
-# committed package's. metadata.json records what changes the bits (seed, threads, BLAS core
-# type, oneDNN ISA, and the code revision: EQUISCAN_CODE_REVISION, `git describe` by default);
-# training-log.csv also records wall-clock seconds.
+# its test cases (evaluation.json: metrics as given with 95 % bootstrap intervals over cases,
+# C4/D4-averaged, orbit consistency; segmenters also HD95) or, for a recipe without a test
+# part, on its validation cases with --allow-seen (they chose the epoch, so those figures are
+# optimistic), and the folder then replaces samples/models/<name>. It says whether the new
+# weights' SHA-256 matches the committed package's. metadata.json records what changes the
+# bits (seed, threads, BLAS core type, oneDNN ISA, and the code revision:
+# EQUISCAN_CODE_REVISION, `git describe` by default); training-log.csv also records
+# wall-clock seconds.
 set -euo pipefail
 
 DATA=${DATA:-../shared/data}

@@ -19,8 +19,8 @@ public struct ComputeEnvironment: Codable, Sendable, Equatable {
     /// The inference convolution engine (`ConvolutionEngine.selectedDescription`), which
     /// computes validation predictions during training and every prediction afterwards.
     public var convolutionEngine: String
-    /// oneDNN's CPU instruction set (`dnnl_get_effective_cpu_isa`, e.g. "avx2") when oneDNN
-    /// is the engine; nil otherwise.
+    /// oneDNN's CPU instruction set (`dnnl_get_effective_cpu_isa`, as oneDNN names it, e.g.
+    /// "cpu_isa_avx2") when oneDNN is the engine; nil otherwise.
     public var oneDNNISA: String?
 
     public init(threads: Int, blasLibrary: String, blasCoreType: String,

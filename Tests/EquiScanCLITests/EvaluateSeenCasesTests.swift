@@ -90,5 +90,13 @@ final class EvaluateSeenCasesTests: XCTestCase {
             with: Data(clean.stdout.utf8)) as? [String: Any])
         XCTAssertEqual((cleanObject["seenCases"] as? [Any])?.count, 0)
         XCTAssertEqual(cleanObject["cases"] as? Int, 4)
+        let intervals = try XCTUnwrap(cleanObject["confidenceIntervals"] as? [String: Any])
+        let accuracy = try XCTUnwrap(intervals["accuracy"] as? [String: Double])
+        XCTAssertLessThanOrEqual(try XCTUnwrap(accuracy["low"]), try XCTUnwrap(accuracy["high"]))
+        let bootstrap = try XCTUnwrap(cleanObject["bootstrap"] as? [String: Any])
+        XCTAssertEqual(bootstrap["resamples"] as? Int, 1000)
+        XCTAssertEqual(bootstrap["unit"] as? String, "case")
+        let none = try CLIRunner.run(["evaluate", model, test, "--resamples", "0"])
+        XCTAssertEqual(none.status, 64, none.stderr)
     }
 }

@@ -55,7 +55,7 @@ final class ModelMetadataParsingTests: XCTestCase {
                 "reproducibility": {"seed": 2024, "codeRevision": "v1.2-3-gabcdef0-dirty",
                   "compute": {"threads": 2, "blasLibrary": "OpenBLAS 0.3.21 DYNAMIC_ARCH",
                               "blasCoreType": "Haswell", "blasCoreTypeVariable": "Haswell",
-                              "convolutionEngine": "onednn 2.6.3", "oneDNNISA": "avx2"}},
+                              "convolutionEngine": "onednn 2.6.3", "oneDNNISA": "cpu_isa_avx2"}},
                 "notice" :
                 """)
         let metadata = try ModelMetadata.parse(text, file: file)
@@ -68,7 +68,7 @@ final class ModelMetadataParsingTests: XCTestCase {
         XCTAssertEqual(record.compute.threads, 2)
         XCTAssertEqual(record.compute.blasCoreType, "Haswell")
         XCTAssertEqual(record.compute.blasCoreTypeVariable, "Haswell")
-        XCTAssertEqual(record.compute.oneDNNISA, "avx2")
+        XCTAssertEqual(record.compute.oneDNNISA, "cpu_isa_avx2")
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let written = String(decoding: try encoder.encode(metadata), as: UTF8.self)

@@ -99,6 +99,8 @@ final class OrientationTrainingTests: XCTestCase {
         XCTAssertEqual(package.metadata.architecture, "DiscreteCanonicalizer")
         let report = try Evaluator.evaluate(package, data: "\(root)/upright", allowSeen: true)
         XCTAssertEqual(report.cases, 12)
+        XCTAssertEqual(report.bootstrap?.unit, "scan")
+        XCTAssertNotNil(report.confidenceIntervals["rotationAccuracy"] ?? nil)
         XCTAssertEqual(report.perElement.count, 8)
         // The canonicalizer's scores are exactly equivariant, so every scan's canonical form
         // is the same whichever way it was turned.

@@ -110,6 +110,14 @@ final class TrainingTests: XCTestCase {
         }
         let report = try Evaluator.evaluate(package, data: "\(root)/val", allowSeen: true)
         XCTAssertEqual(report.seenCases.count, 12)
+        // Each metric as given lies in its bootstrap interval.
+        XCTAssertEqual(report.bootstrap, BootstrapSettings(resamples: 1000, seed: 0))
+        for name in ["accuracy", "balancedAccuracy", "macroF1"] {
+            let value = try XCTUnwrap(report.metrics[name] ?? nil, name)
+            let interval = try XCTUnwrap(report.confidenceIntervals[name] ?? nil, name)
+            XCTAssertLessThanOrEqual(interval.low, value, name)
+            XCTAssertGreaterThanOrEqual(interval.high, value, name)
+        }
         XCTAssertEqual((report.metrics["accuracy"] ?? nil) ?? -1, accuracy, accuracy: 1e-9)
         XCTAssertEqual(report.orbitConsistency, 1)
         XCTAssertEqual(report.perElement.map(\.element), ["r0", "r1", "r2", "r3"])
@@ -215,5 +223,10 @@ final class TrainingTests: XCTestCase {
         let dices = report.perElement.compactMap { $0.metrics["meanDice"] ?? nil }
         XCTAssertLessThan((dices.max() ?? 1) - (dices.min() ?? 0), 1e-9, "\(dices)")
         XCTAssertNotNil(report.perLabel?[1].hd95)
+        for name in ["meanDice", "meanIoU", "meanHD95", "pixelAccuracy"] {
+            let value = try XCTUnwrap(report.metrics[name] ?? nil, name)
+            let interval = try XCTUnwrap(report.confidenceIntervals[name] ?? nil, name)
+            XCTAssertTrue(interval.low <= value && value <= interval.high, "\(name) \(interval)")
+        }
     }
 }

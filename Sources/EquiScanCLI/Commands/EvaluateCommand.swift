@@ -19,7 +19,9 @@ struct EvaluateCommand: ParsableCommand {
             that happened, 66 when MODEL or DATA does not exist, 65 when they are invalid. \
             DATA holding a case the model trained or validated on (by the package's \
             training-cases.txt and validation-cases.txt: same SHA-256, under any name) is \
-            refused with status 65, naming the file, unless --allow-seen.
+            refused with status 65, naming the file, unless --allow-seen. The metrics as \
+            given carry 95 % percentile bootstrap confidence intervals over the cases (over \
+            the scans for orientation models), from --resamples seeded draws.
             """)
 
     @Argument(help: "Model package folder (with metadata.json and weights.safetensors).")
@@ -34,9 +36,23 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Report even on cases the model trained or validated on (not a test result).")
     var allowSeen = false
 
+    @Option(help: "Bootstrap resamples of the cases for the confidence intervals.")
+    var resamples = 1000
+
+    @Option(help: "Seed of the bootstrap draws.")
+    var bootstrapSeed: UInt64 = 0
+
+    func validate() throws {
+        guard resamples >= 1 else {
+            throw ValidationError("--resamples must be 1 or more, got \(resamples)")
+        }
+    }
+
     func run() throws {
         let package = try ModelPackage.load(model)
-        let report = try Evaluator.evaluate(package, data: data, allowSeen: allowSeen)
+        let report = try Evaluator.evaluate(
+            package, data: data, allowSeen: allowSeen,
+            bootstrap: BootstrapSettings(resamples: resamples, seed: bootstrapSeed))
         // Once per run, on stderr so that --json output stays one object.
         for line in report.inputConversions {
             StandardStreams.writeError("equiscan: \(line)\n")
@@ -72,10 +88,18 @@ struct EvaluateCommand: ParsableCommand {
                   + "HD95 in \(grid.hd95Unit)")
         }
         let names = report.metrics.keys.sorted()
-        print(pad("metric", 20) + pad("as given", 12) + "\(report.group)-avg")
+        let level = Int(((report.bootstrap?.level ?? 0.95) * 100).rounded())
+        print(pad("metric", 20) + pad("as given", 12) + pad("\(level) % CI", 19)
+              + "\(report.group)-avg")
         for name in names {
+            let interval = (report.confidenceIntervals[name] ?? nil)
+                .map { "\(Self.figure($0.low))–\(Self.figure($0.high))" } ?? "-"
             print(pad(name, 20) + pad(Self.figure(report.metrics[name] ?? nil), 12)
-                  + Self.figure(report.groupAverage[name] ?? nil))
+                  + pad(interval, 19) + Self.figure(report.groupAverage[name] ?? nil))
+        }
+        if let bootstrap = report.bootstrap {
+            print("confidence intervals: percentile bootstrap over \(bootstrap.unit)s, "
+                  + "\(bootstrap.resamples) resamples, seed \(bootstrap.seed)")
         }
         print("orbit consistency   " + Self.figure(report.orbitConsistency))
         if let perClass = report.perClass {

@@ -58,6 +58,11 @@ public struct EvaluationReport: Codable, Sendable {
     /// Cases the model trained or validated on, evaluated only with `allowSeen` (their
     /// figures are no test result); empty otherwise.
     public var seenCases: [SeenCase] = []
+    /// Bootstrap confidence intervals of `metrics` (over cases; over scans for orientation);
+    /// nil (JSON null) where a metric is undefined in every resample.
+    public var confidenceIntervals: [String: ConfidenceInterval?] = [:]
+    /// How `confidenceIntervals` were made.
+    public var bootstrap: BootstrapSettings? = nil
 
     /// A case that could not be evaluated, and why.
     public struct CaseFailure: Codable, Sendable, Equatable {
@@ -74,8 +79,11 @@ public enum Evaluator {
     ///
     /// Refuses (a `DataError` of kind `.seenCase`) when `data` holds a case the package lists
     /// as a training or validation case, unless `allowSeen`; the report then lists them.
+    /// The metrics as given come with percentile bootstrap intervals (`bootstrap`: 1000
+    /// seeded resamples of the cases, 95 % by default).
     public static func evaluate(_ package: ModelPackage, data: String, batchSize: Int = 16,
                                 allowSeen: Bool = false,
+                                bootstrap: BootstrapSettings = BootstrapSettings(),
                                 decode: @escaping (String) throws -> Scan = {
                                     try ImageDecoder.decode(path: $0)
                                 }) throws -> EvaluationReport {
@@ -95,8 +103,11 @@ public enum Evaluator {
             index = try DatasetIndex.segmentation(root: data,
                                                   labelNames: package.outputNames)
         case .orientation:
+            var settings = bootstrap
+            settings.unit = "scan"
             return try evaluateOrientation(package, data: data, batchSize: batchSize,
-                                           allowSeen: allowSeen, decode: decode)
+                                           allowSeen: allowSeen, bootstrap: settings,
+                                           decode: decode)
         }
         let seen = try checkUnseen(index.cases.map(\.image), package: package,
                                    allowSeen: allowSeen)
@@ -111,6 +122,7 @@ public enum Evaluator {
             : .segmentation(labelNames: package.outputNames, hausdorff: true)
         var perElement: [EvaluationReport.ElementMetrics] = []
         var first: (ClassificationMetrics?, SegmentationMetrics?) = (nil, nil)
+        var asGiven: PredictionCollector?
         // Per case, the prediction under each group element (turned back for segmentation).
         var predictionsByCase = [[[Int]]](repeating: [], count: index.cases.count)
         for element in group.elements {
@@ -132,8 +144,10 @@ public enum Evaluator {
                     predictionsByCase[i].append(back.values.map(Int.init))
                 }
             })
-            if first.0 == nil { first.0 = collector.classificationMetrics }
-            if first.1 == nil { first.1 = collector.segmentationMetrics }
+            if asGiven == nil {
+                asGiven = collector
+                first = (collector.classificationMetrics, collector.segmentationMetrics)
+            }
             perElement.append(.init(element: element.reportName, metrics: collector.scalars))
         }
         var average: [String: Double?] = [:]
@@ -155,6 +169,8 @@ public enum Evaluator {
             cases: index.cases.count, inputConversions: loader.conversions.lines,
             failures: failures)
         report.seenCases = seen
+        report.confidenceIntervals = asGiven?.intervals(bootstrap) ?? [:]
+        report.bootstrap = bootstrap
         return report
     }
 
@@ -191,7 +207,7 @@ public enum Evaluator {
     /// full-pose accuracy, accuracy per true pose, and orbit consistency (the canonical form,
     /// predicted pose undone, is the same for every turned copy of a scan).
     static func evaluateOrientation(_ package: ModelPackage, data: String, batchSize: Int,
-                                    allowSeen: Bool,
+                                    allowSeen: Bool, bootstrap: BootstrapSettings,
                                     decode: @escaping (String) throws -> Scan) throws
         -> EvaluationReport {
         let metadata = package.metadata
@@ -228,9 +244,7 @@ public enum Evaluator {
         guard let m = collector.orientationMetrics else {
             preconditionFailure("an orientation collector gives orientation metrics")
         }
-        let scalars: [String: Double?] = ["rotationAccuracy": m.rotationAccuracy,
-                                          "mirrorAccuracy": m.mirrorAccuracy,
-                                          "poseAccuracy": m.poseAccuracy]
+        let scalars = PredictionCollector.scalars(m)
         let perElement = poses.map { pose in
             EvaluationReport.ElementMetrics(
                 element: pose.reportName, metrics: ["poseAccuracy": m.perPose[pose.reportName]])
@@ -243,6 +257,8 @@ public enum Evaluator {
             cases: index.cases.count, inputConversions: loader.conversions.lines,
             failures: failures)
         report.seenCases = seen
+        report.confidenceIntervals = collector.intervals(bootstrap, casesPerUnit: poses.count)
+        report.bootstrap = bootstrap
         return report
     }
 
