@@ -68,9 +68,13 @@ demo: release
 	@echo "masks and overlays under $(DEMO_OUT)/segment-*/; reports (predictions.csv,"
 	@echo "failures.csv, summary.json, report.html) in $(DEMO_OUT)/*/reports/."
 
-## Trains the sample models of samples/models/ on the real data in $(DATA) (minutes each).
+## Trains the sample models of samples/models/ on the real data in $(DATA) (minutes each),
+## recording the code revision in each metadata.json and saying whether each package's weights
+## match the committed ones.
 models: release
-	DATA=$(DATA) BIN=$(RELEASE_BIN) scripts/train-sample-models.sh
+	DATA=$(DATA) BIN=$(RELEASE_BIN) \
+	    EQUISCAN_CODE_REVISION=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
+	    scripts/train-sample-models.sh
 
 bench: release
 	$(RELEASE_BIN) bench decode --json

@@ -35,8 +35,9 @@ public struct TrainingOptions {
 
 /// What a training run reports while it works.
 public enum TrainingEvent {
-    case started(trainCases: Int, validationCases: Int, parameters: Int, firstEpoch: Int,
-                 epochs: Int, stepsPerEpoch: Int)
+    /// `testCases` are listed in the package, never read.
+    case started(trainCases: Int, validationCases: Int, testCases: Int, parameters: Int,
+                 firstEpoch: Int, epochs: Int, stepsPerEpoch: Int)
     /// After each optimiser step: running mean loss of the epoch, throughput, time left.
     case step(epoch: Int, step: Int, steps: Int, loss: Double, imagesPerSecond: Double,
               secondsLeft: Double)
@@ -100,8 +101,10 @@ public final class Trainer {
 
     /// Runs training to the end (or to early stopping, or `stopAfterEpoch`).
     public func run() throws -> TrainingResult {
-        let (trainIndex, validationIndex) = try DatasetIndex.load(
-            config.data, task: config.task, dataRoot: options.dataRoot, seed: config.seed)
+        // The test part is listed here and recorded in the package, never opened.
+        let split = try DatasetIndex.load(config.data, task: config.task,
+                                          dataRoot: options.dataRoot, seed: config.seed)
+        let (trainIndex, validationIndex) = (split.train, split.validation)
         let classNames = trainIndex.classNames
         let loader = CaseLoader(input: config.input, labelClasses: config.data.labels,
                                 cache: config.data.cache,
@@ -137,6 +140,7 @@ public final class Trainer {
         let steps = (visits + batchSize - 1) / batchSize
         progress(.started(trainCases: trainIndex.cases.count,
                           validationCases: validationIndex.cases.count,
+                          testCases: split.test.cases.count,
                           parameters: module.trainableParameterCount,
                           firstEpoch: state.epochsDone + 1, epochs: config.training.epochs,
                           stepsPerEpoch: steps))
@@ -227,8 +231,7 @@ public final class Trainer {
             from: URL(fileURLWithPath: checkpointPath("best.safetensors")))
         try module.load(stateDictionary: best.tensors)
         module.eval()
-        try writePackage(model: model, state: state, train: trainIndex,
-                         validation: validationIndex,
+        try writePackage(model: model, state: state, split: split,
                          input: Self.recordedInput(config.input, formats: loader.sampleFormats))
         progress(.finished(package: options.output))
         return TrainingResult(log: state.log, bestEpoch: state.bestEpoch, package: options.output)
@@ -459,9 +462,10 @@ public final class Trainer {
         return recorded
     }
 
-    func writePackage(model: PackagedModel, state: CheckpointState, train: DatasetIndex,
-                      validation: DatasetIndex, input: InputSpec) throws {
+    func writePackage(model: PackagedModel, state: CheckpointState, split: DataSplit,
+                      input: InputSpec) throws {
         let folder = options.output
+        let (train, validation) = (split.train, split.validation)
         let weightsPath = (folder as NSString).appendingPathComponent(ModelPackage.weightsFile)
         try model.save(weightsTo: weightsPath, metadata: ["equiscan.package": config.name,
                                                           "equiscan.version": config.version])
@@ -485,19 +489,24 @@ public final class Trainer {
         }
         var validationMetrics = best?.metrics ?? [:]
         validationMetrics["loss"] = best?.validationLoss
-        let metadata = ModelMetadata(
+        var trainingData = ModelMetadata.TrainingDataSummary(
+            train: config.data.train, validation: config.data.validation,
+            validationFraction: config.data.validation.isEmpty
+                ? config.data.validationFraction : nil,
+            trainCases: train.cases.count, validationCases: validation.cases.count,
+            trainCasesPerClass: perClass)
+        trainingData.test = config.data.test
+        trainingData.testFraction = config.data.test.isEmpty ? config.data.testFraction : nil
+        trainingData.testCases = split.test.cases.count
+        trainingData.groupPattern = config.data.groupPattern
+        var metadata = ModelMetadata(
             formatVersion: 1, name: config.name, version: config.version,
             description: config.description, task: config.task,
             architecture: model.architecture, group: config.model.group,
             classes: config.task == .classification ? train.classNames : nil,
             labels: config.task == .segmentation ? config.data.labels : nil,
             input: input,
-            trainingData: .init(train: config.data.train, validation: config.data.validation,
-                                validationFraction: config.data.validation.isEmpty
-                                    ? config.data.validationFraction : nil,
-                                trainCases: train.cases.count,
-                                validationCases: validation.cases.count,
-                                trainCasesPerClass: perClass),
+            trainingData: trainingData,
             training: .init(seed: config.seed, epochsRun: state.epochsDone,
                             bestEpoch: state.bestEpoch, monitor: config.training.monitor,
                             optimizer: config.training.optimizer.rawValue,
@@ -511,23 +520,10 @@ public final class Trainer {
                            sha256: ContentHash.hex([UInt8](weights))),
             canonicalizer: canonicalizerReference,
             notice: ModelMetadata.researchNotice)
+        metadata.reproducibility = .current(seed: config.seed)
         try AtomicFile.writeJSON(metadata,
                                  to: (folder as NSString).appendingPathComponent("metadata.json"))
-        // The held-out cases, relative to the data root, so the figures can be reproduced with
-        // `equiscan evaluate` on exactly these cases.
-        let rootPrefix = (options.dataRoot as NSString).standardizingPath + "/"
-        let held = validation.cases.flatMap { c -> [String] in
-            var paths = [c.image]
-            if case .labelMap(let label) = c.target { paths.append(label) }
-            return paths.map { path in
-                let standard = (path as NSString).standardizingPath
-                return standard.hasPrefix(rootPrefix)
-                    ? String(standard.dropFirst(rootPrefix.count)) : standard
-            }
-        }
-        try AtomicFile.write(held.joined(separator: "\n") + "\n",
-                             to: (folder as NSString).appendingPathComponent(
-                                "validation-cases.txt"))
+        try writeCaseLists(split, package: folder)
         try AtomicFile.write(TrainingLog.csv(state.log),
                              to: (folder as NSString).appendingPathComponent("training-log.csv"))
         let epochs = state.log
@@ -541,6 +537,35 @@ public final class Trainer {
             title: "\(config.name): validation metrics", xLabel: "epoch", yLabel: "value",
             series: metricNames.map { name in (name, epochs.map { $0.metrics[name] ?? .nan }) }),
                              to: (folder as NSString).appendingPathComponent("metrics.svg"))
+    }
+}
+
+extension Trainer {
+    /// Writes the package's three case lists (`PackageCaseList`), paths relative to the data
+    /// root, so that `equiscan evaluate` can refuse seen cases and be rerun on exactly the test
+    /// cases. Training and validation files are hashed (they were read anyway); test files are
+    /// listed by path only, never opened.
+    func writeCaseLists(_ split: DataSplit, package folder: String) throws {
+        let rootPrefix = (options.dataRoot as NSString).standardizingPath + "/"
+        func relative(_ path: String) -> String {
+            let standard = (path as NSString).standardizingPath
+            return standard.hasPrefix(rootPrefix) ? String(standard.dropFirst(rootPrefix.count))
+                : standard
+        }
+        let parts: [(PackageCaseList.Part, DatasetIndex)] = [
+            (.training, split.train), (.validation, split.validation), (.test, split.test),
+        ]
+        for (part, index) in parts {
+            let entries = try index.cases.flatMap { c -> [PackageCaseList.Entry] in
+                var paths = [c.image]
+                if case .labelMap(let label) = c.target { paths.append(label) }
+                return try paths.map { path in
+                    PackageCaseList.Entry(path: relative(path), sha256: part == .test
+                                          ? nil : try ContentHash.hex(fileAt: path))
+                }
+            }
+            try PackageCaseList(part: part, entries: entries).write(package: folder)
+        }
     }
 }
 

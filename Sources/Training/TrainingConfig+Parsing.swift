@@ -116,7 +116,8 @@ extension TrainingConfig {
 extension DataSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> DataSpec {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
-                                            "format", "classes", "labels", "cache", "repeats"])
+                                            "test", "testFraction", "groupPattern", "format",
+                                            "classes", "labels", "cache", "repeats"])
         func sources(_ key: String, required: Bool) throws -> [String] {
             guard let sourceNode = object.optional(key) else {
                 if required {
@@ -137,16 +138,37 @@ extension DataSpec {
         }
         let train = try sources("train", required: true)
         let validation = try sources("validation", required: false)
-        let fractionNode = object.optional("validationFraction")
-        if let fractionNode, !validation.isEmpty {
-            throw fractionNode.error("not allowed together with \"validation\" folders")
-        }
-        let fraction = try fractionNode.map { node -> Double in
-            guard case .number(let x, _) = node.value, x > 0, x < 1 else {
-                throw node.mismatch("a fraction between 0 and 1 (exclusive)")
+        let test = try sources("test", required: false)
+        /// The held-out share `key`, refused beside the sources it stands in for.
+        func fraction(_ key: String, besides sourceKey: String, given: Bool) throws -> Double? {
+            guard let fractionNode = object.optional(key) else { return nil }
+            if given {
+                throw fractionNode.error("not allowed together with \"\(sourceKey)\" folders")
+            }
+            guard case .number(let x, _) = fractionNode.value, x > 0, x < 1 else {
+                throw fractionNode.mismatch("a fraction between 0 and 1 (exclusive)")
             }
             return x
-        } ?? 0.2
+        }
+        let validationFraction = try fraction("validationFraction", besides: "validation",
+                                              given: !validation.isEmpty) ?? 0.2
+        let testFraction = try fraction("testFraction", besides: "test", given: !test.isEmpty)
+        if let testFraction, validation.isEmpty, validationFraction + testFraction >= 1,
+           let testNode = object.optional("testFraction") {
+            throw testNode.mismatch("a test share that leaves training cases: validationFraction "
+                                    + "+ testFraction below 1")
+        }
+        let groupPattern = try object.optional("groupPattern").map { patternNode in
+            let pattern = try patternNode.nonEmptyString()
+            guard let regex = try? NSRegularExpression(pattern: pattern) else {
+                throw patternNode.mismatch("a regular expression (ICU syntax)")
+            }
+            guard regex.numberOfCaptureGroups >= 1 else {
+                throw patternNode.mismatch("a regular expression with a capture group, whose "
+                                           + "match is the source id, e.g. \"^(.*)_slice\\\\d+\"")
+            }
+            return pattern
+        }
         let format = try object.value("format", default: ClassificationFormat.folders) {
             guard task == .classification else {
                 throw $0.error("only classification data has a format")
@@ -207,9 +229,10 @@ extension DataSpec {
             try $0.choice(CachePolicy.self)
         }
         let repeats = try object.value("repeats", default: 1) { try $0.integer(in: 1...1000) }
-        return DataSpec(train: train, validation: validation, validationFraction: fraction,
-                        format: format, classes: classes, labels: labels, cache: cache,
-                        repeats: repeats)
+        return DataSpec(train: train, validation: validation,
+                        validationFraction: validationFraction, test: test,
+                        testFraction: testFraction, groupPattern: groupPattern, format: format,
+                        classes: classes, labels: labels, cache: cache, repeats: repeats)
     }
 }
 

@@ -46,7 +46,18 @@ public struct DataSpec: Sendable, Equatable {
     public var train: [String]
     /// Validation sources; when empty, `validationFraction` of the training set is held out.
     public var validation: [String]
+    /// Share of the `train` cases held out for validation when `validation` is empty.
     public var validationFraction: Double
+    /// Test sources: listed by `train`, never opened. Empty: `testFraction` of the `train`
+    /// cases is held out as the test part, or there is no test part when that is nil too.
+    public var test: [String] = []
+    /// Share of the `train` cases held out for testing when `test` is empty; nil = none.
+    public var testFraction: Double? = nil
+    /// Regular expression whose first capture group, matched against a scan's file name, is
+    /// its source id (e.g. `^(.*)_slice\d+`): cases of one source land in the same part.
+    /// Scans it does not match, and all scans when nil, are each their own source, unless the
+    /// data names their source (`DataCase.source`).
+    public var groupPattern: String? = nil
     public var format: ClassificationFormat
     /// Class names in output order (classification); empty = the sorted folder or CSV names.
     public var classes: [String]

@@ -162,7 +162,9 @@ final class ExitStatusTests: XCTestCase {
     func testEvaluate() throws {
         let model = try model()
         let data = try path("data")
-        try expect(0, ["evaluate", model, data])
+        // The model trained on `data`: refused as a test set unless asked for.
+        try expect(65, ["evaluate", model, data])
+        try expect(0, ["evaluate", model, data, "--allow-seen"])
         try expect(64, ["evaluate", model])
         try expect(66, ["evaluate", model, "/nonexistent/data"])
         try expect(66, ["evaluate", "/nonexistent/model", data])
@@ -183,25 +185,26 @@ final class ExitStatusTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("metadata.json:"), result.stderr)
     }
 
-    /// One unreadable scan: reported, left out, and the rest evaluated (exit 2).
+    /// One unreadable scan: reported, left out, and the rest evaluated (exit 2). The scans
+    /// are the model's own (`--allow-seen`): only the exit status matters here.
     func testEvaluateWithABadCaseExits2() throws {
         let model = try model()
         let data = try scratch().appendingPathComponent("data")
         try FileManager.default.copyItem(atPath: try path("data"), toPath: data.path)
         let bad = data.appendingPathComponent("dark/broken.png")
         try Data("not a png".utf8).write(to: bad)
-        let result = try expect(2, ["evaluate", model, data.path, "--json"])
+        let result = try expect(2, ["evaluate", model, data.path, "--json", "--allow-seen"])
         XCTAssertTrue(result.stderr.hasPrefix("equiscan: \(bad.path)"), result.stderr)
         let object = try XCTUnwrap(
             JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(object["cases"] as? Int, 12)
         let failures = try XCTUnwrap(object["failures"] as? [[String: Any]])
         XCTAssertEqual(failures.map { $0["file"] as? String }, [bad.path])
-        try expect(2, ["evaluate", model, data.path])
+        try expect(2, ["evaluate", model, data.path, "--allow-seen"])
     }
 
     /// Text output: class names label the confusion matrix; a metric that is undefined shows
-    /// "-" (text) and null (JSON), never 0.
+    /// "-" (text) and null (JSON), never 0. The scans are the model's own (`--allow-seen`).
     func testEvaluateShowsClassNamesAndUndefinedMetrics() throws {
         let model = try model()
         let data = try scratch().appendingPathComponent("data")
@@ -209,15 +212,16 @@ final class ExitStatusTests: XCTestCase {
         // Only one class present: ROC AUC has no negatives and is undefined.
         try FileManager.default.copyItem(atPath: try path("data") + "/dark",
                                          toPath: data.appendingPathComponent("dark").path)
-        let text = try expect(0, ["evaluate", model, data.path])
+        let text = try expect(0, ["evaluate", model, data.path, "--allow-seen"])
         let confusion = text.stdout.components(separatedBy: "confusion")
         XCTAssertEqual(confusion.count, 2, text.stdout)
         let header = confusion.last?.split(separator: "\n").dropFirst().first ?? ""
         XCTAssertTrue(header.contains("dark") && header.contains("bright"), text.stdout)
         let auc = text.stdout.split(separator: "\n").first { $0.hasPrefix("macroRocAUC") }
-        XCTAssertEqual(auc?.split(separator: " ").dropFirst().map(String.init), ["-", "-"],
+        // As given, its confidence interval, and the group average.
+        XCTAssertEqual(auc?.split(separator: " ").dropFirst().map(String.init), ["-", "-", "-"],
                        text.stdout)
-        let json = try expect(0, ["evaluate", model, data.path, "--json"])
+        let json = try expect(0, ["evaluate", model, data.path, "--json", "--allow-seen"])
         let object = try XCTUnwrap(
             JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let metrics = try XCTUnwrap(object["metrics"] as? [String: Any])

@@ -16,20 +16,29 @@ final class TrainCommandTests: XCTestCase {
         }
     }
 
+    /// Writes `root/config.json` for a tiny classifier of the 8x8 scans of `makeSet`; `data`
+    /// is the JSON of its data section.
+    static func writeConfig(in root: URL, name: String, seed: Int = 1, group: String = "D4",
+                            epochs: Int = 1, data: String) throws -> URL {
+        let config = root.appendingPathComponent("config.json")
+        try """
+        {"name": "\(name)", "task": "classification", "seed": \(seed), "data": \(data),
+         "input": {"width": 8, "height": 8, "channels": 1, "normalization": "none"},
+         "model": {"kind": "p4cnn", "group": "\(group)", "width": 2, "depth": 1},
+         "training": {"epochs": \(epochs), "batchSize": 4,
+                      "optimizer": {"kind": "sgd", "learningRate": 0.01}}}
+        """.write(to: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
     func testTrainWritesAPackageAndEvaluatePrintsJSON() throws {
         let root = FileManager.default.temporaryDirectory
             .appendingPathComponent("equiscan-cli-train-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         try Self.makeSet(at: root.appendingPathComponent("data"))
-        let config = root.appendingPathComponent("config.json")
-        try """
-        {"name": "cli-tiny", "task": "classification", "seed": 1,
-         "data": {"train": "data", "validationFraction": 0.34},
-         "input": {"width": 8, "height": 8, "channels": 1, "normalization": "none"},
-         "model": {"kind": "p4cnn", "group": "D4", "width": 2, "depth": 1},
-         "training": {"epochs": 2, "batchSize": 4,
-                      "optimizer": {"kind": "sgd", "learningRate": 0.01}}}
-        """.write(to: config, atomically: true, encoding: .utf8)
+        let config = try Self.writeConfig(
+            in: root, name: "cli-tiny", epochs: 2,
+            data: #"{"train": "data", "validationFraction": 0.34}"#)
         let output = root.appendingPathComponent("model").path
         let train = try CLIRunner.run(["train", config.path, "--output", output])
         XCTAssertEqual(train.status, 0, train.stderr)
@@ -38,7 +47,8 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(train.stdout.contains("model package written to \(output)"), train.stdout)
 
         let evaluate = try CLIRunner.run(["evaluate", output,
-                                          root.appendingPathComponent("data").path, "--json"])
+                                          root.appendingPathComponent("data").path, "--json",
+                                          "--allow-seen"])
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         let object = try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8))
             as? [String: Any]
@@ -56,6 +66,33 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(again.stderr.contains("--resume"), again.stderr)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output + "/weights.safetensors")),
                        weights)
+    }
+
+    /// The code revision comes from `EQUISCAN_CODE_REVISION` (set by `make models`), into
+    /// metadata.json beside the thread count.
+    func testTrainRecordsTheCodeRevisionOfTheEnvironment() throws {
+        let root = FileManager.default.temporaryDirectory
+            .appendingPathComponent("equiscan-cli-revision-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try Self.makeSet(at: root.appendingPathComponent("data"))
+        let config = try Self.writeConfig(
+            in: root, name: "cli-revision", seed: 3, group: "C4",
+            data: #"{"train": "data", "validationFraction": 0.34}"#)
+        let output = root.appendingPathComponent("model").path
+        var environment = ProcessInfo.processInfo.environment
+        environment["EQUISCAN_CODE_REVISION"] = "v9.9-1-gdeadbee"
+        let train = try CLIRunner.run(
+            executable: CLIRunner.productsDirectory.appendingPathComponent("equiscan"),
+            ["train", config.path, "--output", output, "--threads", "1"],
+            environment: environment)
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let metadata = try XCTUnwrap(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: output + "/metadata.json")))
+            as? [String: Any])
+        let record = try XCTUnwrap(metadata["reproducibility"] as? [String: Any])
+        XCTAssertEqual(record["codeRevision"] as? String, "v9.9-1-gdeadbee")
+        XCTAssertEqual(record["seed"] as? Int, 3)
+        XCTAssertEqual((record["compute"] as? [String: Any])?["threads"] as? Int, 1)
     }
 
     func testInvalidConfigNamesPositionAndPointerAndExits65() throws {

@@ -39,6 +39,46 @@ final class ModelMetadataParsingTests: XCTestCase {
         }
     }
 
+    /// The fields of the evaluation protocol (test part, source pattern) and of
+    /// reproducibility are read, and written back in a form that reads the same; packages
+    /// without them still load (above).
+    func testProtocolAndReproducibilityFieldsRoundTrip() throws {
+        let file = "m/metadata.json"
+        let sample = try Self.sampleText("bccd-cells")
+        XCTAssertNil(try ModelMetadata.parse(sample, file: file).reproducibility)
+        let text = sample
+            .replacingOccurrences(of: "\"trainCases\" :", with: """
+                "test": ["cells/test"], "testCases": 17, "groupPattern": "^(.*)_crop\\\\d+",
+                "trainCases" :
+                """)
+            .replacingOccurrences(of: "\"notice\" :", with: """
+                "reproducibility": {"seed": 2024, "codeRevision": "v1.2-3-gabcdef0-dirty",
+                  "compute": {"threads": 2, "blasLibrary": "OpenBLAS 0.3.21 DYNAMIC_ARCH",
+                              "blasCoreType": "Haswell", "blasCoreTypeVariable": "Haswell",
+                              "convolutionEngine": "onednn 2.6.3", "oneDNNISA": "cpu_isa_avx2"}},
+                "notice" :
+                """)
+        let metadata = try ModelMetadata.parse(text, file: file)
+        XCTAssertEqual(metadata.trainingData.test, ["cells/test"])
+        XCTAssertEqual(metadata.trainingData.testCases, 17)
+        XCTAssertEqual(metadata.trainingData.groupPattern, #"^(.*)_crop\d+"#)
+        let record = try XCTUnwrap(metadata.reproducibility)
+        XCTAssertEqual(record.seed, 2024)
+        XCTAssertEqual(record.codeRevision, "v1.2-3-gabcdef0-dirty")
+        XCTAssertEqual(record.compute.threads, 2)
+        XCTAssertEqual(record.compute.blasCoreType, "Haswell")
+        XCTAssertEqual(record.compute.blasCoreTypeVariable, "Haswell")
+        XCTAssertEqual(record.compute.oneDNNISA, "cpu_isa_avx2")
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let written = String(decoding: try encoder.encode(metadata), as: UTF8.self)
+        XCTAssertEqual(try ModelMetadata.parse(written, file: file), metadata)
+        let bad = text.replacingOccurrences(of: "\"threads\": 2", with: "\"threads\": 0")
+        XCTAssertThrowsError(try ModelMetadata.parse(bad, file: file)) {
+            XCTAssertTrue("\($0)".contains("/reproducibility/compute/threads"), "\($0)")
+        }
+    }
+
     /// The bccd-cells sample with `old` replaced by `new`, parsed; the error as printed.
     func error(replacing old: String, with new: String, file: String = "m/metadata.json",
                line: UInt = #line) throws -> String {

@@ -97,8 +97,10 @@ final class OrientationTrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last ?? .infinity, 0.5 * losses[0], "loss: \(losses)")
         let package = try ModelPackage.load(output)
         XCTAssertEqual(package.metadata.architecture, "DiscreteCanonicalizer")
-        let report = try Evaluator.evaluate(package, data: "\(root)/upright")
+        let report = try Evaluator.evaluate(package, data: "\(root)/upright", allowSeen: true)
         XCTAssertEqual(report.cases, 12)
+        XCTAssertEqual(report.bootstrap?.unit, "scan")
+        XCTAssertNotNil(report.confidenceIntervals["rotationAccuracy"] ?? nil)
         XCTAssertEqual(report.perElement.count, 8)
         // The canonicalizer's scores are exactly equivariant, so every scan's canonical form
         // is the same whichever way it was turned.
@@ -108,14 +110,13 @@ final class OrientationTrainingTests: XCTestCase {
 
         // Every scan on its own, held-out (validation) and trained ones in one table, so no
         // held-out scan can hide in the average over all twelve.
-        let heldOut = Set(try String(contentsOfFile: "\(output)/validation-cases.txt",
-                                     encoding: .utf8)
-            .split(separator: "\n").map { String($0) })
+        let heldOut = Set(try XCTUnwrap(PackageCaseList.load(.validation, package: output))
+            .entries.map(\.path))
         XCTAssertEqual(heldOut.count, 3, "validationFraction 0.25 of 12 scans")
         var heldOutHits = 0
         for i in 0..<12 {
             let name = "upright/\(i).png"
-            let scan = try Evaluator.evaluate(package, data: "\(root)/\(name)")
+            let scan = try Evaluator.evaluate(package, data: "\(root)/\(name)", allowSeen: true)
             let hits = Int((((scan.metrics["poseAccuracy"] ?? nil) ?? 0) * 8).rounded())
             print("orientation \(heldOut.contains(name) ? "held-out" : "trained") \(name): "
                   + "pose \(hits)/8, rotation "

@@ -75,6 +75,19 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(package.metadata.notice, "research use only — not for clinical use")
         XCTAssertEqual(package.metadata.trainingData.trainCases, 32)
         XCTAssertEqual(package.metadata.training.bestEpoch, result.bestEpoch)
+        // What changes the bits besides config and data is recorded.
+        let environment = ProcessInfo.processInfo.environment
+        let record = try XCTUnwrap(package.metadata.reproducibility)
+        XCTAssertEqual(record.seed, 5)
+        XCTAssertEqual(record.compute.threads, ThreadPolicy.workerCount)
+        XCTAssertEqual(record.compute.blasCoreTypeVariable,
+                       environment["OPENBLAS_CORETYPE"].flatMap { $0.isEmpty ? nil : $0 })
+        XCTAssertTrue(record.compute.blasLibrary.hasPrefix("OpenBLAS"), record.compute.blasLibrary)
+        XCTAssertFalse(record.compute.blasCoreType.isEmpty)
+        XCTAssertEqual(record.compute.convolutionEngine, ConvolutionEngine.selectedDescription)
+        XCTAssertEqual(record.compute.oneDNNISA != nil, ConvolutionEngine.selected == .onednn)
+        let revision = environment["EQUISCAN_CODE_REVISION"] ?? ""
+        XCTAssertEqual(record.codeRevision, revision.isEmpty ? "unknown" : revision)
         let accuracy = package.metadata.validationMetrics["accuracy"] ?? 0
         XCTAssertGreaterThanOrEqual(accuracy, 0.75, "validation accuracy \(accuracy)")
         // The package predicts: the reloaded model reproduces the recorded accuracy.
@@ -90,7 +103,21 @@ final class TrainingTests: XCTestCase {
         XCTAssertEqual(Double(correct) / Double(index.cases.count), accuracy, accuracy: 1e-9)
         // Evaluation: the untransformed figures match the recorded validation accuracy; the
         // C4-invariant classifier predicts every case identically under all four turns.
-        let report = try Evaluator.evaluate(package, data: "\(root)/val")
+        // The validation cases are refused as a test set, and evaluated on request.
+        XCTAssertThrowsError(try Evaluator.evaluate(package, data: "\(root)/val")) { error in
+            XCTAssertEqual((error as? DataError)?.kind, .seenCase, "\(error)")
+            XCTAssertTrue("\(error)".contains("is a validation case of model tiny"), "\(error)")
+        }
+        let report = try Evaluator.evaluate(package, data: "\(root)/val", allowSeen: true)
+        XCTAssertEqual(report.seenCases.count, 12)
+        // Each metric as given lies in its bootstrap interval.
+        XCTAssertEqual(report.bootstrap, BootstrapSettings(resamples: 1000, seed: 0))
+        for name in ["accuracy", "balancedAccuracy", "macroF1"] {
+            let value = try XCTUnwrap(report.metrics[name] ?? nil, name)
+            let interval = try XCTUnwrap(report.confidenceIntervals[name] ?? nil, name)
+            XCTAssertLessThanOrEqual(interval.low, value, name)
+            XCTAssertGreaterThanOrEqual(interval.high, value, name)
+        }
         XCTAssertEqual((report.metrics["accuracy"] ?? nil) ?? -1, accuracy, accuracy: 1e-9)
         XCTAssertEqual(report.orbitConsistency, 1)
         XCTAssertEqual(report.perElement.map(\.element), ["r0", "r1", "r2", "r3"])
@@ -172,21 +199,34 @@ final class TrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last ?? .infinity, losses[0], "loss should fall: \(losses)")
         let package = try ModelPackage.load(output)
         XCTAssertEqual(package.metadata.labels?.map(\.name), ["background", "square"])
-        // 3 of 10 cases held out; each line an image or its label map, relative to the root.
-        let held = try String(contentsOfFile: "\(output)/validation-cases.txt", encoding: .utf8)
-            .split(separator: "\n")
+        // 3 of 10 cases held out; each line an image or its label map, relative to the root,
+        // with the SHA-256 of the file.
+        let held = try XCTUnwrap(PackageCaseList.load(.validation, package: output)).entries
         XCTAssertEqual(held.count, 6, "\(held)")
         XCTAssertTrue(held.allSatisfy {
-            $0.hasPrefix("seg/images/") || $0.hasPrefix("seg/labels/")
+            $0.path.hasPrefix("seg/images/") || $0.path.hasPrefix("seg/labels/")
         }, "\(held)")
+        for entry in held {
+            XCTAssertEqual(entry.sha256, try ContentHash.hex(
+                Array(Data(contentsOf: URL(fileURLWithPath: "\(root)/\(entry.path)")))))
+        }
+        let trained = try XCTUnwrap(PackageCaseList.load(.training, package: output)).entries
+        XCTAssertEqual(trained.count, 14)
+        XCTAssertTrue(Set(trained.map(\.path)).isDisjoint(with: held.map(\.path)))
+        XCTAssertEqual(try PackageCaseList.load(.test, package: output)?.entries, [])
         let dice = package.metadata.validationMetrics["meanDice"] ?? 0
         XCTAssertGreaterThan(dice, 0.6, "validation Dice \(dice)")
         // The C4 U-Net's masks turn with the scan: every case is orbit-consistent, and the Dice
         // is the same under every turn (to rounding of the mean).
-        let report = try Evaluator.evaluate(package, data: "\(root)/seg")
+        let report = try Evaluator.evaluate(package, data: "\(root)/seg", allowSeen: true)
         XCTAssertEqual(report.orbitConsistency, 1)
         let dices = report.perElement.compactMap { $0.metrics["meanDice"] ?? nil }
         XCTAssertLessThan((dices.max() ?? 1) - (dices.min() ?? 0), 1e-9, "\(dices)")
         XCTAssertNotNil(report.perLabel?[1].hd95)
+        for name in ["meanDice", "meanIoU", "meanHD95", "pixelAccuracy"] {
+            let value = try XCTUnwrap(report.metrics[name] ?? nil, name)
+            let interval = try XCTUnwrap(report.confidenceIntervals[name] ?? nil, name)
+            XCTAssertTrue(interval.low <= value && value <= interval.high, "\(name) \(interval)")
+        }
     }
 }

@@ -16,7 +16,12 @@ struct EvaluateCommand: ParsableCommand {
             scan turned by each element of the model's group (C4-avg / D4-avg), and orbit \
             consistency is the fraction of cases predicted identically under all of them. \
             A case whose scan cannot be read is reported and left out; exit status 2 when \
-            that happened, 66 when MODEL or DATA does not exist, 65 when they are invalid.
+            that happened, 66 when MODEL or DATA does not exist, 65 when they are invalid. \
+            DATA holding a case the model trained or validated on (by the package's \
+            training-cases.txt and validation-cases.txt: same SHA-256, under any name) is \
+            refused with status 65, naming the file, unless --allow-seen. The metrics as \
+            given carry 95 % percentile bootstrap confidence intervals over the cases (over \
+            the scans for orientation models), from --resamples seeded draws.
             """)
 
     @Argument(help: "Model package folder (with metadata.json and weights.safetensors).")
@@ -28,15 +33,37 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of tables.")
     var json = false
 
+    @Flag(help: "Report even on cases the model trained or validated on (not a test result).")
+    var allowSeen = false
+
+    @Option(help: "Bootstrap resamples of the cases for the confidence intervals.")
+    var resamples = 1000
+
+    @Option(help: "Seed of the bootstrap draws.")
+    var bootstrapSeed: UInt64 = 0
+
+    func validate() throws {
+        guard resamples >= 1 else {
+            throw ValidationError("--resamples must be 1 or more, got \(resamples)")
+        }
+    }
+
     func run() throws {
         let package = try ModelPackage.load(model)
-        let report = try Evaluator.evaluate(package, data: data)
+        let report = try Evaluator.evaluate(
+            package, data: data, allowSeen: allowSeen,
+            bootstrap: BootstrapSettings(resamples: resamples, seed: bootstrapSeed))
         // Once per run, on stderr so that --json output stays one object.
         for line in report.inputConversions {
             StandardStreams.writeError("equiscan: \(line)\n")
         }
         for failure in report.failures {
             ErrorReporter.printError(ErrorReporter.oneLine(failure.error))
+        }
+        if !report.seenCases.isEmpty {
+            StandardStreams.writeError("equiscan: \(report.seenCases.count) of the cases are "
+                                       + "training or validation cases of model \(report.model) "
+                                       + "(--allow-seen): these figures are not a test result\n")
         }
         if json {
             let encoder = JSONEncoder()
@@ -61,10 +88,18 @@ struct EvaluateCommand: ParsableCommand {
                   + "HD95 in \(grid.hd95Unit)")
         }
         let names = report.metrics.keys.sorted()
-        print(pad("metric", 20) + pad("as given", 12) + "\(report.group)-avg")
+        let level = Int(((report.bootstrap?.level ?? 0.95) * 100).rounded())
+        print(pad("metric", 20) + pad("as given", 12) + pad("\(level) % CI", 19)
+              + "\(report.group)-avg")
         for name in names {
+            let interval = (report.confidenceIntervals[name] ?? nil)
+                .map { "\(Self.figure($0.low))–\(Self.figure($0.high))" } ?? "-"
             print(pad(name, 20) + pad(Self.figure(report.metrics[name] ?? nil), 12)
-                  + Self.figure(report.groupAverage[name] ?? nil))
+                  + pad(interval, 19) + Self.figure(report.groupAverage[name] ?? nil))
+        }
+        if let bootstrap = report.bootstrap {
+            print("confidence intervals: percentile bootstrap over \(bootstrap.unit)s, "
+                  + "\(bootstrap.resamples) resamples, seed \(bootstrap.seed)")
         }
         print("orbit consistency   " + Self.figure(report.orbitConsistency))
         if let perClass = report.perClass {

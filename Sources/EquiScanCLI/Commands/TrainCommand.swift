@@ -59,13 +59,14 @@ struct TrainCommand: ParsableCommand {
         if validateOnly {
             // Indexing lists the data folders (no scan is decoded), so a missing or
             // misnamed path fails here as it would in training.
-            let (train, validation) = try DatasetIndex.load(
+            let split = try DatasetIndex.load(
                 parsed.data, task: parsed.task, dataRoot: root.isEmpty ? "." : root,
                 seed: parsed.seed)
             print("\(config): valid \(parsed.task.rawValue) config \"\(parsed.name)\" "
                   + "(\(parsed.model.kind.rawValue), \(parsed.model.group.rawValue), "
-                  + "\(parsed.training.epochs) epochs; \(train.cases.count) training and "
-                  + "\(validation.cases.count) validation cases)")
+                  + "\(parsed.training.epochs) epochs; \(split.train.cases.count) training, "
+                  + "\(split.validation.cases.count) validation and "
+                  + "\(split.test.cases.count) test cases)")
             return
         }
         if let threads { ThreadPolicy.workerCount = threads }
@@ -87,9 +88,11 @@ final class ProgressDisplay {
 
     func handle(_ event: TrainingEvent) {
         switch event {
-        case let .started(train, validation, parameters, firstEpoch, epochs, steps):
-            emit("training on \(train) cases, validating on \(validation); \(parameters) "
-                 + "parameters; epochs \(firstEpoch)...\(epochs), \(steps) steps each")
+        case let .started(train, validation, test, parameters, firstEpoch, epochs, steps):
+            let testPart = test == 0 ? "" : " (\(test) test cases listed, not read)"
+            emit("training on \(train) cases, validating on \(validation)\(testPart); "
+                 + "\(parameters) parameters; epochs \(firstEpoch)...\(epochs), "
+                 + "\(steps) steps each")
         case let .step(epoch, step, steps, loss, rate, left):
             guard interactive, step == steps || Date().timeIntervalSince(lastDraw) > 0.2 else {
                 return

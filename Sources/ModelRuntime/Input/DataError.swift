@@ -16,6 +16,8 @@ public struct DataError: Error, Sendable, Equatable, CustomStringConvertible {
         /// A scan whose colour model or sample type cannot be turned faithfully into the
         /// input a model expects (see `InputSpec.check(_:file:expectedBy:)`).
         case unsupportedScan
+        /// A scan offered for evaluation that the model trained or validated on.
+        case seenCase
     }
 
     public var kind: Kind

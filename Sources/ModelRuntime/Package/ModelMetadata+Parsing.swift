@@ -31,7 +31,7 @@ extension ModelMetadata {
         let object = try root.object(keys: [
             "formatVersion", "name", "version", "description", "task", "architecture", "group",
             "classes", "labels", "input", "trainingData", "training", "validationMetrics",
-            "weights", "canonicalizer", "minConfidence", "notice",
+            "weights", "canonicalizer", "minConfidence", "reproducibility", "notice",
         ])
         let versionNode = try object.required("formatVersion")
         guard try versionNode.integer() == currentFormatVersion else {
@@ -99,6 +99,8 @@ extension ModelMetadata {
                                      notice: notice)
         metadata.minConfidence = try object.optional("minConfidence")
             .map { try $0.number(in: 0...1) }
+        metadata.reproducibility = try object.optional("reproducibility")
+            .map(Reproducibility.parse)
         return metadata
     }
 
@@ -139,16 +141,22 @@ extension ModelMetadata.TrainingDataSummary {
     static func parse(_ node: ConfigNode) throws -> Self {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
                                             "trainCases", "validationCases",
-                                            "trainCasesPerClass"])
-        let train = try object.required("train").array().map { try $0.nonEmptyString() }
-        let validation = try object.required("validation").array()
-            .map { try $0.nonEmptyString() }
-        let fraction = try object.optional("validationFraction").map { fractionNode in
-            guard case .number(let x, _) = fractionNode.value, x > 0, x < 1 else {
-                throw fractionNode.mismatch("a fraction between 0 and 1 (exclusive)")
-            }
-            return x
+                                            "trainCasesPerClass", "test", "testFraction",
+                                            "testCases", "groupPattern"])
+        func sources(_ node: ConfigNode) throws -> [String] {
+            try node.array().map { try $0.nonEmptyString() }
         }
+        func fraction(_ key: String) throws -> Double? {
+            try object.optional(key).map { fractionNode in
+                guard case .number(let x, _) = fractionNode.value, x > 0, x < 1 else {
+                    throw fractionNode.mismatch("a fraction between 0 and 1 (exclusive)")
+                }
+                return x
+            }
+        }
+        let train = try sources(object.required("train"))
+        let validation = try sources(object.required("validation"))
+        let validationFraction = try fraction("validationFraction")
         let trainCases = try object.required("trainCases").integer(atLeast: 0)
         let validationCases = try object.required("validationCases").integer(atLeast: 0)
         let perClass = try object.optional("trainCasesPerClass").map { mapNode in
@@ -158,9 +166,15 @@ extension ModelMetadata.TrainingDataSummary {
             }
             return counts
         }
-        return Self(train: train, validation: validation, validationFraction: fraction,
-                    trainCases: trainCases, validationCases: validationCases,
-                    trainCasesPerClass: perClass)
+        var summary = Self(train: train, validation: validation,
+                           validationFraction: validationFraction,
+                           trainCases: trainCases, validationCases: validationCases,
+                           trainCasesPerClass: perClass)
+        summary.test = try object.optional("test").map(sources)
+        summary.testFraction = try fraction("testFraction")
+        summary.testCases = try object.optional("testCases").map { try $0.integer(atLeast: 0) }
+        summary.groupPattern = try object.optional("groupPattern").map { try $0.nonEmptyString() }
+        return summary
     }
 }
 

@@ -30,6 +30,9 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     /// Orientation models: the pose confidence below which the pose is reported as uncertain
     /// and nothing is turned, calibrated on validation cases; nil when never calibrated.
     public var minConfidence: Double? = nil
+    /// Seed, code revision, threads, BLAS and oneDNN of the run that trained the package;
+    /// nil in packages made before it was recorded.
+    public var reproducibility: Reproducibility? = nil
     public var notice: String
 
     public init(formatVersion: Int, name: String, version: String, description: String,
@@ -70,6 +73,14 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         public var validationCases: Int
         /// Training cases per class (classification).
         public var trainCasesPerClass: [String: Int]?
+        /// Test sources as written in the config; nil in packages made before test parts.
+        public var test: [String]? = nil
+        /// Held-out test share when no test sources were given.
+        public var testFraction: Double? = nil
+        /// Cases of the test part (listed in `test-cases.txt`, never opened by training).
+        public var testCases: Int? = nil
+        /// The config's `groupPattern` (source id from the file name), when it had one.
+        public var groupPattern: String? = nil
 
         public init(train: [String], validation: [String], validationFraction: Double?,
                     trainCases: Int, validationCases: Int, trainCasesPerClass: [String: Int]?) {

@@ -18,10 +18,15 @@ public struct DataCase: Sendable, Equatable {
 
     public var image: String
     public var target: Target
+    /// The source the scan came from, as the data says (a `groups.csv` beside the scans or a
+    /// `group` column of a classification CSV): the volume of a slice, the series of a frame,
+    /// the slide of a crop. Cases of one source always land in the same part of a split.
+    public var source: String?
 
-    public init(image: String, target: Target) {
+    public init(image: String, target: Target, source: String? = nil) {
         self.image = image
         self.target = target
+        self.source = source
     }
 }
 
@@ -90,44 +95,22 @@ public struct DatasetIndex: Sendable, Equatable {
     }
 
     /// Classification set from a CSV whose header names a `path` (or `file`) column and a
-    /// `label` column; paths are relative to the CSV's folder. Quoted fields are not supported.
+    /// `label` column, and optionally a `group` (or `source`) column with each scan's source
+    /// id; paths are relative to the CSV's folder. Quoted fields are not supported.
     public static func classificationCSV(file: String, classes: [String]) throws
         -> DatasetIndex {
-        guard let data = FileManager.default.contents(atPath: file),
-              let text = String(data: data, encoding: .utf8) else {
-            throw DataError(.missing, file: file, "cannot read the CSV file")
-        }
-        let lines = text.split(whereSeparator: \.isNewline).map(String.init)
-            .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
-        guard let header = lines.first else { throw DataError(.empty, file: file, "empty CSV") }
-        let columns = header.split(separator: ",", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard let pathColumn = columns.firstIndex(of: "path") ?? columns.firstIndex(of: "file"),
-              let labelColumn = columns.firstIndex(of: "label") else {
-            throw DataError(.badTable, file: file, "the header must name a \"path\" (or \"file\") "
-                            + "and a \"label\" column, got \"\(header)\"")
-        }
-        let folder = (file as NSString).deletingLastPathComponent
-        var rows: [(String, String)] = []
-        for (number, line) in lines.enumerated().dropFirst() {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
-            guard fields.count == columns.count else {
-                throw DataError(.badTable, file: file, "line \(number + 1) has \(fields.count) "
-                                + "fields, the header has \(columns.count)")
-            }
-            let path = fields[pathColumn]
-            rows.append((path.hasPrefix("/") ? path
-                         : (folder as NSString).appendingPathComponent(path), fields[labelColumn]))
-        }
-        let names = classes.isEmpty ? Array(Set(rows.map(\.1))).sorted() : classes
+        let table = try PathTable(file: file, valueColumns: ["label"],
+                                  optionalColumns: ["group", "source"])
+        let rows = table.rows.map { (path: $0.path, label: $0.values[0] ?? "",
+                                     source: $0.values[1] ?? $0.values[2]) }
+        let names = classes.isEmpty ? Array(Set(rows.map(\.label))).sorted() : classes
         var cases: [DataCase] = []
-        for (path, label) in rows {
+        for (path, label, source) in rows {
             guard let index = names.firstIndex(of: label) else {
                 throw DataError(.unknownLabel, file: file, "label \"\(label)\" of \(path) is not "
                                 + "one of the configured classes " + names.joined(separator: ", "))
             }
-            cases.append(DataCase(image: path, target: .classIndex(index)))
+            cases.append(DataCase(image: path, target: .classIndex(index), source: source))
         }
         guard !cases.isEmpty else { throw DataError(.empty, file: file, "no rows") }
         return DatasetIndex(cases: cases, classNames: names)
@@ -175,79 +158,6 @@ public struct DatasetIndex: Sendable, Equatable {
             throw DataError(.empty, file: sources.joined(separator: ", "), "no images found")
         }
         return DatasetIndex(cases: cases, classNames: [])
-    }
-
-    /// Reads the split(s) a config names, with paths resolved against `dataRoot`.
-    /// Without validation sources, a seeded share of the training cases is held out (per class
-    /// for classification, so both parts keep the class balance).
-    public static func load(_ spec: DataSpec, task: TrainingTask, dataRoot: String,
-                            seed: UInt64) throws
-        -> (train: DatasetIndex, validation: DatasetIndex) {
-        func resolve(_ path: String) -> String {
-            path.hasPrefix("/") ? path : (dataRoot as NSString).appendingPathComponent(path)
-        }
-        func read(_ sources: [String]) throws -> DatasetIndex {
-            switch task {
-            case .classification:
-                let source = resolve(sources[0])
-                return spec.format == .csv
-                    ? try classificationCSV(file: source, classes: spec.classes)
-                    : try classificationFolders(root: source, classes: spec.classes)
-            case .segmentation:
-                return try segmentation(root: resolve(sources[0]),
-                                        labelNames: spec.labels.map(\.name))
-            case .orientation:
-                return try orientation(sources: sources.map(resolve))
-            }
-        }
-        for (key, sources) in [("train", spec.train), ("validation", spec.validation)] {
-            for (i, source) in sources.enumerated()
-            where !FileManager.default.fileExists(atPath: resolve(source)) {
-                throw DataError(.missing, file: resolve(source), "no such file or folder "
-                                + "(data.\(key)[\(i)]); check the path or --data-root")
-            }
-        }
-        let train = try read(spec.train)
-        if !spec.validation.isEmpty {
-            let validation = try read(spec.validation)
-            if task == .classification, validation.classNames != train.classNames {
-                throw DataError(.mismatch, file: resolve(spec.validation[0]),
-                                "validation classes "
-                                + validation.classNames.joined(separator: ", ")
-                                + " differ from training classes "
-                                + train.classNames.joined(separator: ", "))
-            }
-            return (train, validation)
-        }
-        return train.split(validationFraction: spec.validationFraction, seed: seed)
-    }
-
-    /// A seeded split; stratified by class when cases carry class indices. Each group keeps at
-    /// least one training case, and the validation part gets at least one case overall.
-    public func split(validationFraction: Double, seed: UInt64)
-        -> (train: DatasetIndex, validation: DatasetIndex) {
-        var groups: [Int: [Int]] = [:]
-        for (i, c) in cases.enumerated() {
-            if case .classIndex(let k) = c.target { groups[k, default: []].append(i) } else {
-                groups[-1, default: []].append(i)
-            }
-        }
-        var generator = SeededGenerator(seed: seed ^ 0x5EED_5B11)
-        var validation = Set<Int>()
-        for key in groups.keys.sorted() {
-            var members = groups[key] ?? []
-            generator.shuffle(&members)
-            var take = Int((Double(members.count) * validationFraction).rounded())
-            take = min(take, members.count - 1)
-            validation.formUnion(members.prefix(max(take, 0)))
-        }
-        if validation.isEmpty, cases.count > 1 {
-            validation.insert(generator.nextInt(below: cases.count))
-        }
-        let trainCases = cases.indices.filter { !validation.contains($0) }.map { cases[$0] }
-        let validationCases = cases.indices.filter { validation.contains($0) }.map { cases[$0] }
-        return (DatasetIndex(cases: trainCases, classNames: classNames),
-                DatasetIndex(cases: validationCases, classNames: classNames))
     }
 
     /// Cases per class index (classification).

@@ -114,19 +114,62 @@ struct PredictionCollector {
 
     /// The task's scalar metrics by name; nil where undefined on these cases.
     var scalars: [String: Double?] {
-        if let m = classificationMetrics {
-            return ["accuracy": m.accuracy, "balancedAccuracy": m.balancedAccuracy,
-                    "macroF1": m.macroF1, "macroRocAUC": m.macroRocAUC]
+        if let m = classificationMetrics { return Self.scalars(m) }
+        if let m = segmentationMetrics { return scalars(m) }
+        return orientationMetrics.map(Self.scalars) ?? [:]
+    }
+
+    static func scalars(_ m: ClassificationMetrics) -> [String: Double?] {
+        ["accuracy": m.accuracy, "balancedAccuracy": m.balancedAccuracy, "macroF1": m.macroF1,
+         "macroRocAUC": m.macroRocAUC]
+    }
+
+    func scalars(_ m: SegmentationMetrics) -> [String: Double?] {
+        var scalars: [String: Double?] = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
+                                          "pixelAccuracy": m.pixelAccuracy]
+        if case .segmentation(_, true) = task { scalars["meanHD95"] = m.meanHD95 }
+        return scalars
+    }
+
+    static func scalars(_ m: OrientationMetrics) -> [String: Double?] {
+        ["poseAccuracy": m.poseAccuracy, "rotationAccuracy": m.rotationAccuracy,
+         "mirrorAccuracy": m.mirrorAccuracy]
+    }
+
+    /// Bootstrap intervals of `scalars` (`Bootstrap.intervals`), each draw picking one unit
+    /// of `casesPerUnit` consecutive cases (1; or a scan's |G| turned copies for orientation).
+    func intervals(_ settings: BootstrapSettings, casesPerUnit: Int = 1)
+        -> [String: ConfidenceInterval?] {
+        let count = truth.count + segmentation.count + poseTruth.count
+        precondition(casesPerUnit >= 1 && count % casesPerUnit == 0,
+                     "\(count) cases do not make whole units of \(casesPerUnit)")
+        func cases(_ units: [Int]) -> [Int] {
+            units.flatMap { ($0 * casesPerUnit)..<(($0 + 1) * casesPerUnit) }
         }
-        if let m = segmentationMetrics {
-            var scalars: [String: Double?] = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
-                                              "pixelAccuracy": m.pixelAccuracy]
-            if case .segmentation(_, true) = task { scalars["meanHD95"] = m.meanHD95 }
-            return scalars
+        let units = count / casesPerUnit
+        switch task {
+        case .classification(let names):
+            return Bootstrap.intervals(count: units, settings: settings) { drawn in
+                let picked = cases(drawn)
+                return Self.scalars(ClassificationMetrics(
+                    truth: picked.map { truth[$0] },
+                    probabilities: picked.map { probabilities[$0] }, classNames: names))
+            }
+        case .segmentation(let names, _):
+            // Per-case figures once (HD95 is the costly part), then means of resamples.
+            guard let all = segmentationMetrics else { return [:] }
+            return Bootstrap.intervals(count: units, settings: settings) { drawn in
+                scalars(SegmentationMetrics(figures: cases(drawn).map { all.perCase[$0] },
+                                            labelNames: names, hd95Unit: all.hd95Unit))
+            }
+        case .orientation:
+            return Bootstrap.intervals(count: units, settings: settings) { drawn in
+                let picked = cases(drawn)
+                return Self.scalars(OrientationMetrics(
+                    truth: picked.map { poseTruth[$0] },
+                    predicted: picked.map { posePredicted[$0] }))
+            }
         }
-        guard let m = orientationMetrics else { return [:] }
-        return ["poseAccuracy": m.poseAccuracy, "rotationAccuracy": m.rotationAccuracy,
-                "mirrorAccuracy": m.mirrorAccuracy]
     }
 
     /// Softmax of one row of logits, in Double.

@@ -55,6 +55,14 @@ public struct EvaluationReport: Codable, Sendable {
     public var inputConversions: [String]
     /// Cases left out because their scan or label map could not be loaded.
     public var failures: [CaseFailure] = []
+    /// Cases the model trained or validated on, evaluated only with `allowSeen` (their
+    /// figures are no test result); empty otherwise.
+    public var seenCases: [SeenCase] = []
+    /// Bootstrap confidence intervals of `metrics` (over cases; over scans for orientation);
+    /// nil (JSON null) where a metric is undefined in every resample.
+    public var confidenceIntervals: [String: ConfidenceInterval?] = [:]
+    /// How `confidenceIntervals` were made.
+    public var bootstrap: BootstrapSettings? = nil
 
     /// A case that could not be evaluated, and why.
     public struct CaseFailure: Codable, Sendable, Equatable {
@@ -68,7 +76,14 @@ public enum Evaluator {
     /// Runs the package's model over `data` (a class-per-folder tree or a `path,label` CSV for
     /// classifiers; an `images/` + `labels/` folder for segmenters) under every element of its
     /// group.
+    ///
+    /// Refuses (a `DataError` of kind `.seenCase`) when `data` holds a case the package lists
+    /// as a training or validation case, unless `allowSeen`; the report then lists them.
+    /// The metrics as given come with percentile bootstrap intervals (`bootstrap`: 1000
+    /// seeded resamples of the cases, 95 % by default).
     public static func evaluate(_ package: ModelPackage, data: String, batchSize: Int = 16,
+                                allowSeen: Bool = false,
+                                bootstrap: BootstrapSettings = BootstrapSettings(),
                                 decode: @escaping (String) throws -> Scan = {
                                     try ImageDecoder.decode(path: $0)
                                 }) throws -> EvaluationReport {
@@ -88,9 +103,14 @@ public enum Evaluator {
             index = try DatasetIndex.segmentation(root: data,
                                                   labelNames: package.outputNames)
         case .orientation:
+            var settings = bootstrap
+            settings.unit = "scan"
             return try evaluateOrientation(package, data: data, batchSize: batchSize,
+                                           allowSeen: allowSeen, bootstrap: settings,
                                            decode: decode)
         }
+        let seen = try checkUnseen(index.cases.map(\.image), package: package,
+                                   allowSeen: allowSeen)
         let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
                                 cache: .auto, caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
@@ -102,6 +122,7 @@ public enum Evaluator {
             : .segmentation(labelNames: package.outputNames, hausdorff: true)
         var perElement: [EvaluationReport.ElementMetrics] = []
         var first: (ClassificationMetrics?, SegmentationMetrics?) = (nil, nil)
+        var asGiven: PredictionCollector?
         // Per case, the prediction under each group element (turned back for segmentation).
         var predictionsByCase = [[[Int]]](repeating: [], count: index.cases.count)
         for element in group.elements {
@@ -123,8 +144,10 @@ public enum Evaluator {
                     predictionsByCase[i].append(back.values.map(Int.init))
                 }
             })
-            if first.0 == nil { first.0 = collector.classificationMetrics }
-            if first.1 == nil { first.1 = collector.segmentationMetrics }
+            if asGiven == nil {
+                asGiven = collector
+                first = (collector.classificationMetrics, collector.segmentationMetrics)
+            }
             perElement.append(.init(element: element.reportName, metrics: collector.scalars))
         }
         var average: [String: Double?] = [:]
@@ -137,7 +160,7 @@ public enum Evaluator {
                                         height: metadata.input.height, hd95Unit: $0.hd95Unit)
         }
         let consistent = predictionsByCase.filter { Set($0).count == 1 }.count
-        return EvaluationReport(
+        var report = EvaluationReport(
             task: metadata.task, model: metadata.name, metrics: perElement[0].metrics,
             perClass: first.0?.perClass, perLabel: first.1?.perLabel,
             confusion: first.0?.confusion, group: metadata.group.rawValue,
@@ -145,6 +168,10 @@ public enum Evaluator {
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
             cases: index.cases.count, inputConversions: loader.conversions.lines,
             failures: failures)
+        report.seenCases = seen
+        report.confidenceIntervals = asGiven?.intervals(bootstrap) ?? [:]
+        report.bootstrap = bootstrap
+        return report
     }
 
     /// Loads every case once and removes those that fail from `index`, so that one bad scan
@@ -180,10 +207,13 @@ public enum Evaluator {
     /// full-pose accuracy, accuracy per true pose, and orbit consistency (the canonical form,
     /// predicted pose undone, is the same for every turned copy of a scan).
     static func evaluateOrientation(_ package: ModelPackage, data: String, batchSize: Int,
+                                    allowSeen: Bool, bootstrap: BootstrapSettings,
                                     decode: @escaping (String) throws -> Scan) throws
         -> EvaluationReport {
         let metadata = package.metadata
         var index = try DatasetIndex.orientation(sources: [data])
+        let seen = try checkUnseen(index.cases.map(\.image), package: package,
+                                   allowSeen: allowSeen)
         let loader = CaseLoader(input: metadata.input, cache: .auto,
                                 caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
@@ -214,20 +244,22 @@ public enum Evaluator {
         guard let m = collector.orientationMetrics else {
             preconditionFailure("an orientation collector gives orientation metrics")
         }
-        let scalars: [String: Double?] = ["rotationAccuracy": m.rotationAccuracy,
-                                          "mirrorAccuracy": m.mirrorAccuracy,
-                                          "poseAccuracy": m.poseAccuracy]
+        let scalars = PredictionCollector.scalars(m)
         let perElement = poses.map { pose in
             EvaluationReport.ElementMetrics(
                 element: pose.reportName, metrics: ["poseAccuracy": m.perPose[pose.reportName]])
         }
-        return EvaluationReport(
+        var report = EvaluationReport(
             task: .orientation, model: metadata.name, metrics: scalars, perClass: nil,
             perLabel: nil, confusion: nil, group: metadata.group.rawValue,
             groupAverage: scalars, grid: nil, perElement: perElement,
             orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
             cases: index.cases.count, inputConversions: loader.conversions.lines,
             failures: failures)
+        report.seenCases = seen
+        report.confidenceIntervals = collector.intervals(bootstrap, casesPerUnit: poses.count)
+        report.bootstrap = bootstrap
+        return report
     }
 
     /// Like `DatasetIndex.classificationFolders`, but a test set may lack some classes.

@@ -37,12 +37,29 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     /// Fraction of all pixels labelled correctly.
     public var pixelAccuracy: Double
     public var perLabel: [PerLabel]
+    /// Each case's own figures, from which the others are means (not written to reports;
+    /// kept for resampling the cases, as the bootstrap does).
+    public var perCase: [CaseFigures] = []
 
     /// Per-case scores of one label: nil where undefined.
     public struct CaseScores: Sendable, Equatable {
         public var dice: Double?
         public var iou: Double?
         public var hd95: Double?
+    }
+
+    /// The figures of one case: scores per label, and pixel counts.
+    public struct CaseFigures: Sendable, Equatable {
+        /// One entry per label.
+        public var scores: [CaseScores]
+        /// Pixels whose predicted label is the true one.
+        public var correctPixels: Int
+        /// Pixels of each label in the truth.
+        public var truthPixels: [Int]
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cases, meanDice, meanIoU, meanHD95, hd95Unit, pixelAccuracy, perLabel
     }
 
     /// Computes the metrics over `cases`, each a predicted and a true label map of the same
@@ -55,42 +72,49 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         let known = pixelSizes.map { $0.compactMap { $0 } } ?? []
         let inMM = !cases.isEmpty && known.count == cases.count
         let k = labelNames.count
-        var sums = [(dice: [Double], iou: [Double], hd: [Double])](
-            repeating: ([], [], []), count: k)
-        var truthPixels = [Int](repeating: 0, count: k)
-        var correct = 0
-        var total = 0
-        for (n, item) in cases.enumerated() {
-            for label in 0..<k {
-                let scores = Self.scores(predicted: item.predicted, truth: item.truth,
-                                         width: item.width, height: item.height, label: label,
-                                         hausdorff: hausdorff,
-                                         pixelSize: inMM ? known[n] : nil)
-                if let d = scores.dice { sums[label].dice.append(d) }
-                if let i = scores.iou { sums[label].iou.append(i) }
-                if let h = scores.hd95 { sums[label].hd.append(h) }
+        let figures = cases.enumerated().map { n, item -> CaseFigures in
+            let scores = (0..<k).map { label in
+                Self.scores(predicted: item.predicted, truth: item.truth, width: item.width,
+                            height: item.height, label: label, hausdorff: hausdorff,
+                            pixelSize: inMM ? known[n] : nil)
             }
+            var truthPixels = [Int](repeating: 0, count: k)
+            var correct = 0
             for (p, t) in zip(item.predicted, item.truth) {
                 truthPixels[t] += 1
                 if p == t { correct += 1 }
             }
-            total += item.truth.count
+            return CaseFigures(scores: scores, correctPixels: correct, truthPixels: truthPixels)
         }
+        self.init(figures: figures, labelNames: labelNames, hd95Unit: inMM ? "mm" : "px")
+    }
+
+    /// The metrics of cases whose figures are known (the cases of another set, or a resample
+    /// of them with repeats).
+    public init(figures: [CaseFigures], labelNames: [String], hd95Unit: String) {
+        let k = labelNames.count
+        precondition(figures.allSatisfy { $0.scores.count == k && $0.truthPixels.count == k },
+                     "every case needs figures for the \(k) labels")
         func mean(_ xs: [Double]) -> Double? {
             xs.isEmpty ? nil : xs.reduce(0, +) / Double(xs.count)
         }
         perLabel = (0..<k).map { label in
-            PerLabel(name: labelNames[label], dice: mean(sums[label].dice),
-                     iou: mean(sums[label].iou), hd95: mean(sums[label].hd),
-                     truthPixels: truthPixels[label])
+            PerLabel(name: labelNames[label],
+                     dice: mean(figures.compactMap { $0.scores[label].dice }),
+                     iou: mean(figures.compactMap { $0.scores[label].iou }),
+                     hd95: mean(figures.compactMap { $0.scores[label].hd95 }),
+                     truthPixels: figures.reduce(0) { $0 + $1.truthPixels[label] })
         }
         let foreground = k > 1 ? Array(perLabel[1...]) : perLabel
-        self.cases = cases.count
+        let total = figures.reduce(0) { $0 + $1.truthPixels.reduce(0, +) }
+        let correct = figures.reduce(0) { $0 + $1.correctPixels }
+        self.cases = figures.count
         meanDice = mean(foreground.compactMap(\.dice))
         meanIoU = mean(foreground.compactMap(\.iou))
         meanHD95 = mean(foreground.compactMap(\.hd95))
-        hd95Unit = inMM ? "mm" : "px"
+        self.hd95Unit = hd95Unit
         pixelAccuracy = total == 0 ? 0 : Double(correct) / Double(total)
+        perCase = figures
     }
 
     /// Dice, IoU and HD95 of one label in one case.
