@@ -33,6 +33,9 @@ declare -A EVALUATE=(
     [em-membranes]="split"
     [mni-tissue]="split"
     [orientation-d4]="split"
+    # Continuous (EGNN) orientation: its held-out angular errors are measured while training
+    # and stored in metadata.json (validationMetrics); there is no separate evaluate step.
+    [orientation-egnn]=""
 )
 
 summary=()

@@ -102,14 +102,19 @@ final class EGNNCanonicalizerTests: XCTestCase {
     }
 
     func testFrameFromHandPickedVectors() throws {
-        // u₁ along +y: 90°; u₂ along +x makes (e₁, e₂) left-handed, so mirrored.
-        let frame = try XCTUnwrap(OrientationFrame(vectors: [(0, 2), (3, 1)], centre: (1, 1)))
+        // Up along −x: R_θ (0, 1) = (−1, 0) gives 90°. The part of u₂ = (1, −3) orthogonal to
+        // up is (0, −3): right = −R_90 (1, 0), so the frame is mirrored; u₂ = (1, 3) is not.
+        let frame = try XCTUnwrap(OrientationFrame(vectors: [(-2, 0), (1, -3)], centre: (1, 1)))
         XCTAssertEqual(frame.degrees, 90, accuracy: 1e-12)
         XCTAssertTrue(frame.mirrored)
-        // p = c + R_90 F p': p' = (1, 0) ↦ (1, 2); p' = (0, 1) ↦ F → (0, −1) ↦ R_90 → (1, 0).
+        let plain = try XCTUnwrap(OrientationFrame(vectors: [(-2, 0), (1, 3)], centre: (1, 1)))
+        XCTAssertEqual(plain.degrees, 90, accuracy: 1e-12)
+        XCTAssertFalse(plain.mirrored)
+        // p = c + R_90 F p': p' = (1, 0) ↦ F → (−1, 0) ↦ R_90 → (0, −1) ↦ (1, 0);
+        // p' = (0, 1) ↦ (0, 1) ↦ (−1, 0) ↦ (0, 1).
         let a = frame.point(fromCanonical: 1, 0), b = frame.point(fromCanonical: 0, 1)
-        XCTAssertEqual(a.x, 1, accuracy: 1e-12); XCTAssertEqual(a.y, 2, accuracy: 1e-12)
-        XCTAssertEqual(b.x, 2, accuracy: 1e-12); XCTAssertEqual(b.y, 1, accuracy: 1e-12)
+        XCTAssertEqual(a.x, 1, accuracy: 1e-12); XCTAssertEqual(a.y, 0, accuracy: 1e-12)
+        XCTAssertEqual(b.x, 0, accuracy: 1e-12); XCTAssertEqual(b.y, 1, accuracy: 1e-12)
         XCTAssertNil(OrientationFrame(vectors: [(0, 0)], centre: (0, 0)))
         XCTAssertNil(OrientationFrame(vectors: [(1, 0), (2, 0)], centre: (0, 0)))
     }
@@ -133,6 +138,12 @@ final class EGNNCanonicalizerTests: XCTestCase {
             Set(zip(graph.sources, graph.targets).filter { $0.1 == Int32(i) }.map(\.0))
         }
         XCTAssertEqual(received, [[1, 2], [0, 2], [1, 0], [2, 1]])
+        // A unit square and its centre: the 2 nearest of a corner are the centre (d² 0.5) and
+        // two corners tied at d² 1, all three kept.
+        let square = PointGraph(coordinates: [0, 0, 1, 0, 1, 1, 0, 1, 0.5, 0.5],
+                                kind: .nearest(k: 2))
+        XCTAssertEqual(Set(zip(square.sources, square.targets).filter { $0.1 == 0 }.map(\.0)),
+                       [1, 3, 4])
         let disc = PointGraph(coordinates: [0, 0, 1, 0, 3, 0, 7, 0], kind: .radius(2))
         XCTAssertEqual(disc.edgeCount, 4)  // 0↔1 and 1↔2 (d = 2 is inside).
     }

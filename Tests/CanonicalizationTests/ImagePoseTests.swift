@@ -11,11 +11,10 @@ final class ImagePoseTests: XCTestCase {
         XCTAssertEqual(turned.angleDegrees, 100, accuracy: 1e-9)
         XCTAssertEqual(turned.quarterTurns, 1)
         XCTAssertFalse(turned.mirrored)
-        // y ↦ −y then 10° equals x ↦ −x then 190° = −170°: nearest quarter turn −2 ≡ 2.
         let mirrored = ImagePose(frame: OrientationFrame(centreX: 0, centreY: 0,
-                                                         angle: 10 * .pi / 180, mirrored: true))
+                                                         angle: -170 * .pi / 180, mirrored: true))
         XCTAssertEqual(mirrored.angleDegrees, -170, accuracy: 1e-9)
-        XCTAssertEqual(mirrored.quarterTurns, 2)
+        XCTAssertEqual(mirrored.quarterTurns, 2)  // −170 / 90 rounds to −2 ≡ 2
         XCTAssertTrue(mirrored.mirrored)
         XCTAssertEqual(ImagePose(angleDegrees: -44, mirrored: false).quarterTurns, 0)
         XCTAssertEqual(ImagePose(angleDegrees: 540, mirrored: false).angleDegrees, 180,
@@ -35,20 +34,18 @@ final class ImagePoseTests: XCTestCase {
     }
 
     func testMirroredFramePoseAgreesWithThePoints() throws {
-        // Points of a plane with bright pixels at (row 0, col 1) and (row 1, col 3): the pose
-        // read from a frame must map the canonical points onto these pixels the way
-        // `canonical` maps the plane, i.e. pose.toScan moves canonical positions onto the scan.
+        // A canonical point lies at frame.point(fromCanonical:) in the scan's point coordinates
+        // (x = column, y = −row); the pose must put it at the same pixel: mirror the canonical
+        // plane left-right, then turn it counter-clockwise by the angle about the centre.
         let frame = OrientationFrame(centreX: 1.5, centreY: -1.5, angle: 0.3, mirrored: true)
         let pose = ImagePose(frame: frame)
-        // A canonical point p' lies at frame.point(fromCanonical:) in the scan; the same point
-        // by the pose: mirror x ↦ −x about the centre, then turn by the angle.
-        let canonical = (x: 0.7, y: -0.4)
+        let canonical = (x: 0.7, y: -0.4)  // relative to the centre, x right, y up
         let byFrame = frame.point(fromCanonical: canonical.x, canonical.y)
         let theta = pose.angleDegrees * .pi / 180
         let mx = -canonical.x, my = canonical.y
-        let byPose = (x: 1.5 + cos(theta) * mx - sin(theta) * my,
-                      y: -1.5 + sin(theta) * mx + cos(theta) * my)
-        XCTAssertEqual(byFrame.x, byPose.x, accuracy: 1e-12)
-        XCTAssertEqual(byFrame.y, byPose.y, accuracy: 1e-12)
+        XCTAssertEqual(byFrame.x, 1.5 + cos(theta) * mx - sin(theta) * my, accuracy: 1e-12)
+        XCTAssertEqual(byFrame.y, -1.5 + sin(theta) * mx + cos(theta) * my, accuracy: 1e-12)
+        XCTAssertEqual(pose.frame.angle, 0.3, accuracy: 1e-12)
+        XCTAssertTrue(pose.frame.mirrored)
     }
 }

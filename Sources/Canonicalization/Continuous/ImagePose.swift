@@ -40,18 +40,16 @@ public struct ImagePose: Equatable, Sendable, Codable {
         self.mirrored = mirrored
     }
 
-    /// The pose of a frame of points in x-right, y-up coordinates (`ScanKeypoints`). A frame
-    /// mirrors y ↦ −y (top-bottom on screen); R_θ F_y = R_(θ+180°) F_x, so the pose is
-    /// expressed with the left-right mirror F_x that `PoseEstimate` also uses.
+    /// The pose of a frame of points in x-right, y-up coordinates (`ScanKeypoints`): the same
+    /// angle and left-right mirror.
     public init(frame: OrientationFrame) {
-        self.init(angleDegrees: frame.degrees + (frame.mirrored ? 180 : 0),
-                  mirrored: frame.mirrored)
+        self.init(angleDegrees: frame.degrees, mirrored: frame.mirrored)
     }
 
-    /// The frame of the scan's keypoints (x right, y up) for this pose: angle in radians and
-    /// the y ↦ −y mirror, the inverse of `init(frame:)`.
+    /// The frame of the scan's keypoints for this pose: angle in radians and the mirror, the
+    /// inverse of `init(frame:)`.
     public var frame: (angle: Double, mirrored: Bool) {
-        ((angleDegrees - (mirrored ? 180 : 0)) * .pi / 180, mirrored)
+        (angleDegrees * .pi / 180, mirrored)
     }
 
     /// The nearest number of quarter turns counter-clockwise, 0…3.

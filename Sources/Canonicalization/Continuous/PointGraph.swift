@@ -1,6 +1,8 @@
 /// How the edges of a point graph are chosen.
 public enum PointGraphKind: Codable, Equatable, Sendable {
-    /// Each point receives messages from its k nearest other points (fewer when N ≤ k).
+    /// Each point receives messages from its k nearest other points (fewer when N ≤ k), and
+    /// from every further point as near as the k-th (within a relative 1e-6), so that ties,
+    /// as on a grid of keypoints, never pick neighbours by their order.
     case nearest(k: Int)
     /// Each point receives messages from every other point within `radius`, measured in units
     /// of the set's root-mean-square distance from its centroid (so the graph does not depend
@@ -12,8 +14,7 @@ public enum PointGraphKind: Codable, Equatable, Sendable {
 ///
 /// Built from pairwise distances only, so the same edges (as pairs of points) arise after any
 /// rotation, reflection or translation of the points, and a permutation of the points permutes
-/// the edges with them. Ties in distance are broken by point index; they decide a graph only
-/// for sets with repeated distances.
+/// the edges with them; ties at the k-th distance are all kept.
 public struct PointGraph: Equatable, Sendable {
     /// Sending point of every edge.
     public let sources: [Int32]
@@ -37,7 +38,9 @@ public struct PointGraph: Equatable, Sendable {
             switch kind {
             case let .nearest(k):
                 distances.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-                chosen = distances.prefix(k).map(\.1)
+                guard k < distances.count else { chosen = distances.map(\.1); break }
+                let limit = distances[k - 1].0 * (1 + 1e-6)
+                chosen = distances.prefix { $0.0 <= limit }.map(\.1)
             case let .radius(r):
                 let limit = r * r * scale * scale
                 chosen = distances.filter { $0.0 <= limit }.map(\.1)

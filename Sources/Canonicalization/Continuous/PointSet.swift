@@ -64,12 +64,12 @@ public struct PointSet: Equatable, Sendable {
     }
 
     /// The points turned by `angle` radians counter-clockwise (in x-right, y-up axes) about
-    /// `centre`, first mirrored (y ↦ −y about the centre) when `mirrored`: R_θ F^m.
+    /// `centre`, first mirrored (x ↦ −x about the centre) when `mirrored`: R_θ F^m.
     public func rotated(by angle: Double, mirrored: Bool = false,
                         about centre: (x: Double, y: Double) = (0, 0)) -> PointSet {
         let (c, s) = (cos(angle), sin(angle))
         let flip = mirrored ? -1.0 : 1.0
-        return transformed(by: (c, -s * flip, s, c * flip), about: centre)
+        return transformed(by: (c * flip, -s, s * flip, c), about: centre)
     }
 
     /// The points in the order `order` (a permutation of 0..<N).
