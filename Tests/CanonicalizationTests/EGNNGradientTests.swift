@@ -84,3 +84,40 @@ final class EGNNGradientTests: XCTestCase {
         }
     }
 }
+
+extension EGNNGradientTests {
+    /// The canonical positions against finite differences of their frame vectors (SO(2): one
+    /// vector; O(2): two, through Gram–Schmidt), and against the frame applied by hand.
+    func testCanonicalPositions() throws {
+        var generator = SeededGenerator(seed: 21)
+        for group in [FrameGroup.so2, .o2] {
+            let model = try EGNNCanonicalizer(configuration: EGNNConfiguration(
+                group: group, hiddenFeatures: 4, messageFeatures: 4, vectorChannels: 2,
+                layers: 1, seed: 1))
+            let sets = (0..<2).map { _ in
+                PointSet(coordinates: (0..<12).map { _ in Double(generator.nextGaussian()) })
+            }
+            let input = try model.input(for: sets)
+            let count = group.frameVectorCount
+            let vectors = Tensor.gaussian(shape: [2, 2 * count], std: 1, generator: &generator)
+            GradientCheck.assertTapeGradients(inputs: [vectors], epsilon: 1e-3, tolerance: 2e-3,
+                                              "canonicalPositions \(group)") {
+                EGNNOperations.canonicalPositions($0[0], input: input)
+            }
+            let positions = EGNNOperations.canonicalPositions(Variable(vectors), input: input)
+            for b in 0..<2 {
+                let v = vectors.storage[(b * 2 * count)..<((b + 1) * 2 * count)].map(Double.init)
+                let frame = try XCTUnwrap(OrientationFrame(
+                    vectors: count == 1 ? [(v[0], v[1])] : [(v[0], v[1]), (v[2], v[3])],
+                    centre: (0, 0)))
+                for i in (6 * b)..<(6 * b + 6) {
+                    let p = frame.canonical(x: Double(input.positions.storage[2 * i]),
+                                            y: Double(input.positions.storage[2 * i + 1]))
+                    XCTAssertEqual(Double(positions.value.storage[2 * i]), p.x, accuracy: 1e-5)
+                    XCTAssertEqual(Double(positions.value.storage[2 * i + 1]), p.y,
+                                   accuracy: 1e-5)
+                }
+            }
+        }
+    }
+}
