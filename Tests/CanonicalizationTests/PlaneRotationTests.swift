@@ -46,7 +46,9 @@ final class PlaneRotationTests: XCTestCase {
         for (interpolation, f) in [(RotationInterpolation.bilinear, linear),
                                    (.bicubic, linear), (.bicubic, quadratic)] {
             var plane = [Float](repeating: 0, count: size * size)
-            for r in 0..<size { for c in 0..<size { plane[r * size + c] = Float(f(Double(r), Double(c))) } }
+            for r in 0..<size {
+                for c in 0..<size { plane[r * size + c] = Float(f(Double(r), Double(c))) }
+            }
             let out = PlaneRotation(angle: angle, height: size, width: size,
                                     interpolation: interpolation, edges: .zero)
                 .apply(Tensor(shape: [size, size], storage: plane)).storage

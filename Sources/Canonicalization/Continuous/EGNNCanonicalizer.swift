@@ -85,7 +85,8 @@ public final class EGNNCanonicalizer: Module {
             for i in 0..<set.count {
                 relative[2 * i] = set.coordinates[2 * i] - centre.x
                 relative[2 * i + 1] = set.coordinates[2 * i + 1] - centre.y
-                meanSquare += relative[2 * i] * relative[2 * i] + relative[2 * i + 1] * relative[2 * i + 1]
+                meanSquare += relative[2 * i] * relative[2 * i]
+                    + relative[2 * i + 1] * relative[2 * i + 1]
             }
             let scale = (meanSquare / Double(set.count)).squareRoot()
             guard scale > 0, scale.isFinite else {

@@ -92,7 +92,9 @@ public enum EGNNOperations {
         let (rows, channels) = (vectors.shape[0], vectors.shape[1] / 2)
         let v = vectors.value.storage
         var output = [Float](repeating: 0, count: rows * channels)  // (N, K)
-        for i in 0..<(rows * channels) { output[i] = v[2 * i] * v[2 * i] + v[2 * i + 1] * v[2 * i + 1] }
+        for i in 0..<(rows * channels) {
+            output[i] = v[2 * i] * v[2 * i] + v[2 * i + 1] * v[2 * i + 1]
+        }
         return Variable.record(Tensor(shape: [rows, channels], storage: output),
                                parents: [vectors]) { g in
             var gradient = [Float](repeating: 0, count: v.count)  // (N, 2K)

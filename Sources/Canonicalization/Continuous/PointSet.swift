@@ -76,7 +76,9 @@ public struct PointSet: Equatable, Sendable {
     public func permuted(_ order: [Int]) -> PointSet {
         precondition(order.sorted() == Array(0..<count), "not a permutation of 0..<\(count)")
         let f = featureCount
-        return PointSet(coordinates: order.flatMap { [coordinates[2 * $0], coordinates[2 * $0 + 1]] },
+        return PointSet(coordinates: order.flatMap {
+                            [coordinates[2 * $0], coordinates[2 * $0 + 1]]
+                        },
                         features: order.flatMap { Array(features[($0 * f)..<($0 * f + f)]) },
                         featureCount: f, weights: order.map { weights[$0] })
     }

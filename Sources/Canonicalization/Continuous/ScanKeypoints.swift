@@ -98,7 +98,8 @@ public enum ScanKeypoints {
             objects.append(object)
         }
         let kept = objects.filter { $0.area >= minimumArea }
-        let meanArea = kept.isEmpty ? 1 : Double(kept.reduce(0) { $0 + $1.area }) / Double(kept.count)
+        let meanArea = kept.isEmpty ? 1
+            : Double(kept.reduce(0) { $0 + $1.area }) / Double(kept.count)
         let means = kept.map { Float($0.sum / Double($0.area)) }
         let scaled = intensities == nil ? means : IntensityMapping.minMax(means)
         var coordinates: [Double] = [], features: [Float] = []
