@@ -42,6 +42,9 @@ declare -A EVALUATE=(
     [em-membranes]="split"
     [mni-tissue]="split"
     [orientation-d4]="split"
+    # Continuous (EGNN) orientation: its held-out angular errors are measured while training
+    # and stored in metadata.json (validationMetrics); there is no separate evaluate step.
+    [orientation-egnn]=""
 )
 
 # Links the files listed in case list $1 (lines "<sha256>  <path>" or "<path>", relative to

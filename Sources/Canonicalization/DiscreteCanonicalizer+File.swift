@@ -19,15 +19,13 @@ extension DiscreteCanonicalizer {
     /// Writes the weights (atomically) with the configuration, group and preprocessing in
     /// the metadata; `extraMetadata` is kept beside them.
     public func save(weightsTo url: URL, extraMetadata: [String: String] = [:]) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var metadata = extraMetadata
         metadata[CanonicalizerMetadata.modelKey] = CanonicalizerMetadata.architectureName
         metadata[CanonicalizerMetadata.configurationKey] =
-            String(decoding: try encoder.encode(configuration), as: UTF8.self)
+            try CanonicalizerMetadata.encode(configuration)
         metadata[CanonicalizerMetadata.groupKey] = configuration.group.description
         metadata[CanonicalizerMetadata.preprocessingKey] =
-            String(decoding: try encoder.encode(configuration.preprocessing), as: UTF8.self)
+            try CanonicalizerMetadata.encode(configuration.preprocessing)
         try save(to: url, metadata: metadata)
     }
 
@@ -35,34 +33,9 @@ extension DiscreteCanonicalizer {
     /// Throws `CanonicalizationError` naming the file when the metadata does not describe a
     /// canonicalizer, and the NeuralNet errors for unreadable or mismatching tensors.
     public static func load(from url: URL) throws -> DiscreteCanonicalizer {
-        let contents = try SafeTensors.read(from: url)
-        let name = contents.metadata[CanonicalizerMetadata.modelKey]
-        guard name == CanonicalizerMetadata.architectureName else {
-            throw CanonicalizationError(
-                "metadata \(CanonicalizerMetadata.modelKey) is "
-                + "\(name.map { "\"\($0)\"" } ?? "missing"), expected "
-                + "\"\(CanonicalizerMetadata.architectureName)\"", file: url.path)
+        try CanonicalizerMetadata.load(from: url, architecture: CanonicalizerMetadata
+            .architectureName) { (configuration: CanonicalizerConfiguration) in
+            try DiscreteCanonicalizer(configuration: configuration)
         }
-        guard let json = contents.metadata[CanonicalizerMetadata.configurationKey] else {
-            throw CanonicalizationError("metadata \(CanonicalizerMetadata.configurationKey) is "
-                                        + "missing", file: url.path)
-        }
-        let configuration: CanonicalizerConfiguration
-        do {
-            configuration = try JSONDecoder().decode(CanonicalizerConfiguration.self,
-                                                     from: Data(json.utf8))
-        } catch let error as DecodingError {
-            throw CanonicalizationError("the stored canonicalizer configuration does not "
-                                        + "decode: \(error.summary)", file: url.path)
-        }
-        let canonicalizer: DiscreteCanonicalizer
-        do {
-            canonicalizer = try DiscreteCanonicalizer(configuration: configuration)
-        } catch let error as CanonicalizationError {
-            throw CanonicalizationError(error.message, file: url.path)
-        }
-        try canonicalizer.load(stateDictionary: contents.tensors)
-        canonicalizer.eval()
-        return canonicalizer
     }
 }

@@ -14,8 +14,12 @@ struct CanonicalizeCommand: ParsableCommand {
         discussion: """
             The pose says how the scan lies: the scan equals the pose applied to its upright \
             (canonical) form, where `rotation` counts quarter turns counter-clockwise applied \
-            after an optional left-right mirror. `confidence` is the softmax margin between \
-            the best and second-best pose (0 = a tie, 1 = certain).
+            after an optional left-right mirror. A continuous (EGNN) package finds any angle: \
+            its pose also carries `angleDegrees` (counter-clockwise, after the mirror), \
+            `rotation` is then the nearest quarter turn, and upright copies are turned by \
+            bicubic interpolation (corners outside the scan are zero). `confidence` is the \
+            softmax margin between the best and second-best pose (0 = a tie, 1 = certain; \
+            always 1 for a continuous model, which has no pose scores).
 
             MODEL is a model package folder (its metadata.json and the weights' SHA-256 are \
             verified) or a bare canonicalizer .safetensors file (structure and finite weights \
@@ -84,6 +88,9 @@ struct CanonicalizeCommand: ParsableCommand {
             destinations = try OutputPaths.plan(inputs: files, outputFolder: output,
                                                 name: ScanCanonicalizer.outputName(for:))
         }
+        if EGNNPackage.holdsEGNN(model) {
+            return try runContinuous(destinations: destinations)
+        }
         let canonicalizer = try ScanCanonicalizer(modelAt: model)
         // A package may carry a threshold calibrated on its validation cases.
         let threshold = minConfidence
@@ -122,6 +129,42 @@ struct CanonicalizeCommand: ParsableCommand {
         }
     }
 
+    /// The arbitrary-angle poses of a continuous (EGNN) package; upright copies are turned by
+    /// bicubic interpolation with zero corners.
+    private func runContinuous(destinations: [String]?) throws {
+        let canonicalizer = try EGNNScanCanonicalizer(packageAt: model)
+        let group = canonicalizer.package.metadata.group.rawValue
+        var results: [CanonicalizeResult] = []
+        var failures: [ExitStatus] = []
+        for (index, file) in files.enumerated() {
+            do {
+                let (pose, written) = try canonicalizer.process(
+                    file, page: page, destination: destinations?[index])
+                results.append(CanonicalizeResult(file: file, pose: PoseReport(pose, group: group),
+                                                  output: written))
+            } catch {
+                let (status, message) = ErrorReporter.caseFailure(error, command: "canonicalize")
+                failures.append(status)
+                results.append(CanonicalizeResult(file: file, error: message))
+                if !json { ErrorReporter.printError(message) }
+            }
+        }
+        if json {
+            print(CanonicalizeResult.jsonArray(results))
+        } else {
+            for result in results {
+                guard let pose = result.pose, let angle = pose.angleDegrees else { continue }
+                var line = "\(result.file): angle " + String(format: "%.2f", angle)
+                    + "° rotation \(Self.number(pose.rotation)) mirrored \(pose.mirrored)"
+                if let written = result.output { line += " -> \(written)" }
+                print(line)
+            }
+        }
+        if let status = ErrorReporter.batchStatus(cases: files.count, failures: failures) {
+            throw SilentExit(status: status)
+        }
+    }
+
     /// 1 → "1", 0.5 → "0.5".
     private static func number(_ value: Double) -> String {
         value == value.rounded() ? String(Int(value)) : String(value)
@@ -143,6 +186,10 @@ struct PoseReport: Codable, Equatable {
     /// Whether the confidence is below the threshold: rotation and mirror are then only the
     /// best guess, and the scan was not turned.
     var uncertain: Bool
+    /// Continuous (EGNN) models: the angle in degrees counter-clockwise, in (−180, 180], such
+    /// that the scan is its canonical form (mirrored first when `mirrored`) turned by it;
+    /// `rotation` is then its nearest quarter turn. Absent for discrete models.
+    var angleDegrees: Double?
 
     init(_ pose: PoseEstimate, threshold: Double = 0) {
         rotation = pose.quarterTurns
@@ -151,6 +198,18 @@ struct PoseReport: Codable, Equatable {
         confidence = pose.confidence
         group = pose.group.description
         uncertain = Double(pose.confidence) < threshold
+    }
+
+    /// The report of a continuous pose: a continuous model has no pose scores, so its
+    /// confidence is 1 and it is never uncertain.
+    init(_ pose: ImagePose, group: String) {
+        rotation = Double(pose.quarterTurns)
+        degrees = 90 * Double(pose.quarterTurns)
+        mirrored = pose.mirrored
+        confidence = 1
+        self.group = group
+        uncertain = false
+        angleDegrees = pose.angleDegrees
     }
 }
 

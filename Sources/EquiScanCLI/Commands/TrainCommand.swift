@@ -1,4 +1,5 @@
 import ArgumentParser
+import Canonicalization
 import Foundation
 import ModelRuntime
 import SafeFiles
@@ -53,6 +54,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         ProtectedInputs.shared.protect([config])
+        if EGNNTrainingConfig.isEGNN(path: config) { return try trainEGNN() }
         let parsed = try TrainingConfig.load(path: config)
         let root = dataRoot ?? (config as NSString).deletingLastPathComponent
         let folder = output ?? parsed.name
@@ -76,6 +78,28 @@ struct TrainCommand: ParsableCommand {
                                                        output: folder, resume: resume),
                               progress: display.handle)
         _ = try trainer.run()
+    }
+
+    /// A continuous (EGNN) orientation package: its own config (`EGNNTrainingConfig`), trained
+    /// in one pass without checkpoints.
+    private func trainEGNN() throws {
+        guard !resume else {
+            throw CommandFailure(.usage, "\(config): EGNN training has no checkpoints to "
+                                 + "resume from; run it without --resume")
+        }
+        let parsed = try EGNNTrainingConfig.load(path: config)
+        let root = dataRoot ?? (config as NSString).deletingLastPathComponent
+        if validateOnly {
+            print("\(config): valid EGNN orientation config \"\(parsed.name)\" "
+                  + "(\(parsed.model.group.rawValue), \(parsed.training.steps) steps)")
+            return
+        }
+        if let threads { ThreadPolicy.workerCount = threads }
+        let folder = output ?? parsed.name
+        try EGNNTraining.run(parsed, dataRoot: root.isEmpty ? "." : root, output: folder) {
+            StandardStreams.writeError($0 + "\n")
+        }
+        StandardStreams.writeError("model package written to \(folder)\n")
     }
 }
 

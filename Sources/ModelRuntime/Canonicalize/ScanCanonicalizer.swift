@@ -88,17 +88,32 @@ public struct ScanCanonicalizer {
     public func process(_ file: String, page: Int?, destination: String?,
                         minConfidence: Double = 0) throws
         -> (pose: PoseEstimate, written: String?) {
-        let scan = try ImageDecoder.decode(path: file, options: DecodeOptions(page: page ?? 0))
-        if destination != nil, page == nil, scan.metadata.pageCount > 1 {
-            throw DataError(.unsupportedScan, file: file, "has \(scan.metadata.pageCount) pages "
-                            + "and one is written; pass --page N (0-based) to choose it")
-        }
+        let scan = try Self.decode(file, page: page, writing: destination != nil)
         let pose = try self.pose(of: scan, file: file)
         guard let destination, Double(pose.confidence) >= minConfidence else { return (pose, nil) }
         let upright = try self.upright(scan, pose: pose, file: file)
-        let format = Self.outputFormat(for: scan.metadata.format)
-        guard Self.name(destination, fits: format) else {
-            throw DataError(.mismatch, file: file, "holds \(scan.metadata.format) data but its "
+        try Self.write(upright, format: scan.metadata.format, from: file, to: destination)
+        return (pose, destination)
+    }
+
+    /// Page `page` (default 0) of the scan in `file`; a multi-page file needs an explicit page
+    /// when one is to be written, since the rest would be lost silently.
+    static func decode(_ file: String, page: Int?, writing: Bool) throws -> Scan {
+        let scan = try ImageDecoder.decode(path: file, options: DecodeOptions(page: page ?? 0))
+        if writing, page == nil, scan.metadata.pageCount > 1 {
+            throw DataError(.unsupportedScan, file: file, "has \(scan.metadata.pageCount) pages "
+                            + "and one is written; pass --page N (0-based) to choose it")
+        }
+        return scan
+    }
+
+    /// Writes the upright copy of a scan of `format` read from `file` to `destination`
+    /// (atomically, in `outputFormat(for:)`; missing folders are created).
+    static func write(_ upright: Scan, format input: ImageFormat, from file: String,
+                      to destination: String) throws {
+        let format = outputFormat(for: input)
+        guard name(destination, fits: format) else {
+            throw DataError(.mismatch, file: file, "holds \(input) data but its "
                             + "name says otherwise; rename it to match its format")
         }
         let folder = (destination as NSString).deletingLastPathComponent
@@ -108,6 +123,5 @@ public struct ScanCanonicalizer {
             throw SafeFileError(.io, path: folder, "cannot create the output folder")
         }
         try ImageEncoder.write(upright, to: destination, format: format)
-        return (pose, destination)
     }
 }

@@ -1,3 +1,4 @@
+import Canonicalization
 import Dispatch
 import ImageCodecs
 import ModelRuntime
@@ -19,6 +20,9 @@ struct CaseContext {
     /// The pose that stage applied (none when it was uncertain): what
     /// `InvertCanonicalization` undoes.
     var appliedPose: CaseRecord.Pose?
+    /// The arbitrary-angle pose a continuous (`"method": "egnn"`) canonicalization applied;
+    /// `pose` then holds its nearest quarter turn for the record.
+    var continuousPose: ImagePose?
     var classification: ClassificationOutcome?
     /// The last mask a stage produced, and the file it was saved to.
     var finalMask: (map: LabelMap, labels: [String], geometry: ValueGeometry)?

@@ -1,5 +1,7 @@
+import Canonicalization
 import ModelRuntime
 import Reports
+import TensorCore
 
 /// The geometric ops (`Resize`, `CenterSpatialCrop`, `SpatialPad`, `Rotate90`, `Flip`) and
 /// the pose turns, on any spatial value: images and probabilities are resampled bilinearly,
@@ -51,6 +53,29 @@ enum Geometry {
         // R^r F is its own inverse; R^r's inverse is R^-r.
         let turns = inverse && !pose.mirrored ? -pose.rotation : pose.rotation
         let moved = turn(value, quarterTurns: turns, mirrored: pose.mirrored)
+        return reframed(moved, frame)
+    }
+
+    /// `value` mapped by a continuous pose, keeping its extent: to the canonical frame (the
+    /// inverse of the pose; images and probabilities bilinear) or back to the scan (masks
+    /// nearest, so no new labels appear). Samples turned in from outside the plane are 0.
+    static func applyContinuousPose(_ pose: ImagePose, to value: CaseValue, frame: ValueFrame,
+                                    inverse: Bool) -> CaseValue {
+        func move(_ tensor: Tensor, _ interpolation: RotationInterpolation) -> Tensor {
+            inverse ? pose.canonical(tensor, interpolation: interpolation)
+                : pose.toScan(tensor, interpolation: interpolation)
+        }
+        let moved = map(value) { planes in
+            let tensor = Tensor(shape: [planes.channels, planes.height, planes.width],
+                                storage: planes.values)
+            return ImagePlanes(channels: planes.channels, width: planes.width,
+                               height: planes.height, values: move(tensor, .bilinear).storage)
+        } masks: { labels in
+            let tensor = Tensor(shape: [labels.height, labels.width],
+                                storage: labels.values.map { Float($0) })
+            return LabelMap(width: labels.width, height: labels.height,
+                            values: move(tensor, .nearest).storage.map { Int32($0) })
+        }
         return reframed(moved, frame)
     }
 

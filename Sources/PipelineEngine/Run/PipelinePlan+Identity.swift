@@ -18,6 +18,13 @@ extension PipelinePlan {
     /// The models the plan uses, one per model stage, for `run.json`.
     public var modelRecords: [RunManifest.Model] {
         stages.compactMap { stage in
+            if let continuous = stage.continuousModel {
+                let metadata = continuous.metadata
+                return RunManifest.Model(stage: CaseProcessor.label(stage.spec),
+                                         name: metadata.name, version: metadata.version,
+                                         folder: continuous.folder,
+                                         sha256: metadata.weights.sha256, outputs: [])
+            }
             guard let model = stage.model else { return nil }
             let metadata = model.metadata
             var digest = metadata.weights.sha256

@@ -59,10 +59,15 @@ struct StageRuntime {
                 throw StageFailure("\(file): the value is in the scan's frame already; there "
                                    + "is nothing to invert")
             }
-            // An uncertain pose turned nothing, so there is nothing to turn back.
-            let identity = CaseRecord.Pose(rotation: 0, mirrored: false, confidence: 1)
-            output = Geometry.applyPose(context.appliedPose ?? identity, to: value,
-                                        frame: .scan)
+            if let continuous = context.continuousPose {
+                output = Geometry.applyContinuousPose(continuous, to: value, frame: .scan,
+                                                      inverse: false)
+            } else {
+                // An uncertain pose turned nothing, so there is nothing to turn back.
+                let identity = CaseRecord.Pose(rotation: 0, mirrored: false, confidence: 1)
+                output = Geometry.applyPose(context.appliedPose ?? identity, to: value,
+                                            frame: .scan)
+            }
         case .keepLargestConnectedComponent:
             guard case .mask(let map, let labels, let geometry)? = input else {
                 throw wrongKind(input, spec, expected: "a mask")
@@ -143,6 +148,9 @@ struct StageRuntime {
     private func canonicalize(_ input: CaseValue?, _ stage: PlannedStage,
                               _ context: inout CaseContext) throws -> CaseValue {
         let (planes, _, geometry) = try imageParts(input, stage.spec)
+        if stage.continuousModel != nil {
+            return try canonicalizeContinuous(planes, geometry, stage, &context)
+        }
         let canonicalizer = try models.canonicalizer(for: stage)
         let file = context.source.path
         let channels = canonicalizer.configuration.network.inputChannels

@@ -6,6 +6,19 @@ import ModelRuntime
 /// weight file's SHA-256 again, so a package changed after validation is refused, not used.
 final class WorkerModels {
     private var packages: [String: ModelPackage] = [:]
+    private var continuous: [String: EGNNScanCanonicalizer] = [:]
+
+    /// The continuous canonicalizer of a `CanonicalizeOrientation` stage with
+    /// `"method": "egnn"`, loaded on first use.
+    func continuousCanonicalizer(for stage: PlannedStage) throws -> EGNNScanCanonicalizer {
+        guard let model = stage.continuousModel else {
+            preconditionFailure("continuous canonicalization stage without a planned model")
+        }
+        if let loaded = continuous[model.folder] { return loaded }
+        let loaded = try EGNNScanCanonicalizer(packageAt: model.folder)
+        continuous[model.folder] = loaded
+        return loaded
+    }
 
     /// The package of a model stage, loaded on first use.
     func package(for stage: PlannedStage) throws -> ModelPackage {

@@ -18,9 +18,19 @@ public struct PlannedStage: Sendable {
     public var inputIndex: Int?
     /// The verified model package of a model stage.
     public var model: PlannedModel?
+    /// The verified continuous (EGNN) package of a `CanonicalizeOrientation` stage with
+    /// `"method": "egnn"` (then `model` is nil).
+    public var continuousModel: PlannedContinuousModel? = nil
     /// What the stage gives, as far as the file and its packages fix it before a scan is
     /// read; nil where that is unknown.
     public var output: InferredOutput?
+}
+
+/// A continuous orientation package a plan uses, verified when the plan was validated.
+public struct PlannedContinuousModel: Sendable {
+    /// The package folder, resolved against the pipeline file's folder.
+    public var folder: String
+    public var metadata: EGNNPackageMetadata
 }
 
 /// A model package a plan uses, verified when the plan was validated.

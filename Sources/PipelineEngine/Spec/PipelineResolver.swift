@@ -12,6 +12,9 @@ struct PipelineResolver {
     private(set) var problems: [ConfigError] = []
     /// Packages already loaded, by resolved folder (several stages may share one).
     private var packages: [String: Result<PlannedModel, ModelLoadFailure>] = [:]
+    /// Continuous (EGNN) packages already loaded, by resolved folder.
+    private var continuousPackages: [String: Result<PlannedContinuousModel, ModelLoadFailure>]
+        = [:]
 
     init(spec: PipelineSpec, baseFolder: String) {
         self.spec = spec
@@ -28,15 +31,20 @@ struct PipelineResolver {
             let inputIndex = resolveInput(of: stage, indexByID)
             checkPlace(of: stage)
             var model: PlannedModel?
+            var continuous: PlannedContinuousModel?
             var fits = false
             if stage.op.usesModel, let reference = stage.modelReference,
                let node = stage.member("model") {
-                model = loadModel(reference, at: node)
-                if let model { fits = checkTask(of: model, for: stage, at: node) }
+                if stage.op == .canonicalizeOrientation, stage.string("method") == "egnn" {
+                    continuous = loadContinuousModel(reference, at: node)
+                } else {
+                    model = loadModel(reference, at: node)
+                    if let model { fits = checkTask(of: model, for: stage, at: node) }
+                }
             }
             let output = flow.follow(stage, inputIndex: inputIndex, model: fits ? model : nil)
             planned.append(PlannedStage(spec: stage, inputIndex: inputIndex, model: model,
-                                        output: output))
+                                        continuousModel: continuous, output: output))
         }
         problems += flow.problems
         checkOutputFiles()
@@ -131,19 +139,49 @@ struct PipelineResolver {
     /// The verified package at `reference` (relative to the pipeline file), or nil after
     /// recording why it cannot be used.
     private mutating func loadModel(_ reference: String, at node: ConfigNode) -> PlannedModel? {
-        let folder = reference.hasPrefix("/") ? reference
-            : ((baseFolder as NSString).appendingPathComponent(reference) as NSString)
-                .standardizingPath
+        let folder = resolvedFolder(reference)
         if packages[folder] == nil {
-            do {
-                let package = try ModelPackage.load(folder)
-                packages[folder] = .success(PlannedModel(folder: folder,
-                                                         metadata: package.metadata))
-            } catch {
-                packages[folder] = .failure(ModelLoadFailure(text: String(describing: error)))
+            packages[folder] = Self.attempt {
+                PlannedModel(folder: folder, metadata: try ModelPackage.load(folder).metadata)
             }
         }
-        switch packages[folder] {
+        return usable(packages[folder], reference, at: node)
+    }
+
+    /// The verified continuous (EGNN) package at `reference`, or nil after recording why it
+    /// cannot be used.
+    private mutating func loadContinuousModel(_ reference: String, at node: ConfigNode)
+        -> PlannedContinuousModel? {
+        let folder = resolvedFolder(reference)
+        if continuousPackages[folder] == nil {
+            continuousPackages[folder] = Self.attempt {
+                PlannedContinuousModel(folder: folder,
+                                       metadata: try EGNNPackage.load(folder).metadata)
+            }
+        }
+        return usable(continuousPackages[folder], reference, at: node)
+    }
+
+    private func resolvedFolder(_ reference: String) -> String {
+        reference.hasPrefix("/") ? reference
+            : ((baseFolder as NSString).appendingPathComponent(reference) as NSString)
+                .standardizingPath
+    }
+
+    /// The result of `load`, its error turned into a message.
+    private static func attempt<Model>(_ load: () throws -> Model)
+        -> Result<Model, ModelLoadFailure> {
+        do {
+            return .success(try load())
+        } catch {
+            return .failure(ModelLoadFailure(text: String(describing: error)))
+        }
+    }
+
+    /// The loaded model, or nil after recording why it cannot be used.
+    private mutating func usable<Model>(_ result: Result<Model, ModelLoadFailure>?,
+                                        _ reference: String, at node: ConfigNode) -> Model? {
+        switch result {
         case .success(let model)?:
             return model
         case .failure(let reason)?:

@@ -52,9 +52,12 @@ public enum StageOp: String, Sendable, CaseIterable {
             return [.init("spatial_axis", .integer(0...1))]
         case .canonicalizeOrientation:
             // Below it the pose is uncertain and nothing is turned; default: the package's
-            // calibrated `minConfidence`, else 0 (never abstain).
+            // calibrated `minConfidence`, else 0 (never abstain). "egnn": a continuous
+            // (EGNN) package that finds any angle; the scan is turned by interpolation.
             return [.init("model", .model),
-                    .init("min_confidence", .unitInterval, default: nil)]
+                    .init("min_confidence", .unitInterval, default: nil),
+                    .init("method", .choice(["discrete", "egnn"]),
+                          default: .string("discrete"))]
         case .classify:
             return [.init("model", .model)]
         case .segment:

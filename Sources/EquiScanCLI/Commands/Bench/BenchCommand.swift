@@ -9,5 +9,5 @@ struct BenchCommand: ParsableCommand {
         subcommands: [BenchConvCommand.self, BenchDecodeCommand.self,
                       BenchModelsCommand.self, BenchCanonicalizeCommand.self,
                       BenchHashCommand.self, BenchPipelineCommand.self,
-                      BenchWatchCommand.self])
+                      BenchWatchCommand.self, BenchOrientationErrorsCommand.self])
 }
