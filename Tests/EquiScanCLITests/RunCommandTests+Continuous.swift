@@ -31,6 +31,8 @@ extension RunCommandTests {
         let entry = try XCTUnwrap(try CLIRunner.jsonArray(single).first)
         let angle = try XCTUnwrap((entry["pose"] as? [String: Any])?["angleDegrees"] as? Double)
         XCTAssertEqual(pose["rotation"] as? Int, ((Int((angle / 90).rounded()) % 4) + 4) % 4)
+        XCTAssertEqual(try XCTUnwrap(pose["angleDegrees"] as? Double), angle, accuracy: 1e-9,
+                       "the record carries the angle itself")
 
         let loaded = try ImageDecoder.decode(path: input + "/ct.png")
         let back = try ImageDecoder.decode(path: out + "/ct_back.png")
@@ -53,16 +55,30 @@ extension RunCommandTests {
 
     /// A package that is not a continuous one is refused when the pipeline is validated.
     func testContinuousMethodRefusesADiscretePackage() throws {
-        let folder = temporaryFolder()
-        let pipeline = folder + "/p.json"
-        let model = Self.root + "/samples/models/orientation-d4"
-        try """
-            {"version": 1, "name": "egnn", "stages": [
-                {"op": "LoadImage"},
-                {"op": "CanonicalizeOrientation", "model": "\(model)", "method": "egnn"}]}
-            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
-        let result = try CLIRunner.run(["validate", pipeline])
+        let result = try validateContinuousStage(model: "orientation-d4", extra: "")
         XCTAssertEqual(result.status, 65, result.stderr)
         XCTAssertTrue(result.stderr.contains("not an EGNN orientation package"), result.stderr)
+    }
+
+    /// A continuous pose has no softmax margin: a threshold on it is refused, not ignored.
+    func testContinuousMethodRefusesMinConfidence() throws {
+        let result = try validateContinuousStage(model: "orientation-egnn",
+                                                 extra: ", \"min_confidence\": 0.5")
+        XCTAssertEqual(result.status, 65, result.stderr)
+        XCTAssertTrue(result.stderr.contains("min_confidence applies to the discrete "
+                                             + "canonicalizer only"), result.stderr)
+    }
+
+    /// `equiscan validate` of a pipeline whose CanonicalizeOrientation stage uses the sample
+    /// package `model` with `"method": "egnn"` and the members `extra`.
+    func validateContinuousStage(model: String, extra: String) throws -> CLIResult {
+        let pipeline = temporaryFolder() + "/p.json"
+        try """
+            {"version": 1, "name": "egnn", "stages": [
+                {"op": "LoadImage", "colour": "gray"},
+                {"op": "CanonicalizeOrientation", "model": "\(Self.root)/samples/models/\(model)",
+                 "method": "egnn"\(extra)}]}
+            """.write(toFile: pipeline, atomically: true, encoding: .utf8)
+        return try CLIRunner.run(["validate", pipeline])
     }
 }

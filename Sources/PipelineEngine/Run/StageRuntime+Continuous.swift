@@ -5,7 +5,7 @@ import Reports
 extension StageRuntime {
     /// `"method": "egnn"`: the arbitrary-angle pose from the keypoints of the gray image (luma
     /// of colour), the image turned into its canonical frame by interpolation; the record's
-    /// pose is the nearest quarter turn with confidence 1.
+    /// pose is the nearest quarter turn with confidence 1, and carries the angle.
     func canonicalizeContinuous(_ planes: ImagePlanes, _ geometry: ValueGeometry,
                                 _ stage: PlannedStage,
                                 _ context: inout CaseContext) throws -> CaseValue {
@@ -18,7 +18,7 @@ extension StageRuntime {
         let pose = try canonicalizer.pose(ofPlane: gray.values, height: gray.height,
                                           width: gray.width, file: context.source.path)
         let record = CaseRecord.Pose(rotation: pose.quarterTurns, mirrored: pose.mirrored,
-                                     confidence: 1)
+                                     confidence: 1, angleDegrees: pose.angleDegrees)
         context.pose = record
         context.appliedPose = record
         context.continuousPose = pose

@@ -37,6 +37,12 @@ struct PipelineResolver {
                let node = stage.member("model") {
                 if stage.op == .canonicalizeOrientation, stage.string("method") == "egnn" {
                     continuous = loadContinuousModel(reference, at: node)
+                    if let threshold = stage.member("min_confidence") {
+                        // A continuous pose has no softmax margin to compare with.
+                        problems.append(threshold.error(
+                            "min_confidence applies to the discrete canonicalizer only; "
+                            + "remove it or use \"method\": \"discrete\""))
+                    }
                 } else {
                     model = loadModel(reference, at: node)
                     if let model { fits = checkTask(of: model, for: stage, at: node) }

@@ -34,12 +34,18 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         /// Whether the confidence fell below the stage's threshold: `rotation` and `mirrored`
         /// are then only the best guess, and nothing was turned.
         public var uncertain: Bool = false
+        /// The arbitrary-angle pose of a continuous (EGNN) canonicalizer, counter-clockwise
+        /// degrees after the mirror, so that the scan is its canonical form turned by it;
+        /// `rotation` is then its nearest quarter turn. Nil for the discrete canonicalizer.
+        public var angleDegrees: Double?
 
-        public init(rotation: Int, mirrored: Bool, confidence: Double, uncertain: Bool = false) {
+        public init(rotation: Int, mirrored: Bool, confidence: Double, uncertain: Bool = false,
+                    angleDegrees: Double? = nil) {
             self.rotation = rotation
             self.mirrored = mirrored
             self.confidence = confidence
             self.uncertain = uncertain
+            self.angleDegrees = angleDegrees
         }
 
         /// `r<rotation>`, with `m` appended when mirrored (`"r0"`, `"r3m"`): the names
