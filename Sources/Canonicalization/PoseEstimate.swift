@@ -15,6 +15,17 @@ public struct PoseEstimate: Equatable, Sendable {
     /// for a clear decision.
     public let confidence: Float
 
+    /// The margin of the rotation alone, in [0, 1]: the softmax probabilities of a rotation
+    /// with and without the mirror are added, and this is the best such sum minus the second
+    /// best. A scan of mirror-symmetric anatomy (an axial brain slice) splits its probability
+    /// between a pose and its mirror image, which leaves `confidence` near 0 while the
+    /// rotation is certain. Equal to `confidence` for groups without mirrors.
+    public let rotationConfidence: Float
+    /// The margin of the mirror bit given the rotation, in [0, 1]: |p(r, plain) − p(r,
+    /// mirrored)| / (p(r, plain) + p(r, mirrored)) at the best pose's rotation r; 0 when the
+    /// two are tied, 1 for groups without mirrors (nothing to decide).
+    public let mirrorConfidence: Float
+
     /// Scores within this fraction of max(1, the largest |score|) of the best count as tied:
     /// float rounding in the convolutions perturbs the scores of a symmetric image by about
     /// 1e-7 of their scale, and must not decide its pose.
@@ -40,6 +51,18 @@ public struct PoseEstimate: Equatable, Sendable {
         self.element = group.element(at: best)
         self.scores = scores
         self.confidence = Float((sorted[0] - second) / total)
+        let n = group.rotationCount
+        guard group.kind == .dihedral else {
+            rotationConfidence = confidence
+            mirrorConfidence = 1
+            return
+        }
+        // Storage index N·m + r: plain rotations first, then the mirrored ones.
+        let rotations = (0..<n).map { (exps[$0] + exps[n + $0]) / total }.sorted(by: >)
+        rotationConfidence = Float(rotations[0] - (n > 1 ? rotations[1] : 0))
+        let r = element.rotation
+        let pair = exps[r] + exps[n + r]
+        mirrorConfidence = Float(abs(exps[r] - exps[n + r]) / pair)
     }
 
     /// The rotation in quarter turns counter-clockwise (a multiple of 0.5 for C8/D8 poses).

@@ -231,8 +231,16 @@ public final class Trainer {
             from: URL(fileURLWithPath: checkpointPath("best.safetensors")))
         try module.load(stateDictionary: best.tensors)
         module.eval()
+        // Abstention thresholds are chosen on validation cases, like the epoch.
+        let calibration = config.task == .orientation && !validationIndex.cases.isEmpty
+            ? try OrientationPoses(model: model, cases: validationIndex.cases, loader: loader,
+                                   group: ModelFactory.group(config.model.group),
+                                   batchSize: config.training.batchSize)
+                .calibration(targetAccuracy: Self.poseTargetAccuracy)
+            : nil
         try writePackage(model: model, state: state, split: split,
-                         input: Self.recordedInput(config.input, formats: loader.sampleFormats))
+                         input: Self.recordedInput(config.input, formats: loader.sampleFormats),
+                         calibration: calibration)
         progress(.finished(package: options.output))
         return TrainingResult(log: state.log, bestEpoch: state.bestEpoch, package: options.output)
     }
@@ -462,8 +470,11 @@ public final class Trainer {
         return recorded
     }
 
+    /// The accuracy an orientation model's abstention thresholds ask of the poses it acts on.
+    public static let poseTargetAccuracy = 0.98
+
     func writePackage(model: PackagedModel, state: CheckpointState, split: DataSplit,
-                      input: InputSpec) throws {
+                      input: InputSpec, calibration: ModelMetadata.PoseCalibration?) throws {
         let folder = options.output
         let (train, validation) = (split.train, split.validation)
         let weightsPath = (folder as NSString).appendingPathComponent(ModelPackage.weightsFile)
@@ -521,6 +532,12 @@ public final class Trainer {
             canonicalizer: canonicalizerReference,
             notice: ModelMetadata.researchNotice)
         metadata.reproducibility = .current(seed: config.seed)
+        if let calibration {
+            metadata.calibration = calibration
+            metadata.minConfidence = calibration.rotation.threshold
+            metadata.mirrorMinConfidence = calibration.mirror?.threshold
+            metadata.mirrorIdentifiable = calibration.mirror?.reachesTarget
+        }
         try AtomicFile.writeJSON(metadata,
                                  to: (folder as NSString).appendingPathComponent("metadata.json"))
         try writeCaseLists(split, package: folder)

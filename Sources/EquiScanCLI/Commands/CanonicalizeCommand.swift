@@ -14,12 +14,23 @@ struct CanonicalizeCommand: ParsableCommand {
         discussion: """
             The pose says how the scan lies: the scan equals the pose applied to its upright \
             (canonical) form, where `rotation` counts quarter turns counter-clockwise applied \
-            after an optional left-right mirror. A continuous (EGNN) package finds any angle: \
-            its pose also carries `angleDegrees` (counter-clockwise, after the mirror), \
-            `rotation` is then the nearest quarter turn, and upright copies are turned by \
-            bicubic interpolation (corners outside the scan are zero). `confidence` is the \
-            softmax margin between the best and second-best pose (0 = a tie, 1 = certain; \
-            always 1 for a continuous model, which has no pose scores).
+            after an optional left-right mirror. `confidence` is the softmax margin between \
+            the best and second-best pose (0 = a tie, 1 = certain); `rotationConfidence` the \
+            margin of the rotation alone (a pose and its mirror image added), and \
+            `mirrorConfidence` that of the mirror given the rotation.
+
+            A pose whose rotation confidence is below the threshold (--min-confidence, else \
+            the package's calibrated minConfidence) is `uncertain`: the rotation and mirror \
+            are only the best guess and nothing is turned or written. A mirror the package \
+            cannot identify (near-symmetric anatomy), or whose confidence is below its \
+            calibrated mirrorMinConfidence, is `mirrorUncertain`: the scan is written with \
+            its rotation undone and its mirror left as it is.
+
+            A continuous (EGNN) package finds any angle: its pose also carries \
+            `angleDegrees` (counter-clockwise, after the mirror), `rotation` is then the \
+            nearest quarter turn, and upright copies are turned by bicubic interpolation \
+            (corners outside the scan are zero). It has no pose scores: its confidences are \
+            1 and it never abstains.
 
             MODEL is a model package folder (its metadata.json and the weights' SHA-256 are \
             verified) or a bare canonicalizer .safetensors file (structure and finite weights \
@@ -54,9 +65,9 @@ struct CanonicalizeCommand: ParsableCommand {
                                + "required with -o for multi-page files)."))
     var page: Int?
 
-    @Option(help: ArgumentHelp("Confidence (0-1) below which a pose is reported as uncertain "
-                               + "and the scan is not turned or written (default: the "
-                               + "package's calibrated minConfidence, else 0).",
+    @Option(help: ArgumentHelp("Rotation confidence (0-1) below which a pose is reported as "
+                               + "uncertain and the scan is not turned or written (default: "
+                               + "the package's calibrated minConfidence, else 0).",
                                valueName: "confidence"))
     var minConfidence: Double?
 
@@ -92,18 +103,19 @@ struct CanonicalizeCommand: ParsableCommand {
             return try runContinuous(destinations: destinations)
         }
         let canonicalizer = try ScanCanonicalizer(modelAt: model)
-        // A package may carry a threshold calibrated on its validation cases.
-        let threshold = minConfidence
-            ?? (try? ModelPackage.load(model))?.metadata.minConfidence ?? 0
+        // A package may carry thresholds calibrated on its validation cases.
+        let abstention = (try? ModelPackage.load(model))?.metadata
+            .poseAbstention(minConfidence: minConfidence)
+            ?? PoseAbstention(minConfidence: minConfidence ?? 0)
         var results: [CanonicalizeResult] = []
         var failures: [ExitStatus] = []
         for (index, file) in files.enumerated() {
             do {
                 let (pose, written) = try canonicalizer.process(
                     file, page: page, destination: destinations?[index],
-                    minConfidence: threshold)
+                    abstention: abstention)
                 results.append(CanonicalizeResult(
-                    file: file, pose: PoseReport(pose, threshold: threshold), output: written))
+                    file: file, pose: PoseReport(pose, abstention: abstention), output: written))
             } catch {
                 let (status, message) = ErrorReporter.caseFailure(error, command: "canonicalize")
                 failures.append(status)
@@ -119,7 +131,11 @@ struct CanonicalizeCommand: ParsableCommand {
                 var line = "\(result.file): rotation \(Self.number(pose.rotation)) "
                     + "mirrored \(pose.mirrored) confidence "
                     + String(format: "%.3f", pose.confidence)
-                if pose.uncertain { line += " uncertain (not turned)" }
+                if pose.uncertain {
+                    line += " uncertain (not turned)"
+                } else if pose.mirrorUncertain {
+                    line += " mirror uncertain (not mirrored)"
+                }
                 if let written = result.output { line += " -> \(written)" }
                 print(line)
             }
@@ -181,23 +197,33 @@ struct PoseReport: Codable, Equatable {
     var mirrored: Bool
     /// Softmax margin between the best and second-best pose.
     var confidence: Float
+    /// Softmax margin of the rotation alone (a pose and its mirror image added).
+    var rotationConfidence: Float
+    /// Margin of the mirror bit given the rotation (1 for groups without mirrors).
+    var mirrorConfidence: Float
     /// The model's group ("C4", "D4"…).
     var group: String
-    /// Whether the confidence is below the threshold: rotation and mirror are then only the
-    /// best guess, and the scan was not turned.
+    /// Whether the rotation confidence is below the threshold: rotation and mirror are then
+    /// only the best guess, and the scan was not turned.
     var uncertain: Bool
+    /// Whether the mirror bit is only a guess (not identifiable for the model, or below its
+    /// calibrated threshold): a written scan has its rotation undone, not its mirror.
+    var mirrorUncertain: Bool
     /// Continuous (EGNN) models: the angle in degrees counter-clockwise, in (−180, 180], such
     /// that the scan is its canonical form (mirrored first when `mirrored`) turned by it;
     /// `rotation` is then its nearest quarter turn. Absent for discrete models.
     var angleDegrees: Double?
 
-    init(_ pose: PoseEstimate, threshold: Double = 0) {
+    init(_ pose: PoseEstimate, abstention: PoseAbstention = PoseAbstention()) {
         rotation = pose.quarterTurns
         degrees = pose.degrees
         mirrored = pose.mirrored
         confidence = pose.confidence
+        rotationConfidence = pose.rotationConfidence
+        mirrorConfidence = pose.mirrorConfidence
         group = pose.group.description
-        uncertain = Double(pose.confidence) < threshold
+        uncertain = abstention.isUncertain(pose)
+        mirrorUncertain = abstention.isMirrorUncertain(pose)
     }
 
     /// The report of a continuous pose: a continuous model has no pose scores, so its
@@ -207,8 +233,11 @@ struct PoseReport: Codable, Equatable {
         degrees = 90 * Double(pose.quarterTurns)
         mirrored = pose.mirrored
         confidence = 1
+        rotationConfidence = 1
+        mirrorConfidence = 1
         self.group = group
         uncertain = false
+        mirrorUncertain = false
         angleDegrees = pose.angleDegrees
     }
 }

@@ -37,9 +37,12 @@ public struct ScanCanonicalizer {
         return pose
     }
 
-    /// `scan` turned upright: pose⁻¹ · scan. Poses off the pixel grid (C8/D8 half turns) are
-    /// refused, since turning them would resample the scan.
-    public func upright(_ scan: Scan, pose: PoseEstimate, file: String) throws -> Scan {
+    /// `scan` turned upright: pose⁻¹ · scan, or with `undoMirror` false the rotation alone
+    /// undone (for a pose whose mirror bit is uncertain: the scan keeps its handedness). Poses
+    /// off the pixel grid (C8/D8 half turns) are refused, since turning them would resample
+    /// the scan.
+    public func upright(_ scan: Scan, pose: PoseEstimate, file: String,
+                        undoMirror: Bool = true) throws -> Scan {
         guard pose.isOnPixelGrid else {
             throw DataError(.mismatch, file: file, "pose \(pose.degrees)° is not a multiple of "
                             + "90°; writing it upright would resample the scan (use a C4 or D4 "
@@ -47,7 +50,7 @@ public struct ScanCanonicalizer {
         }
         // A mirrored pose R^r F is undone by F R^-r: the rotation first, then the mirror.
         var upright = scan.rotated90(times: -Int(pose.quarterTurns))
-        if pose.mirrored { upright = upright.mirrored() }
+        if pose.mirrored && undoMirror { upright = upright.mirrored() }
         return upright
     }
 
@@ -83,15 +86,17 @@ public struct ScanCanonicalizer {
     /// `page` picks the page of a multi-page TIFF (default 0). Writing needs an explicit page
     /// for multi-page files, since one page is written and the rest would be lost silently.
     ///
-    /// A pose whose confidence is below `minConfidence` is uncertain: it is returned (as the
-    /// best guess) but nothing is turned or written.
+    /// A pose that `abstention` finds uncertain is returned (as the best guess) but nothing
+    /// is turned or written; one whose mirror bit alone is uncertain is written with the
+    /// rotation undone and the mirror left as it is.
     public func process(_ file: String, page: Int?, destination: String?,
-                        minConfidence: Double = 0) throws
+                        abstention: PoseAbstention = PoseAbstention()) throws
         -> (pose: PoseEstimate, written: String?) {
         let scan = try Self.decode(file, page: page, writing: destination != nil)
         let pose = try self.pose(of: scan, file: file)
-        guard let destination, Double(pose.confidence) >= minConfidence else { return (pose, nil) }
-        let upright = try self.upright(scan, pose: pose, file: file)
+        guard let destination, !abstention.isUncertain(pose) else { return (pose, nil) }
+        let upright = try self.upright(scan, pose: pose, file: file,
+                                       undoMirror: !abstention.isMirrorUncertain(pose))
         try Self.write(upright, format: scan.metadata.format, from: file, to: destination)
         return (pose, destination)
     }

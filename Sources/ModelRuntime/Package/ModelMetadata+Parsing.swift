@@ -31,7 +31,8 @@ extension ModelMetadata {
         let object = try root.object(keys: [
             "formatVersion", "name", "version", "description", "task", "architecture", "group",
             "classes", "labels", "input", "trainingData", "training", "validationMetrics",
-            "weights", "canonicalizer", "minConfidence", "reproducibility", "notice",
+            "weights", "canonicalizer", "minConfidence", "mirrorMinConfidence",
+            "mirrorIdentifiable", "calibration", "reproducibility", "notice",
         ])
         let versionNode = try object.required("formatVersion")
         guard try versionNode.integer() == currentFormatVersion else {
@@ -99,6 +100,11 @@ extension ModelMetadata {
                                      notice: notice)
         metadata.minConfidence = try object.optional("minConfidence")
             .map { try $0.number(in: 0...1) }
+        metadata.mirrorMinConfidence = try object.optional("mirrorMinConfidence")
+            .map { try $0.number(in: 0...1) }
+        metadata.mirrorIdentifiable = try object.optional("mirrorIdentifiable")
+            .map { try $0.bool() }
+        metadata.calibration = try object.optional("calibration").map(PoseCalibration.parse)
         metadata.reproducibility = try object.optional("reproducibility")
             .map(Reproducibility.parse)
         return metadata

@@ -30,6 +30,16 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
     /// Orientation models: the pose confidence below which the pose is reported as uncertain
     /// and nothing is turned, calibrated on validation cases; nil when never calibrated.
     public var minConfidence: Double? = nil
+    /// Orientation models with mirrors: the mirror confidence below which the mirror bit is
+    /// reported as uncertain and the scan is turned by its rotation alone; nil when never
+    /// calibrated (the mirror is then always acted on).
+    public var mirrorMinConfidence: Double? = nil
+    /// Orientation models with mirrors: false when no mirror threshold reached the
+    /// calibration target on the validation scans (near-symmetric anatomy such as axial brain
+    /// slices), so every mirror is reported as uncertain; nil when never calibrated.
+    public var mirrorIdentifiable: Bool? = nil
+    /// How `minConfidence` and `mirrorMinConfidence` were chosen; nil when never calibrated.
+    public var calibration: PoseCalibration? = nil
     /// Seed, code revision, threads, BLAS and oneDNN of the run that trained the package;
     /// nil in packages made before it was recorded.
     public var reproducibility: Reproducibility? = nil

@@ -173,13 +173,17 @@ struct StageRuntime {
         let threshold = stage.spec.parameters["min_confidence"].flatMap { value -> Double? in
             if case .number(let number) = value { return number }
             return nil
-        } ?? package.metadata.minConfidence ?? 0
+        }
+        let abstention = package.metadata.poseAbstention(minConfidence: threshold)
         var pose = CaseRecord.Pose(rotation: Int(estimate.quarterTurns),
                                    mirrored: estimate.mirrored,
                                    confidence: Double(estimate.confidence))
-        pose.uncertain = pose.confidence < threshold
+        pose.uncertain = abstention.isUncertain(estimate)
         context.pose = pose
-        context.appliedPose = pose.uncertain ? nil : pose
+        // A mirror the package cannot identify is left as it is: only the rotation is undone.
+        var turned = pose
+        if abstention.isMirrorUncertain(estimate) { turned.mirrored = false }
+        context.appliedPose = pose.uncertain ? nil : turned
         let applied = context.appliedPose
             ?? CaseRecord.Pose(rotation: 0, mirrored: false, confidence: 1)
         return Geometry.applyPose(applied, to: .image(planes, .raw, geometry),

@@ -51,9 +51,11 @@ public enum StageOp: String, Sendable, CaseIterable {
         case .flip:
             return [.init("spatial_axis", .integer(0...1))]
         case .canonicalizeOrientation:
-            // Below it the pose is uncertain and nothing is turned; default: the package's
-            // calibrated `minConfidence`, else 0 (never abstain). "egnn": a continuous
-            // (EGNN) package that finds any angle; the scan is turned by interpolation.
+            // Below it (the pose's rotation confidence) the pose is uncertain and nothing is
+            // turned; default: the package's calibrated `minConfidence`, else 0 (never
+            // abstain). A mirror the package marks uncertain is not undone. "egnn": a
+            // continuous (EGNN) package that finds any angle; the scan is turned by
+            // interpolation.
             return [.init("model", .model),
                     .init("min_confidence", .unitInterval, default: nil),
                     .init("method", .choice(["discrete", "egnn"]),

@@ -1,3 +1,4 @@
+import Canonicalization
 import Equivariance
 import Foundation
 import ImageCodecs
@@ -204,8 +205,10 @@ public enum Evaluator {
     }
 
     /// Every upright scan of `data` turned by every pose of the group: rotation, mirror and
-    /// full-pose accuracy, accuracy per true pose, and orbit consistency (the canonical form,
-    /// predicted pose undone, is the same for every turned copy of a scan).
+    /// full-pose accuracy, accuracy per true pose, orbit consistency (the canonical form,
+    /// predicted pose undone, is the same for every turned copy of a scan), and under the
+    /// package's abstention policy the coverage (share of poses acted on) and the selective
+    /// rotation and mirror accuracy (on what it acted on).
     static func evaluateOrientation(_ package: ModelPackage, data: String, batchSize: Int,
                                     allowSeen: Bool, bootstrap: BootstrapSettings,
                                     decode: @escaping (String) throws -> Scan) throws
@@ -219,33 +222,23 @@ public enum Evaluator {
                                 consumer: package.conversionLog().consumer, decode: decode)
         let failures = try setAsideFailures(&index, loader: loader)
         let group = ModelFactory.group(metadata.group)
-        let poses = group.elements
-        // Case i is scan i / |G| turned by element i % |G|, whose index is the true class.
-        var collector = PredictionCollector(.orientation(group: group))
-        var found = [[GroupElement]](repeating: [], count: index.cases.count)
-        try EvaluationLoop(model: package.model, batchSize: batchSize).run(
-            count: index.cases.count * poses.count,
-            prepare: { i in
-                var item = try Self.turned(loader.load(index.cases[i / poses.count]),
-                                           by: poses[i % poses.count], of: group)
-                item.classIndex = i % poses.count
-                return item
-            },
-            visit: { batch, cases, items, outputs in
-                let predictions = collector.add(batch, items: items, outputs: outputs)
-                for (i, predicted) in zip(cases, predictions) {
-                    found[i / poses.count].append(poses[predicted[0]])
-                }
-            })
-        // The canonical form of g·x is found⁻¹·g·x: the same for all g when consistent.
-        let consistent = found.filter { found in
-            Set(zip(poses, found).map { group.compose(group.inverse($1), $0) }).count == 1
-        }.count
-        guard let m = collector.orientationMetrics else {
-            preconditionFailure("an orientation collector gives orientation metrics")
+        let found = try OrientationPoses(model: package.model, cases: index.cases, loader: loader,
+                                         group: group, batchSize: batchSize)
+        let abstention = metadata.poseAbstention()
+        func figures(_ m: OrientationMetrics) -> [String: Double?] {
+            var scalars: [String: Double?] = [
+                "rotationAccuracy": m.rotationAccuracy, "mirrorAccuracy": m.mirrorAccuracy,
+                "poseAccuracy": m.poseAccuracy, "coverage": m.coverage,
+                "selectiveRotationAccuracy": m.selectiveRotationAccuracy]
+            if group.kind == .dihedral {
+                scalars["mirrorCoverage"] = m.mirrorCoverage
+                scalars["selectiveMirrorAccuracy"] = m.selectiveMirrorAccuracy
+            }
+            return scalars
         }
-        let scalars = PredictionCollector.scalars(m)
-        let perElement = poses.map { pose in
+        let m = found.metrics(abstention: abstention)
+        let scalars = figures(m)
+        let perElement = group.elements.map { pose in
             EvaluationReport.ElementMetrics(
                 element: pose.reportName, metrics: ["poseAccuracy": m.perPose[pose.reportName]])
         }
@@ -253,11 +246,19 @@ public enum Evaluator {
             task: .orientation, model: metadata.name, metrics: scalars, perClass: nil,
             perLabel: nil, confusion: nil, group: metadata.group.rawValue,
             groupAverage: scalars, grid: nil, perElement: perElement,
-            orbitConsistency: Double(consistent) / Double(max(index.cases.count, 1)),
+            orbitConsistency: found.orbitConsistency,
             cases: index.cases.count, inputConversions: loader.conversions.lines,
             failures: failures)
         report.seenCases = seen
-        report.confidenceIntervals = collector.intervals(bootstrap, casesPerUnit: poses.count)
+        // Resampled over scans, each with all its turned copies.
+        report.confidenceIntervals = Bootstrap.intervals(count: index.cases.count,
+                                                         settings: bootstrap) { drawn in
+            var part = found
+            let picked = drawn.flatMap { ($0 * group.order)..<(($0 + 1) * group.order) }
+            part.truth = picked.map { found.truth[$0] }
+            part.estimates = picked.map { found.estimates[$0] }
+            return figures(part.metrics(abstention: abstention))
+        }
         report.bootstrap = bootstrap
         return report
     }
