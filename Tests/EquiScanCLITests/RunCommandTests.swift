@@ -223,6 +223,7 @@ final class RunCommandTests: XCTestCase {
         let folder = temporaryFolder()
         let input = folder + "/in"
         try copy([("samples/scans/stardist_he_histo.jpg", "he.jpg")], to: input)
+        var printed: [String: String] = [:]
         func run(_ name: String, _ canonicalize: String) throws -> String {
             let pipeline = folder + "/\(name).json"
             try """
@@ -233,6 +234,7 @@ final class RunCommandTests: XCTestCase {
             let out = folder + "/" + name
             let result = try CLIRunner.run(["run", "-p", pipeline, "-i", input, "-o", out])
             XCTAssertEqual(result.status, 0, result.stderr)
+            printed[name] = result.stdout
             return out
         }
         let model = Self.root + "/samples/models/orientation-d4"
@@ -245,6 +247,10 @@ final class RunCommandTests: XCTestCase {
         let unsurePose = try XCTUnwrap(try record(unsure, "he")["pose"] as? [String: Any])
         XCTAssertEqual(surePose["uncertain"] as? Bool, false)
         XCTAssertEqual(unsurePose["uncertain"] as? Bool, true)
+        // The progress line says so too.
+        XCTAssertTrue(printed["unsure"]?.contains("uncertain (not turned)") ?? false,
+                      printed["unsure"] ?? "")
+        XCTAssertFalse(printed["sure"]?.contains("uncertain") ?? true, printed["sure"] ?? "")
         // The best guess is still reported.
         XCTAssertEqual(unsurePose["rotation"] as? Int, surePose["rotation"] as? Int)
         XCTAssertEqual(unsurePose["mirrored"] as? Bool, surePose["mirrored"] as? Bool)

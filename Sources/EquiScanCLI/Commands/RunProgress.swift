@@ -133,7 +133,10 @@ final class RunProgress: Sendable {
                          + "(\(String(format: "%.3f", p)))")
         }
         if let pose = record.pose {
-            parts.append("pose rotation \(pose.rotation) mirrored \(pose.mirrored)")
+            var text = "pose rotation \(pose.rotation) mirrored \(pose.mirrored)"
+            if let angle = pose.angleDegrees { text += String(format: " angle %.1f°", angle) }
+            if pose.uncertain { text += " uncertain (not turned)" }
+            parts.append(text)
         }
         if let segmentation = record.segmentation {
             let areas = segmentation.areasPx.sorted { $0.key < $1.key }
