@@ -64,6 +64,34 @@ final class InferenceEngineTests: XCTestCase {
         compareEngines("U-Net C4 8/16/32 batch 2, 48²", model, rng.signedTensor([2, 1, 48, 48]))
     }
 
+    func testUNetChannelsLastPathAgreesWithTheReferenceEngine() throws {
+        var rng = SeededGenerator(seed: 153)
+        for (group, pooling, fields, shape) in [
+            (Group.c4, GroupPooling.Kind.mean, [8, 16, 32], [1, 1, 64, 64]),
+            (Group.d4, GroupPooling.Kind.max, [3, 5, 6], [2, 1, 40, 24]),
+            (Group.c4, GroupPooling.Kind.mean, [4, 8], [1, 3, 18, 22]),
+        ] {
+            let model = try EquivariantUNet(configuration: EquivariantUNetConfiguration(
+                group: group, inputChannels: shape[1], classes: 3, fieldsPerLevel: fields,
+                logitPooling: pooling))
+            warmUp(model, rng.signedTensor([1, shape[1], shape[2], shape[3]]))
+            let x = rng.signedTensor(shape)
+            let reference = run(model, x, engine: .reference)
+            XCTAssertNil(GradientTape.withoutRecording { model.channelsLastForward(x) },
+                         "the reference engine keeps the planes path")
+            ConvolutionEngine.selected = .onednn
+            let last = try XCTUnwrap(GradientTape.withoutRecording {
+                model.channelsLastForward(x)
+            }, "oneDNN accepts every layer of \(group) \(fields)")
+            let error = EquivarianceCheck.relativeError(last, reference)
+            print("U-Net \(group) \(fields) \(shape) channels-last vs reference: \(error)")
+            XCTAssertLessThan(error, 1e-4, "\(group) \(fields) \(shape) \(pooling)")
+            // The model's forward takes this path on oneDNN (batches image by image).
+            assertClose(run(model, x, engine: .onednn), last, tolerance: 1e-4,
+                        "forward on oneDNN")
+        }
+    }
+
     func testModelsStayExactlyEquivariantOnEveryEngine() throws {
         var rng = SeededGenerator(seed: 152)
         let p4 = try P4CNN(configuration: .rotatedMNIST(group: .d4))

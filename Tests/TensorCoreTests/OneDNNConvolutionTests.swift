@@ -57,6 +57,10 @@ final class OneDNNConvolutionTests: TwoWorkerTestCase {
             // The cached plans give the same bits again.
             assertBitwiseEqual(try convolution.forward(x, stride: stride, padding: padding),
                                first, "second call, \(context)")
+            // Channels-last in and out: the same samples in the other order.
+            let last = try convolution.forwardChannelsLast(ChannelsLastKernels.fromPlanes(x),
+                                                           stride: stride, padding: padding)
+            assertMatches(ChannelsLastKernels.toPlanes(last), expected, "channels-last, \(context)")
         }
     }
 

@@ -156,8 +156,6 @@ extension EquivariantConvolution {
     /// of `norm`.
     /// Input (N, C or C·|G| channels as for `forward`) → (N, Cout, |G|, Ho, Wo).
     func inferenceForward(_ input: Tensor, norm: GroupBatchNorm?, relu: Bool) -> Tensor {
-        precondition(!isTraining && !(norm?.isTraining ?? false),
-                     "the folded inference path needs evaluation mode")
         let order = group.order
         let view: Tensor
         if input.rank == 5 {
@@ -166,14 +164,44 @@ extension EquivariantConvolution {
         } else {
             view = input
         }
+        let engine = ConvolutionEngine.selected
+        let folded = folded(norm: norm, relu: relu, engine: engine)
+        let (bank, foldedBias) = (folded.bank, folded.bias)
+        var output: Tensor
+        var reluApplied = false
+        // A layer oneDNN refuses runs on the reference kernels.
+        if let oneDNN = folded.oneDNN,
+           let fused = try? oneDNN.forward(view, stride: stride, padding: padding) {
+            output = fused
+            reluApplied = relu  // fused as a post-op
+        } else if stride == 1 {
+            output = InferenceConvolution.convolve(view, bank: bank, bias: foldedBias,
+                                                   padding: padding)
+        } else {
+            output = Conv2DKernels.forward(input: view, weight: bank, bias: foldedBias,
+                                           stride: stride, padding: padding)
+        }
+        if relu && !reluApplied { InferenceConvolution.reluInPlace(&output) }
+        let s = output.shape  // (N, Cout·G, Ho, Wo)
+        return output.reshaped([s[0], outputFields, order, s[2], s[3]])
+    }
+
+    /// The bank and bias of this layer with `norm` folded in (and the oneDNN convolution on
+    /// them, with `relu` fused, when `engine` is oneDNN and oneDNN accepts the layer), built
+    /// once and cached while the weights, the engine and `relu` stay the same. Requires
+    /// evaluation mode of this layer and of `norm`.
+    func folded(norm: GroupBatchNorm?, relu: Bool, engine: ConvolutionEngine)
+        -> FoldedConvolution {
+        precondition(!isTraining && !(norm?.isTraining ?? false),
+                     "the folded inference path needs evaluation mode")
+        let order = group.order
         var sources = [weight.value]
         if let bias { sources.append(bias.value) }
         if let norm {
             sources += [norm.gamma.value, norm.beta.value, norm.runningMean.value,
                         norm.runningVariance.value]
         }
-        let engine = ConvolutionEngine.selected
-        let folded = _foldedCache.value(sources: sources, engine: engine, relu: relu) {
+        return _foldedCache.value(sources: sources, engine: engine, relu: relu) {
             var bank = expansion.expand(weight.value)  // (Cout·G, ·, k, k)
             var shift = [Float](repeating: 0, count: outputFields)  // per field
             var scale = [Float](repeating: 1, count: outputFields)
@@ -204,24 +232,6 @@ extension EquivariantConvolution {
                 : nil
             return FoldedConvolution(bank: bank, bias: foldedBias, oneDNN: oneDNN)
         }
-        let (bank, foldedBias) = (folded.bank, folded.bias)
-        var output: Tensor
-        var reluApplied = false
-        // A layer oneDNN refuses runs on the reference kernels.
-        if let oneDNN = folded.oneDNN,
-           let fused = try? oneDNN.forward(view, stride: stride, padding: padding) {
-            output = fused
-            reluApplied = relu  // fused as a post-op
-        } else if stride == 1 {
-            output = InferenceConvolution.convolve(view, bank: bank, bias: foldedBias,
-                                                   padding: padding)
-        } else {
-            output = Conv2DKernels.forward(input: view, weight: bank, bias: foldedBias,
-                                           stride: stride, padding: padding)
-        }
-        if relu && !reluApplied { InferenceConvolution.reluInPlace(&output) }
-        let s = output.shape  // (N, Cout·G, Ho, Wo)
-        return output.reshaped([s[0], outputFields, order, s[2], s[3]])
     }
 }
 

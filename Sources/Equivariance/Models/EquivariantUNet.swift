@@ -217,6 +217,9 @@ public final class EquivariantUNet: Module {
             return Variable(Tensor.concatenate(images.map { forward(Variable($0)).value },
                                                axis: 0))
         }
+        if !GradientTape.isRecording, let logits = channelsLastForward(input.value) {
+            return Variable(logits)
+        }
         var x = input
         var skips: [Variable] = []
         for (level, block) in encoder.enumerated() {

@@ -58,47 +58,83 @@ public final class OneDNNConvolution: Sendable {
     public func forward(_ input: Tensor, stride: Int = 1, padding: Int = 0) throws -> Tensor {
         let g = Conv2DKernels.Geometry(inputShape: input.shape, weightShape: weight.shape,
                                        stride: stride, padding: padding)
+        let output = try run(input, geometry: g, channelsLast: false)
+        return Tensor(shape: g.outputShape, storage: output)
+    }
+
+    /// The same convolution on channels-last maps: x (N, H, W, Cin) → (N, Ho, Wo, Cout), the
+    /// layout oneDNN's direct kernels compute in, so no reorder runs. A model whose every
+    /// layer keeps this layout (`EquivariantUNet`'s channels-last inference) pays for layout
+    /// changes only at its input and output. Split over the workers like `forward`; a band of
+    /// rows is one contiguous range here.
+    public func forwardChannelsLast(_ input: Tensor, stride: Int = 1,
+                                    padding: Int = 0) throws -> Tensor {
+        precondition(input.rank == 4 && input.shape[3] == weight.shape[1],
+                     "forwardChannelsLast input must be (N, H, W, \(weight.shape[1])), got "
+                     + "\(input.shape)")
+        let s = input.shape
+        let g = Conv2DKernels.Geometry(inputShape: [s[0], s[3], s[1], s[2]],
+                                       weightShape: weight.shape, stride: stride,
+                                       padding: padding)
+        let output = try run(input, geometry: g, channelsLast: true)
+        return Tensor(shape: [g.batch, g.outHeight, g.outWidth, g.outChannels], storage: output)
+    }
+
+    /// The output samples of `input` convolved as `g` describes, in the input's layout.
+    private func run(_ input: Tensor, geometry g: Conv2DKernels.Geometry,
+                     channelsLast: Bool) throws -> [Float] {
         let workers = ThreadPolicy.chunkCount(count: Int.max)
         let bands = g.batch >= workers ? 1 : min((workers + g.batch - 1) / g.batch, g.outHeight)
         let rows = (g.outHeight + bands - 1) / bands  // output rows per band (last may be short)
         let items = bands == 1 ? g.batch : g.batch * bands
-        var output = [Float](repeating: 0, count: g.batch * g.outImageSize)  // (N, Cout, Ho, Wo)
+        // Offsets of a row in the input and output: one row of one plane in (N, C, H, W), all
+        // channels of one row in (N, H, W, C).
+        let inRow = channelsLast ? g.width * g.inChannels : g.width
+        let outRow = channelsLast ? g.outWidth * g.outChannels : g.outWidth
         let failure = Mutex<(any Error)?>(nil)  // the first error of any chunk
-        input.storage.withUnsafeBufferPointer { x in          // (N, Cin, H, W)
-        bias.storage.withUnsafeBufferPointer { b in           // (Cout)
-        output.withUnsafeMutableBufferPointer { y in
-            // Each chunk reads its own images (or bands with their halo) and writes only the
-            // output rows of its own images or bands.
-            let (xs, bs, ys) = (RegionPointer(x.baseAddress), RegionPointer(b.baseAddress),
-                                RegionPointer(y.baseAddress))
-            ThreadPolicy.parallel(count: items) { _, range in
-                guard let xp = xs.pointer, let bp = bs.pointer, let yp = ys.pointer else { return }
-                omp_set_num_threads(1)  // per thread: this chunk's calls stay on this thread
-                do {
-                    if bands == 1 {
-                        let key = PlanKey(geometry: g, batch: range.count)
-                        try self.plan(key).run(
-                            input: xp + range.lowerBound * g.inImageSize, bias: bp,
-                            output: yp + range.lowerBound * g.outImageSize)
+        // Every output sample is written by exactly one chunk below.
+        let output = [Float](unsafeUninitializedCapacity: g.batch * g.outImageSize) {
+            buffer, initialized in
+            input.storage.withUnsafeBufferPointer { x in          // (N, Cin, H, W) or (N, H, W, Cin)
+            bias.storage.withUnsafeBufferPointer { b in           // (Cout)
+                // Each chunk reads its own images (or bands with their halo) and writes only
+                // the output rows of its own images or bands.
+                let (xs, bs, ys) = (RegionPointer(x.baseAddress), RegionPointer(b.baseAddress),
+                                    RegionPointer(buffer.baseAddress))
+                ThreadPolicy.parallel(count: items) { _, range in
+                    guard let xp = xs.pointer, let bp = bs.pointer, let yp = ys.pointer else {
                         return
                     }
-                    for item in range {
-                        let (image, band) = (item / bands, item % bands)
-                        let first = band * rows, count = min(rows, g.outHeight - first)
-                        guard count > 0 else { continue }
-                        let key = PlanKey(geometry: g, outputRows: first..<(first + count))
-                        let inputRow = max(0, first * g.stride - g.padding)
-                        try self.plan(key).run(
-                            input: xp + image * g.inImageSize + inputRow * g.width, bias: bp,
-                            output: yp + image * g.outImageSize + first * g.outWidth)
+                    omp_set_num_threads(1)  // per thread: this chunk's calls stay on this thread
+                    do {
+                        if bands == 1 {
+                            let key = PlanKey(geometry: g, batch: range.count,
+                                              channelsLast: channelsLast)
+                            try self.plan(key).run(
+                                input: xp + range.lowerBound * g.inImageSize, bias: bp,
+                                output: yp + range.lowerBound * g.outImageSize)
+                            return
+                        }
+                        for item in range {
+                            let (image, band) = (item / bands, item % bands)
+                            let first = band * rows, count = min(rows, g.outHeight - first)
+                            guard count > 0 else { continue }
+                            let key = PlanKey(geometry: g, outputRows: first..<(first + count),
+                                              channelsLast: channelsLast)
+                            let inputRow = max(0, first * g.stride - g.padding)
+                            try self.plan(key).run(
+                                input: xp + image * g.inImageSize + inputRow * inRow, bias: bp,
+                                output: yp + image * g.outImageSize + first * outRow)
+                        }
+                    } catch {
+                        failure.withLock { $0 = $0 ?? error }
                     }
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
                 }
-            }
-        }}}
+            }}
+            initialized = g.batch * g.outImageSize
+        }
         if let error = failure.withLock({ $0 }) { throw error }
-        return Tensor(shape: g.outputShape, storage: output)
+        return output
     }
 
     /// oneDNN's name for the kernel it picks for inputs of `inputShape` (N, Cin, H, W) run
@@ -108,7 +144,7 @@ public final class OneDNNConvolution: Sendable {
         let g = Conv2DKernels.Geometry(inputShape: inputShape, weightShape: weight.shape,
                                        stride: stride, padding: padding)
         omp_set_num_threads(1)
-        return try plan(PlanKey(geometry: g, batch: g.batch)).implementation
+        return try plan(PlanKey(geometry: g, batch: g.batch, channelsLast: false)).implementation
     }
 
     /// The cached plan for `key`, built on first use (outside the lock: threads that miss
@@ -125,15 +161,18 @@ public final class OneDNNConvolution: Sendable {
 /// `outputRows` of one image. Its input is `rows` rows of the image, starting at row
 /// max(0, s·first − p), with `padTop` / `padBottom` zero rows added above / below and
 /// `padding` columns left and right; plain (N, C, H, W) views keep the strides of whole
-/// images (`imageRows`, `imageOutRows`), so bands are read and written in place.
+/// images (`imageRows`, `imageOutRows`), so bands are read and written in place. With
+/// `channelsLast` the caller's buffers are (N, H, W, C) already and no reorder runs.
 private struct PlanKey: Hashable {
+    var channelsLast: Bool
     var batch: Int, inChannels: Int, rows: Int, width: Int, imageRows: Int
     var outChannels: Int, kernelHeight: Int, kernelWidth: Int
     var stride: Int, padding: Int, padTop: Int, padBottom: Int
     var outRows: Int, outWidth: Int, imageOutRows: Int
 
     /// `batch` whole images of `g`.
-    init(geometry g: Conv2DKernels.Geometry, batch: Int) {
+    init(geometry g: Conv2DKernels.Geometry, batch: Int, channelsLast: Bool) {
+        self.channelsLast = channelsLast
         self.batch = batch
         (inChannels, rows, width, imageRows) = (g.inChannels, g.height, g.width, g.height)
         (outChannels, kernelHeight, kernelWidth) = (g.outChannels, g.kernelHeight, g.kernelWidth)
@@ -143,8 +182,8 @@ private struct PlanKey: Hashable {
 
     /// Output rows `band` of one image of `g`: input rows s·first − p ..< s·(last) − p + kH,
     /// clipped to the image, the clipped part becoming zero padding.
-    init(geometry g: Conv2DKernels.Geometry, outputRows band: Range<Int>) {
-        self.init(geometry: g, batch: 1)
+    init(geometry g: Conv2DKernels.Geometry, outputRows band: Range<Int>, channelsLast: Bool) {
+        self.init(geometry: g, batch: 1, channelsLast: channelsLast)
         let top = band.lowerBound * g.stride - g.padding
         let bottom = (band.upperBound - 1) * g.stride - g.padding + g.kernelHeight
         let (clippedTop, clippedBottom) = (max(0, top), min(g.height, bottom))
@@ -210,11 +249,11 @@ private final class Plan: @unchecked Sendable {
         weightDescriptor = convolution.descriptor(dnnl_query_weights_md)
         implementation = convolution.implementation
 
-        // One channel of whole images: both layouts are the same bytes.
-        inputReorder = g.inChannels == 1 && g.rows == g.imageRows ? nil
+        // Channels-last callers, or one channel of whole images: nothing to reorder.
+        inputReorder = g.channelsLast || (g.inChannels == 1 && g.rows == g.imageRows) ? nil
             : try Step(reorderFrom: sourcePlain, to: sourceLast, engine: engine)
-        outputReorder = g.outChannels == 1 && g.outRows == g.imageOutRows ? nil
-            : try Step(reorderFrom: destinationLast, to: destinationPlain, engine: engine)
+        outputReorder = g.channelsLast || (g.outChannels == 1 && g.outRows == g.imageOutRows)
+            ? nil : try Step(reorderFrom: destinationLast, to: destinationPlain, engine: engine)
 
         var chosen = weightDescriptor
         weights = AlignedBuffer(bytes: dnnl_memory_desc_get_size(&chosen))
@@ -229,7 +268,8 @@ private final class Plan: @unchecked Sendable {
 
     /// One forward pass of `input` (N, Cin, rows, W, in whole-image strides) with `bias`
     /// (Cout) into `output` (N, Cout, outRows, Wo, likewise): reorder in, convolve (bias and
-    /// ReLU fused), reorder out.
+    /// ReLU fused), reorder out. Channels-last plans convolve `input` (N, rows, W, Cin) into
+    /// `output` (N, outRows, Wo, Cout) directly.
     func run(input: UnsafePointer<Float>, bias: UnsafePointer<Float>,
              output: UnsafeMutablePointer<Float>) throws {
         let engine = try OneDNN.shared.get().engine
