@@ -50,9 +50,18 @@ public enum ChannelsLastKernels {
             for j in 0..<ow {
                 let (a, b) = (top + 2 * j * c, bottom + 2 * j * c)
                 let out = target + j * c
-                for k in 0..<c {
+                var k = 0
+                while k + 8 <= c {  // eight channels per step
+                    let upper = nanMax(load8(a + k), load8(a + c + k))
+                    let lower = nanMax(load8(b + k), load8(b + c + k))
+                    UnsafeMutableRawPointer(out + k).storeBytes(of: nanMax(upper, lower),
+                                                               as: SIMD8<Float>.self)
+                    k += 8
+                }
+                while k < c {
                     out[k] = Pool2D.nanMax(Pool2D.nanMax(a[k], a[c + k]),
                                            Pool2D.nanMax(b[k], b[c + k]))
+                    k += 1
                 }
             }
         }
@@ -82,12 +91,24 @@ public enum ChannelsLastKernels {
                 for col in 0..<w {
                     let out = target + col * c
                     let a = fromSkip + col * c1, b = fromCoarse + (col / f) * c2
-                    for k in 0..<c1 { out[k] = a[k] }
-                    for k in 0..<c2 { out[c1 + k] = b[k] }
+                    out.update(from: a, count: c1)
+                    (out + c1).update(from: b, count: c2)
                 }
             }
         }
         return Tensor(shape: [n, h, w, c], storage: output)
+    }
+
+    /// Eight samples from `p` (any alignment).
+    @inline(__always)
+    private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    /// `Pool2D.nanMax` lane by lane: the larger of a and b, a where a is NaN, b where b is.
+    @inline(__always)
+    private static func nanMax(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> {
+        b.replacing(with: a, where: (a .> b) .| (a .!= a))
     }
 
     /// An output of `rows · rowSize` samples, row r written by `body(r, input, row r)`; rows

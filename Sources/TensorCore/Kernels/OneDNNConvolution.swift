@@ -322,6 +322,9 @@ private final class Step {
     let primitive: dnnl_primitive_t
     /// Bytes of scratchpad one execution needs (0: none).
     let scratchpadBytes: Int
+    /// Scratchpads of finished executions, handed to the next ones (one per execution running
+    /// at once), so that none allocates and first-touches its own.
+    private let spareScratchpads = Mutex<[AlignedBuffer]>([])
 
     /// A forward convolution for `operation`, with ReLU as a post-op when `relu`.
     convenience init(operation: inout dnnl_convolution_desc_t, relu: Bool,
@@ -408,7 +411,9 @@ private final class Step {
         var memories: [dnnl_memory_t] = []
         defer { for memory in memories { dnnl_memory_destroy(memory) } }
         var executionArguments: [dnnl_exec_arg_t] = []
-        let scratchpad = scratchpadBytes > 0 ? AlignedBuffer(bytes: scratchpadBytes) : nil
+        let scratchpad = scratchpadBytes == 0 ? nil
+            : spareScratchpads.withLock { $0.popLast() } ?? AlignedBuffer(bytes: scratchpadBytes)
+        defer { if let scratchpad { spareScratchpads.withLock { $0.append(scratchpad) } } }
         var all = arguments
         if let scratchpad {
             all.append((DNNL_ARG_SCRATCHPAD, descriptor(dnnl_query_scratchpad_md),
@@ -438,7 +443,8 @@ private final class Step {
 }
 
 /// Bytes aligned for vector loads (64), freed with the object.
-private final class AlignedBuffer {
+private final class AlignedBuffer: @unchecked Sendable {
+    // @unchecked: the address never changes; whoever holds the buffer alone uses its bytes.
     let pointer: UnsafeMutableRawPointer
 
     init(bytes: Int) {
