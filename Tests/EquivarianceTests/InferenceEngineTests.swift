@@ -86,6 +86,20 @@ final class InferenceEngineTests: XCTestCase {
             let error = EquivarianceCheck.relativeError(last, reference)
             print("U-Net \(group) \(fields) \(shape) channels-last vs reference: \(error)")
             XCTAssertLessThan(error, 1e-4, "\(group) \(fields) \(shape) \(pooling)")
+            // Buffers of the first pass are reused: the same bits again, and the pool holds
+            // no more after a second pass at this size than after the first.
+            let held = model.inferenceBuffers.heldSamples
+            XCTAssertGreaterThan(held, 0, "activations kept for the next pass")
+            let other = rng.signedTensor(shape)
+            let otherLogits = try XCTUnwrap(GradientTape.withoutRecording {
+                model.channelsLastForward(other) })
+            assertBitwiseEqual(try XCTUnwrap(GradientTape.withoutRecording {
+                model.channelsLastForward(x) }), last, "second pass on reused buffers")
+            XCTAssertEqual(model.inferenceBuffers.heldSamples, held)
+            XCTAssertLessThan(EquivarianceCheck.relativeError(otherLogits, reference), 10,
+                              "another input gives other logits, computed")
+            XCTAssertGreaterThan(otherLogits.storage.indices.filter {
+                otherLogits.storage[$0] != last.storage[$0] }.count, 0)
             // The model's forward takes this path on oneDNN (batches image by image).
             assertClose(run(model, x, engine: .onednn), last, tolerance: 1e-4,
                         "forward on oneDNN")

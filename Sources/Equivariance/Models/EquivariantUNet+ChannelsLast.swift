@@ -12,31 +12,59 @@ extension EquivariantUNet {
     ///
     /// Returns nil, and the caller takes the ordinary path, unless the oneDNN engine runs,
     /// every layer is in evaluation mode, upsampling is nearest, and oneDNN accepts every
-    /// layer. (N, Cin, H, W) → logits (N, classes, H, W).
+    /// layer. (N, Cin, H, W) → logits (N, classes, H, W). Activations come from and go back to
+    /// `inferenceBuffers`, so repeated passes at one input size allocate nothing but the logits.
     func channelsLastForward(_ images: Tensor) -> Tensor? {
         guard ConvolutionEngine.selected == .onednn, upsample.kind == .nearest,
               !head.isTraining,
               (encoder + decoder).allSatisfy({ $0.isReadyForInference }) else { return nil }
+        let pool = inferenceBuffers
+        pool.startPass(shape: images.shape)
+        // x is the current map; `owned` says whether its buffer is this pass's alone (not the
+        // caller's image, not a skip), so that it goes back to the pool once replaced.
+        var x = ChannelsLastKernels.fromPlanes(images, pool: pool)  // (N, H, W, Cin)
+        var owned = images.shape[1] > 1  // one channel: a view of the caller's image
+        func replace(with next: Tensor) {
+            let old = x.storage
+            x = next
+            if owned { pool.recycle(consume old) }
+            owned = true
+        }
+        func convolve(_ conv: EquivariantConvolution, _ norm: GroupBatchNorm?,
+                      relu: Bool) throws {
+            guard let oneDNN = conv.folded(norm: norm, relu: relu, engine: .onednn).oneDNN else {
+                throw EquivarianceError("oneDNN refused a convolution of the U-Net")
+            }
+            replace(with: try oneDNN.forwardChannelsLast(x, stride: conv.stride,
+                                                         padding: conv.padding, pool: pool))
+        }
         do {
-            var x = ChannelsLastKernels.fromPlanes(images)  // (N, H, W, Cin)
             var skips: [Tensor] = []
             for (level, block) in encoder.enumerated() {
-                if level > 0 { x = ChannelsLastKernels.maxPool2x2(x) }
-                x = try block.channelsLastForward(x)  // (N, H/2^level, W/2^level, fields·G)
-                if level < encoder.count - 1 { skips.append(x) }
+                if level > 0 { replace(with: ChannelsLastKernels.maxPool2x2(x, pool: pool)) }
+                for (conv, norm) in zip(block.convolutions, block.norms) {
+                    try convolve(conv, norm, relu: true)
+                }
+                // (N, H/2^level, W/2^level, fields·G)
+                if level < encoder.count - 1 {
+                    skips.append(x)
+                    owned = false
+                }
             }
             for block in decoder {
                 guard let skip = skips.popLast() else { break }
-                x = try block.channelsLastForward(ChannelsLastKernels.concatenateUpsampled(
-                    skip: skip, coarse: x, factor: upsample.factor))
+                replace(with: ChannelsLastKernels.concatenateUpsampled(
+                    skip: skip, coarse: x, factor: upsample.factor, pool: pool))
+                pool.recycle((consume skip).storage)
+                for (conv, norm) in zip(block.convolutions, block.norms) {
+                    try convolve(conv, norm, relu: true)
+                }
             }
-            guard let conv = head.folded(norm: nil, relu: false, engine: .onednn).oneDNN else {
-                return nil
-            }
-            let logits = try conv.forwardChannelsLast(x, stride: head.stride,
-                                                      padding: head.padding)
-            return GroupPooling.poolChannelsLast(logits, order: configuration.group.order,
-                                                 kind: logitPool.kind)
+            try convolve(head, nil, relu: false)  // (N, H, W, classes·G)
+            let logits = GroupPooling.poolChannelsLast(x, order: configuration.group.order,
+                                                       kind: logitPool.kind)
+            replace(with: Tensor(shape: [0], storage: []))  // the class fields' buffer back
+            return logits
         } catch {
             return nil
         }
@@ -47,19 +75,6 @@ extension EquivariantBlock {
     /// Whether every convolution and norm is in evaluation mode (their folded form applies).
     var isReadyForInference: Bool {
         !convolutions.contains { $0.isTraining } && !norms.contains { $0.isTraining }
-    }
-
-    /// conv → norm → ReLU, `count` times, on channels-last maps (N, H, W, C) through oneDNN
-    /// with the norm folded and the ReLU fused. Throws when oneDNN refuses a layer.
-    func channelsLastForward(_ input: Tensor) throws -> Tensor {
-        var x = input
-        for (conv, norm) in zip(convolutions, norms) {
-            guard let oneDNN = conv.folded(norm: norm, relu: true, engine: .onednn).oneDNN else {
-                throw EquivarianceError("oneDNN refused a convolution of the U-Net block")
-            }
-            x = try oneDNN.forwardChannelsLast(x, stride: conv.stride, padding: conv.padding)
-        }
-        return x
     }
 }
 

@@ -138,6 +138,9 @@ public final class EquivariantUNet: Module {
     let downsample = SpatialPooling(.max, size: 2)
     let upsample: SpatialUpsampling
     let logitPool: GroupPooling
+    /// Activation buffers of the channels-last inference passes, kept from one pass to the
+    /// next (`BufferPool`; at most what one pass at the largest input size used).
+    let inferenceBuffers = BufferPool()
 
     /// A network with fresh weights drawn from `configuration.seed`.
     public required init(configuration: EquivariantUNetConfiguration) throws {

@@ -5,12 +5,14 @@
 /// a concatenation), only stored in the other order. Rows are split over the
 /// `ThreadPolicy` workers; one row of a map is W·C contiguous samples.
 public enum ChannelsLastKernels {
-    /// (N, C, H, W) → (N, H, W, C).
-    public static func fromPlanes(_ x: Tensor) -> Tensor {
+    /// (N, C, H, W) → (N, H, W, C). Outputs of the kernels here come from `pool` when one is
+    /// given (`BufferPool`), else they are allocated.
+    public static func fromPlanes(_ x: Tensor, pool: BufferPool? = nil) -> Tensor {
         precondition(x.rank == 4, "fromPlanes input must be (N, C, H, W), got \(x.shape)")
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         if c == 1 { return x.reshaped([n, h, w, 1]) }  // the same bytes
-        let output = rowwise(x.storage, rows: n * h, rowSize: w * c) { row, source, target in
+        let output = rowwise(x.storage, rows: n * h, rowSize: w * c, pool: pool) {
+            row, source, target in
             // row = image·H + y: its W·C samples gather one row of each of the C planes.
             let (image, y) = (row / h, row % h)
             let plane = source + image * c * h * w + y * w
@@ -28,7 +30,8 @@ public enum ChannelsLastKernels {
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         if c == 1 { return x.reshaped([n, 1, h, w]) }
         // Output "rows" here are rows of one plane: (image, channel, y).
-        let output = rowwise(x.storage, rows: n * c * h, rowSize: w) { row, source, target in
+        let output = rowwise(x.storage, rows: n * c * h, rowSize: w, pool: nil) {
+            row, source, target in
             let y = row % h, channel = (row / h) % c, image = row / (h * c)
             let from = source + (image * h + y) * w * c + channel
             for col in 0..<w { target[col] = from[col * c] }
@@ -39,12 +42,13 @@ public enum ChannelsLastKernels {
     /// 2×2 max pooling at stride 2 of (N, H, W, C) → (N, Ho, Wo, C) with Ho = ⌊H/2⌋ (a last odd
     /// row or column is dropped, as `Pool2D` does). NaN propagates; the four samples are
     /// compared in `Pool2D.maxValues2x2`'s order, so the maxima are the same bits.
-    public static func maxPool2x2(_ x: Tensor) -> Tensor {
+    public static func maxPool2x2(_ x: Tensor, pool: BufferPool? = nil) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] >= 2 && x.shape[2] >= 2,
                      "maxPool2x2 input must be (N, H ≥ 2, W ≥ 2, C), got \(x.shape)")
         let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (oh, ow) = (h / 2, w / 2)
-        let output = rowwise(x.storage, rows: n * oh, rowSize: ow * c) { row, source, target in
+        let output = rowwise(x.storage, rows: n * oh, rowSize: ow * c, pool: pool) {
+            row, source, target in
             let (image, i) = (row / oh, row % oh)
             let top = source + (image * h + 2 * i) * w * c, bottom = top + w * c
             for j in 0..<ow {
@@ -72,7 +76,8 @@ public enum ChannelsLastKernels {
     /// by nearest neighbour, → (N, H, W, C₁ + C₂), the skip's channels first — the
     /// concatenation of the skip with `UpsampleKernels.nearestForward(coarse)` along channels,
     /// in one pass.
-    public static func concatenateUpsampled(skip: Tensor, coarse: Tensor, factor f: Int) -> Tensor {
+    public static func concatenateUpsampled(skip: Tensor, coarse: Tensor, factor f: Int,
+                                            pool: BufferPool? = nil) -> Tensor {
         precondition(skip.rank == 4 && coarse.rank == 4 && f >= 1
                      && skip.shape[0] == coarse.shape[0] && skip.shape[1] == coarse.shape[1] * f
                      && skip.shape[2] == coarse.shape[2] * f,
@@ -83,7 +88,8 @@ public enum ChannelsLastKernels {
         let c = c1 + c2
         let output = skip.storage.withUnsafeBufferPointer { skipBuffer in
             let skips = RegionPointer(skipBuffer.baseAddress)
-            return rowwise(coarse.storage, rows: n * h, rowSize: w * c) { row, source, target in
+            return rowwise(coarse.storage, rows: n * h, rowSize: w * c, pool: pool) {
+                row, source, target in
                 guard let skipBase = skips.pointer else { return }
                 let (image, y) = (row / h, row % h)
                 let fromSkip = skipBase + row * w * c1
@@ -114,11 +120,12 @@ public enum ChannelsLastKernels {
     /// An output of `rows · rowSize` samples, row r written by `body(r, input, row r)`; rows
     /// split over the workers.
     private static func rowwise(
-        _ input: [Float], rows: Int, rowSize: Int,
+        _ input: [Float], rows: Int, rowSize: Int, pool: BufferPool?,
         _ body: @Sendable (Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void
     ) -> [Float] {
         let total = rows * rowSize
-        return [Float](unsafeUninitializedCapacity: total) { buffer, initialized in
+        var output = pool?.take(count: total) ?? BufferPool.fresh(count: total)
+        output.withUnsafeMutableBufferPointer { buffer in
             input.withUnsafeBufferPointer { source in
                 guard let x = source.baseAddress, let y = buffer.baseAddress else { return }
                 // Each chunk writes only the output rows of its own range.
@@ -128,7 +135,7 @@ public enum ChannelsLastKernels {
                     for row in range { body(row, xs.pointer, ys.pointer + row * rowSize) }
                 }
             }
-            initialized = total
         }
+        return output
     }
 }

@@ -58,7 +58,7 @@ public final class OneDNNConvolution: Sendable {
     public func forward(_ input: Tensor, stride: Int = 1, padding: Int = 0) throws -> Tensor {
         let g = Conv2DKernels.Geometry(inputShape: input.shape, weightShape: weight.shape,
                                        stride: stride, padding: padding)
-        let output = try run(input, geometry: g, channelsLast: false)
+        let output = try run(input, geometry: g, channelsLast: false, pool: nil)
         return Tensor(shape: g.outputShape, storage: output)
     }
 
@@ -66,9 +66,9 @@ public final class OneDNNConvolution: Sendable {
     /// layout oneDNN's direct kernels compute in, so no reorder runs. A model whose every
     /// layer keeps this layout (`EquivariantUNet`'s channels-last inference) pays for layout
     /// changes only at its input and output. Split over the workers like `forward`; a band of
-    /// rows is one contiguous range here.
-    public func forwardChannelsLast(_ input: Tensor, stride: Int = 1,
-                                    padding: Int = 0) throws -> Tensor {
+    /// rows is one contiguous range here. The output comes from `pool` when one is given.
+    public func forwardChannelsLast(_ input: Tensor, stride: Int = 1, padding: Int = 0,
+                                    pool: BufferPool? = nil) throws -> Tensor {
         precondition(input.rank == 4 && input.shape[3] == weight.shape[1],
                      "forwardChannelsLast input must be (N, H, W, \(weight.shape[1])), got "
                      + "\(input.shape)")
@@ -76,13 +76,13 @@ public final class OneDNNConvolution: Sendable {
         let g = Conv2DKernels.Geometry(inputShape: [s[0], s[3], s[1], s[2]],
                                        weightShape: weight.shape, stride: stride,
                                        padding: padding)
-        let output = try run(input, geometry: g, channelsLast: true)
+        let output = try run(input, geometry: g, channelsLast: true, pool: pool)
         return Tensor(shape: [g.batch, g.outHeight, g.outWidth, g.outChannels], storage: output)
     }
 
     /// The output samples of `input` convolved as `g` describes, in the input's layout.
-    private func run(_ input: Tensor, geometry g: Conv2DKernels.Geometry,
-                     channelsLast: Bool) throws -> [Float] {
+    private func run(_ input: Tensor, geometry g: Conv2DKernels.Geometry, channelsLast: Bool,
+                     pool: BufferPool?) throws -> [Float] {
         let workers = ThreadPolicy.chunkCount(count: Int.max)
         let bands = g.batch >= workers ? 1 : min((workers + g.batch - 1) / g.batch, g.outHeight)
         let rows = (g.outHeight + bands - 1) / bands  // output rows per band (last may be short)
@@ -93,8 +93,9 @@ public final class OneDNNConvolution: Sendable {
         let outRow = channelsLast ? g.outWidth * g.outChannels : g.outWidth
         let failure = Mutex<(any Error)?>(nil)  // the first error of any chunk
         // Every output sample is written by exactly one chunk below.
-        let output = [Float](unsafeUninitializedCapacity: g.batch * g.outImageSize) {
-            buffer, initialized in
+        let total = g.batch * g.outImageSize
+        var output = pool?.take(count: total) ?? BufferPool.fresh(count: total)
+        output.withUnsafeMutableBufferPointer { buffer in
             input.storage.withUnsafeBufferPointer { x in          // (N, Cin, H, W) or (N, H, W, Cin)
             bias.storage.withUnsafeBufferPointer { b in           // (Cout)
                 // Each chunk reads its own images (or bands with their halo) and writes only
@@ -131,7 +132,6 @@ public final class OneDNNConvolution: Sendable {
                     }
                 }
             }}
-            initialized = g.batch * g.outImageSize
         }
         if let error = failure.withLock({ $0 }) { throw error }
         return output
