@@ -103,7 +103,7 @@ public final class Trainer {
     public func run() throws -> TrainingResult {
         // The test part is listed here and recorded in the package, never opened.
         let split = try DatasetIndex.load(config.data, task: config.task,
-                                          dataRoot: options.dataRoot, seed: config.seed)
+                                          dataRoot: options.dataRoot, seed: config.splitSeed)
         let (trainIndex, validationIndex) = (split.train, split.validation)
         let classNames = trainIndex.classNames
         let loader = CaseLoader(input: config.input, labelClasses: config.data.labels,
@@ -510,6 +510,7 @@ public final class Trainer {
         trainingData.testFraction = config.data.test.isEmpty ? config.data.testFraction : nil
         trainingData.testCases = split.test.cases.count
         trainingData.groupPattern = config.data.groupPattern
+        trainingData.splitSeed = config.data.splitSeed
         var metadata = ModelMetadata(
             formatVersion: 1, name: config.name, version: config.version,
             description: config.description, task: config.task,

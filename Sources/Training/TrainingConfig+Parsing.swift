@@ -116,8 +116,8 @@ extension TrainingConfig {
 extension DataSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> DataSpec {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
-                                            "test", "testFraction", "groupPattern", "format",
-                                            "classes", "labels", "cache", "repeats"])
+                                            "test", "testFraction", "groupPattern", "splitSeed",
+                                            "format", "classes", "labels", "cache", "repeats"])
         func sources(_ key: String, required: Bool) throws -> [String] {
             guard let sourceNode = object.optional(key) else {
                 if required {
@@ -169,6 +169,7 @@ extension DataSpec {
             }
             return pattern
         }
+        let splitSeed = try object.optional("splitSeed").map { try $0.unsignedInteger() }
         let format = try object.value("format", default: ClassificationFormat.folders) {
             guard task == .classification else {
                 throw $0.error("only classification data has a format")
@@ -231,8 +232,9 @@ extension DataSpec {
         let repeats = try object.value("repeats", default: 1) { try $0.integer(in: 1...1000) }
         return DataSpec(train: train, validation: validation,
                         validationFraction: validationFraction, test: test,
-                        testFraction: testFraction, groupPattern: groupPattern, format: format,
-                        classes: classes, labels: labels, cache: cache, repeats: repeats)
+                        testFraction: testFraction, groupPattern: groupPattern,
+                        splitSeed: splitSeed, format: format, classes: classes, labels: labels,
+                        cache: cache, repeats: repeats)
     }
 }
 

@@ -13,13 +13,18 @@ public struct TrainingConfig: Sendable, Equatable {
     public var version: String
     public var description: String
     public var task: TrainingTask
-    /// Seed of every random choice: initial weights, split, shuffling, augmentation.
+    /// Seed of every random choice: initial weights, shuffling, augmentation, and the split
+    /// unless `data.splitSeed` gives the split its own.
     public var seed: UInt64
     public var data: DataSpec
     public var input: InputSpec
     public var model: ModelSpec
     public var augmentation: AugmentationSpec
     public var training: OptimizationSpec
+
+    /// The seed of the training / validation / test split: `data.splitSeed` when given, else
+    /// `seed`.
+    public var splitSeed: UInt64 { data.splitSeed ?? seed }
 }
 
 /// Where the scans are and how their labels are read.
@@ -58,6 +63,9 @@ public struct DataSpec: Sendable, Equatable {
     /// Scans it does not match, and all scans when nil, are each their own source, unless the
     /// data names their source (`DataCase.source`).
     public var groupPattern: String? = nil
+    /// Seed of the split alone, so that runs with different training seeds share one split
+    /// (their test figures are then over the same cases); nil = the config's `seed`.
+    public var splitSeed: UInt64? = nil
     public var format: ClassificationFormat
     /// Class names in output order (classification); empty = the sorted folder or CSV names.
     public var classes: [String]

@@ -32,20 +32,20 @@ final class ReportCommandTests: XCTestCase {
         XCTAssertEqual(rows.first, ["case", "status", "label", "confidence"]
                        + classes.map { "p_" + $0 }
                        + ["poseRotation", "poseMirrored", "poseConfidence", "poseUncertain",
-                          "seconds", "error", "orbitConsistent", "orbitProbabilitySpread",
-                          "orbitMinDice"])
+                          "poseMirrorUncertain", "seconds", "error", "orbitConsistent",
+                          "orbitProbabilitySpread", "orbitMinDice"])
         XCTAssertEqual(rows.dropFirst().map { $0[0] }, records.keys.sorted())
         for row in rows.dropFirst() {
             let record = try XCTUnwrap(records[row[0]])
             XCTAssertEqual(row[1], record.status.rawValue)
-            XCTAssertEqual(row.count, 16)
-            XCTAssertEqual(Double(row[11]) ?? -1, record.seconds, accuracy: 1e-6, row[0])
+            XCTAssertEqual(row.count, 17)
+            XCTAssertEqual(Double(row[12]) ?? -1, record.seconds, accuracy: 1e-6, row[0])
             guard let classification = record.classification else {
                 XCTAssertEqual(row[1], "failed")
-                XCTAssertEqual(row[2...10].filter { !$0.isEmpty }, [])
-                XCTAssertEqual(row[12], "\(record.error?.stage ?? ""): "
+                XCTAssertEqual(row[2...11].filter { !$0.isEmpty }, [])
+                XCTAssertEqual(row[13], "\(record.error?.stage ?? ""): "
                                + "\(record.error?.message ?? "")")
-                XCTAssertEqual(row[13...15].joined(), "", "a failed case has no orbit")
+                XCTAssertEqual(row[14...16].joined(), "", "a failed case has no orbit")
                 continue
             }
             XCTAssertEqual(row[2], classification.label)
@@ -57,11 +57,11 @@ final class ReportCommandTests: XCTestCase {
                                classification.probabilities[name] ?? 0, accuracy: 5e-7)
             }
             // No canonicalizer, no pose; the D4-invariant classifier passes its orbit.
-            XCTAssertEqual(row[7...10].joined(), "")
-            XCTAssertEqual(row[12], "")
-            XCTAssertEqual(row[13], "true", row[0])
-            XCTAssertLessThan(Double(row[14]) ?? 1, 1e-4, row[0])
-            XCTAssertEqual(row[15], "")
+            XCTAssertEqual(row[7...11].joined(), "")
+            XCTAssertEqual(row[13], "")
+            XCTAssertEqual(row[14], "true", row[0])
+            XCTAssertLessThan(Double(row[15]) ?? 1, 1e-4, row[0])
+            XCTAssertEqual(row[16], "")
         }
 
         let failures = CSVReader.rows(try report(out, "failures.csv"))
@@ -71,7 +71,8 @@ final class ReportCommandTests: XCTestCase {
 
         let summary = try summaryObject(out)
         XCTAssertEqual(summary["counts"] as? [String: Int],
-                       ["cases": 13, "ok": 12, "failed": 1, "poseUncertain": 0, "flagged": 0])
+                       ["cases": 13, "ok": 12, "failed": 1, "poseUncertain": 0,
+                        "poseMirrorUncertain": 0, "flagged": 0])
         var expectedClasses = Dictionary(uniqueKeysWithValues: classes.map { ($0, 0) })
         for record in records.values {
             if let label = record.classification?.label { expectedClasses[label]? += 1 }
@@ -151,14 +152,14 @@ final class ReportCommandTests: XCTestCase {
         let rows = CSVReader.rows(try report(out, "predictions.csv"))
         XCTAssertEqual(rows.first, ["case", "status", "label", "confidence", "poseRotation",
                                     "poseMirrored", "poseConfidence", "poseUncertain",
-                                    "area_px_cell", "area_mm2_cell", "area_px_membrane",
-                                    "area_mm2_membrane", "seconds", "error"])
+                                    "poseMirrorUncertain", "area_px_cell", "area_mm2_cell",
+                                    "area_px_membrane", "area_mm2_membrane", "seconds", "error"])
         for row in rows.dropFirst() {
             let areas = try XCTUnwrap(records[row[0]]?.segmentation?.areasPx)
-            XCTAssertEqual(row[8], areas["cell"].map(String.init))
-            XCTAssertEqual(row[10], areas["membrane"].map(String.init))
+            XCTAssertEqual(row[9], areas["cell"].map(String.init))
+            XCTAssertEqual(row[11], areas["membrane"].map(String.init))
             // The slices record no pixel size: no mm².
-            XCTAssertEqual([row[9], row[11]], ["", ""])
+            XCTAssertEqual([row[10], row[12]], ["", ""])
         }
         let summary = try summaryObject(out)
         let px = try XCTUnwrap((summary["areas"] as? [String: Any])?["px"]

@@ -28,7 +28,7 @@ final class ValidateCommandTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertEqual(result.stderr, "")
         XCTAssertEqual(result.stdout, "\(path): valid pipeline \"classify-cells\", 2 stages: "
-                       + "LoadImage → Classify (models: bccd-cells 1.0.0)\n")
+                       + "LoadImage → Classify (models: bccd-cells 2.0.0)\n")
     }
 
     func testEveryProblemIsOneLineAndTheStatusIs65() throws {

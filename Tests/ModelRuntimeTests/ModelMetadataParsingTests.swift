@@ -17,6 +17,13 @@ final class ModelMetadataParsingTests: XCTestCase {
                    encoding: .utf8)
     }
 
+    /// A classifier's metadata.json as written before the evaluation protocol (the first
+    /// bccd-cells package), kept as a fixture so that the positions the tests below name do
+    /// not move when the sample packages are retrained.
+    static func fixtureText() throws -> String {
+        try String(contentsOf: Fixtures.url("metadata/bccd-cells-1.0.0.json"), encoding: .utf8)
+    }
+
     func testEverySampleMetadataParsesAndRoundTripsThroughTheWriter() throws {
         let folders = try FileManager.default.contentsOfDirectory(atPath: Self.samples.path)
             .filter {
@@ -57,7 +64,7 @@ final class ModelMetadataParsingTests: XCTestCase {
     /// without them still load (above).
     func testProtocolAndReproducibilityFieldsRoundTrip() throws {
         let file = "m/metadata.json"
-        let sample = try Self.sampleText("bccd-cells")
+        let sample = try Self.fixtureText()
         XCTAssertNil(try ModelMetadata.parse(sample, file: file).reproducibility)
         let text = sample
             .replacingOccurrences(of: "\"trainCases\" :", with: """
@@ -95,7 +102,7 @@ final class ModelMetadataParsingTests: XCTestCase {
     /// The bccd-cells sample with `old` replaced by `new`, parsed; the error as printed.
     func error(replacing old: String, with new: String, file: String = "m/metadata.json",
                line: UInt = #line) throws -> String {
-        let text = try Self.sampleText("bccd-cells")
+        let text = try Self.fixtureText()
         XCTAssertTrue(text.contains(old), "sample lacks \(old)", line: line)
         do {
             _ = try ModelMetadata.parse(text.replacingOccurrences(of: old, with: new),
@@ -183,7 +190,7 @@ final class ModelMetadataParsingTests: XCTestCase {
 
     func testPackageLoadReportsTheMetadataPath() throws {
         let folder = temporaryFolder(prefix: "equiscan-metadata")
-        let bad = try Self.sampleText("bccd-cells")
+        let bad = try Self.fixtureText()
             .replacingOccurrences(of: "\"channels\" : 3", with: "\"channels\" : 2")
         let file = (folder as NSString).appendingPathComponent("metadata.json")
         try bad.write(toFile: file, atomically: true, encoding: .utf8)

@@ -20,8 +20,8 @@ final class BrokenPipelineTableTests: XCTestCase {
 
     /// SHA-256 of samples/models/bccd-cells/weights.safetensors as committed (its metadata
     /// says the same), and of the same bytes with the last one inverted (`sha256sum`).
-    static let cellsSHA = "106a43f00fe65e31d4f2ead23beebae72bca6ac6bcc49a6a2bcbb6d2dcf144c4"
-    static let alteredSHA = "e6850c4f594a54477757407e61d07248dd63b69fae4422e7e4e05be2f9fdc70e"
+    static let cellsSHA = "6ae4b9bbb739e8171e860f2687077101444606e51e5bbb1c6cf83432e1bbe94e"
+    static let alteredSHA = "2434060a192ab07c712b2e25cbacf14b57c3067c63a9202f465e4a1200e51fbf"
 
     static let rows: [Row] = syntaxAndKeys + parameters + modelsAndReferences + dataFlow
         + report

@@ -37,7 +37,8 @@ final class ReportBuilderTests: XCTestCase {
         let rows = CSVReader.rows(try text(folder, "predictions.csv"))
         XCTAssertEqual(rows.first, [
             "case", "status", "label", "confidence", "p_A", "p_B", "p_C", "poseRotation",
-            "poseMirrored", "poseConfidence", "poseUncertain", "area_px_background",
+            "poseMirrored", "poseConfidence", "poseUncertain", "poseMirrorUncertain",
+            "area_px_background",
             "area_mm2_background", "area_px_cell", "area_mm2_cell", "seconds", "error",
             "orbitConsistent", "orbitProbabilitySpread", "orbitMinDice",
         ])
@@ -45,15 +46,16 @@ final class ReportBuilderTests: XCTestCase {
         XCTAssertEqual(rows.count, 4)
         XCTAssertEqual(rows[1], [
             "'=cmd|' <img src=x onerror=alert(1)>", "ok", "A", "0.600000", "0.600000",
-            "0.300000", "0.100000", "0", "true", "0.100000", "true", "70", "0.7000", "30",
-            "0.3000", "0.850000", "", "false", "", "0.500000",
+            "0.300000", "0.100000", "0", "true", "0.100000", "true", "false", "70", "0.7000",
+            "30", "0.3000", "0.850000", "", "false", "", "0.500000",
         ])
         XCTAssertEqual(rows[2], [
             "a/one", "ok", "A", "0.900000", "0.900000", "0.060000", "0.040000", "1", "false",
-            "0.800000", "false", "90", "", "10", "", "0.800000", "", "true", "0.010000", "",
+            "0.800000", "false", "true", "90", "", "10", "", "0.800000", "", "true", "0.010000",
+            "",
         ])
         XCTAssertEqual(rows[3], [
-            "b/broken", "failed", "", "", "", "", "", "", "", "", "", "", "", "", "",
+            "b/broken", "failed", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
             "0.000000", "0 LoadImage: in/b/broken.png: not a PNG, \"x\"", "", "", "",
         ])
         XCTAssertEqual(CSVReader.rows(try text(folder, "failures.csv")), [

@@ -23,13 +23,13 @@ enum ReportFixtures {
     static let settings = ReportSettings(orbitCheck: true, orbitMinDice: 0.95,
                                          thumbnailSize: 96)
 
-    /// Two ok cases and a failed one; the second is flagged by its orbit and its pose is
-    /// uncertain; only it records mm².
+    /// Two ok cases and a failed one; the first pose's mirror is uncertain, the second is
+    /// flagged by its orbit and its pose is uncertain; only it records mm².
     static var records: [CaseRecord] {
         var first = CaseRecord(case: "a/one", input: "in/a/one.png", inputSHA256: "f1")
         first.stageSeconds = ["0 LoadImage": 0.1, "2 Classify": 0.2]
         first.classification = .init(label: "A", probabilities: ["A": 0.9, "B": 0.06, "C": 0.04])
-        first.pose = .init(rotation: 1, mirrored: false, confidence: 0.8)
+        first.pose = .init(rotation: 1, mirrored: false, confidence: 0.8, mirrorUncertain: true)
         first.segmentation = .init(areasPx: ["background": 90, "cell": 10], areasMm2: nil,
                                    mask: "a/one_mask.png")
         first.orbit = OrbitCheck(stages: [

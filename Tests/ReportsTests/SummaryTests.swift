@@ -39,7 +39,7 @@ final class SummaryTests: XCTestCase {
         let summary = builder.summary()
         let counts = summary.counts
         XCTAssertEqual([counts.cases, counts.ok, counts.failed, counts.poseUncertain,
-                        counts.flagged], [3, 2, 1, 1, 1])
+                        counts.poseMirrorUncertain, counts.flagged], [3, 2, 1, 1, 1, 1])
         XCTAssertEqual(summary.classes, ["A": 2, "B": 0, "C": 0])
         let confidence = try XCTUnwrap(summary.confidence)
         XCTAssertEqual(confidence.mean, 0.75, accuracy: 1e-12)

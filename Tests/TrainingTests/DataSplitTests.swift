@@ -152,4 +152,57 @@ final class DataSplitTests: XCTestCase {
         XCTAssertEqual(metadata.test, ["held/seg"])
         XCTAssertEqual(metadata.trainCases + metadata.validationCases, 6)
     }
+    /// `data.splitSeed` keeps the split while the training seed varies: trainings with seeds
+    /// 1 and 2 and split seed 5 list the very cases that seed 5 alone splits off, and still
+    /// train different weights; without it the two seeds split differently.
+    func testSplitSeedFixesThePartsWhileTheTrainingSeedVaries() throws {
+        let root = temporaryFolder(prefix: "equiscan-split")
+        var generator = SeededGenerator(seed: 4)
+        try TrainingFixtures.writeSegmentationSet(root: root, count: 12, generator: &generator) {
+            x, y, x0, y0 in x >= x0 && x < x0 + 6 && y >= y0 && y < y0 + 6
+        }
+        func config(seed: Int, splitSeed: Int?) throws -> TrainingConfig {
+            let extra = splitSeed.map { #""splitSeed": \#($0),"# } ?? ""
+            return try TrainingConfig.parse("""
+            {"name": "split-seed", "task": "segmentation", "seed": \(seed),
+             "data": {"train": "seg", "validationFraction": 0.25, "testFraction": 0.25, \(extra)
+                      "labels": [{"name": "background", "value": 0},
+                                 {"name": "square", "value": 255}]},
+             "input": {"width": 16, "height": 16, "channels": 1},
+             "model": {"kind": "unet", "group": "C4", "width": 2, "depth": 1},
+             "training": {"epochs": 1, "batchSize": 4,
+                          "optimizer": {"kind": "adam", "learningRate": 0.01}}}
+            """)
+        }
+        /// The package's three case lists (paths) and its weights' SHA-256.
+        func train(_ name: String, seed: Int, splitSeed: Int?) throws
+            -> (parts: [[String]], weights: String, metadata: ModelMetadata) {
+            let output = "\(root)/\(name)"
+            _ = try Trainer(config: try config(seed: seed, splitSeed: splitSeed),
+                            options: TrainingOptions(dataRoot: root, output: output)).run()
+            let parts = try [PackageCaseList.Part.training, .validation, .test].map {
+                try XCTUnwrap(PackageCaseList.load($0, package: output)).entries.map(\.path)
+            }
+            let metadata = try ModelPackage.load(output).metadata
+            return (parts, metadata.weights.sha256, metadata)
+        }
+        XCTAssertEqual(try config(seed: 3, splitSeed: nil).splitSeed, 3)
+        XCTAssertEqual(try config(seed: 3, splitSeed: 5).splitSeed, 5)
+        XCTAssertThrowsError(try config(seed: 3, splitSeed: -1)) {
+            XCTAssertTrue("\($0)".contains("/data/splitSeed"), "\($0)")
+        }
+        let one = try train("one", seed: 1, splitSeed: 5)
+        let two = try train("two", seed: 2, splitSeed: 5)
+        let five = try train("five", seed: 5, splitSeed: nil)
+        let plainOne = try train("plain-one", seed: 1, splitSeed: nil)
+        let plainTwo = try train("plain-two", seed: 2, splitSeed: nil)
+        XCTAssertEqual(one.parts, two.parts)
+        XCTAssertEqual(one.parts, five.parts)
+        XCTAssertEqual(one.parts.map(\.count), [6, 3, 3].map { $0 * 2 }, "images and labels")
+        XCTAssertNotEqual(one.weights, two.weights, "the training seed still counts")
+        XCTAssertNotEqual(plainOne.parts, plainTwo.parts, "the seed alone moves the split")
+        XCTAssertEqual(one.metadata.trainingData.splitSeed, 5)
+        XCTAssertEqual(one.metadata.training.seed, 1)
+        XCTAssertNil(five.metadata.trainingData.splitSeed)
+    }
 }

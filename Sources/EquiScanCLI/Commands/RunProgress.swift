@@ -135,7 +135,11 @@ final class RunProgress: Sendable {
         if let pose = record.pose {
             var text = "pose rotation \(pose.rotation) mirrored \(pose.mirrored)"
             if let angle = pose.angleDegrees { text += String(format: " angle %.1f°", angle) }
-            if pose.uncertain { text += " uncertain (not turned)" }
+            if pose.uncertain {
+                text += " uncertain (not turned)"
+            } else if pose.mirrorUncertain {
+                text += " mirror uncertain (not mirrored)"
+            }
             parts.append(text)
         }
         if let segmentation = record.segmentation {

@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
             // misnamed path fails here as it would in training.
             let split = try DatasetIndex.load(
                 parsed.data, task: parsed.task, dataRoot: root.isEmpty ? "." : root,
-                seed: parsed.seed)
+                seed: parsed.splitSeed)
             print("\(config): valid \(parsed.task.rawValue) config \"\(parsed.name)\" "
                   + "(\(parsed.model.kind.rawValue), \(parsed.model.group.rawValue), "
                   + "\(parsed.training.epochs) epochs; \(split.train.cases.count) training, "

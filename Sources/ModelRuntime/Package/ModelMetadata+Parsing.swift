@@ -148,7 +148,7 @@ extension ModelMetadata.TrainingDataSummary {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
                                             "trainCases", "validationCases",
                                             "trainCasesPerClass", "test", "testFraction",
-                                            "testCases", "groupPattern"])
+                                            "testCases", "groupPattern", "splitSeed"])
         func sources(_ node: ConfigNode) throws -> [String] {
             try node.array().map { try $0.nonEmptyString() }
         }
@@ -180,6 +180,7 @@ extension ModelMetadata.TrainingDataSummary {
         summary.testFraction = try fraction("testFraction")
         summary.testCases = try object.optional("testCases").map { try $0.integer(atLeast: 0) }
         summary.groupPattern = try object.optional("groupPattern").map { try $0.nonEmptyString() }
+        summary.splitSeed = try object.optional("splitSeed").map { try $0.unsignedInteger() }
         return summary
     }
 }

@@ -91,6 +91,9 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         public var testCases: Int? = nil
         /// The config's `groupPattern` (source id from the file name), when it had one.
         public var groupPattern: String? = nil
+        /// The config's `splitSeed`, when the split had a seed of its own (else the split
+        /// followed the training seed).
+        public var splitSeed: UInt64? = nil
 
         public init(train: [String], validation: [String], validationFraction: Double?,
                     trainCases: Int, validationCases: Int, trainCasesPerClass: [String: Int]?) {

@@ -179,10 +179,11 @@ struct StageRuntime {
                                    mirrored: estimate.mirrored,
                                    confidence: Double(estimate.confidence))
         pose.uncertain = abstention.isUncertain(estimate)
+        pose.mirrorUncertain = abstention.isMirrorUncertain(estimate)
         context.pose = pose
         // A mirror the package cannot identify is left as it is: only the rotation is undone.
         var turned = pose
-        if abstention.isMirrorUncertain(estimate) { turned.mirrored = false }
+        if pose.mirrorUncertain { turned.mirrored = false }
         context.appliedPose = pose.uncertain ? nil : turned
         let applied = context.appliedPose
             ?? CaseRecord.Pose(rotation: 0, mirrored: false, confidence: 1)

@@ -6,6 +6,7 @@ struct CaseEntry: Encodable {
         var mirrored: Bool
         var confidence: Double
         var uncertain: Bool
+        var mirrorUncertain: Bool
         var name: String
     }
 
@@ -38,7 +39,7 @@ struct CaseEntry: Encodable {
         probabilities = record.classification?.probabilities
         pose = record.pose.map {
             Pose(rotation: $0.rotation, mirrored: $0.mirrored, confidence: $0.confidence,
-                 uncertain: $0.uncertain, name: $0.name)
+                 uncertain: $0.uncertain, mirrorUncertain: $0.mirrorUncertain, name: $0.name)
         }
         areasPx = record.segmentation?.areasPx
         areasMm2 = record.segmentation?.areasMm2

@@ -80,6 +80,7 @@ struct ReportPage {
         ]
         if summary.poses != nil {
             items.append(("pose uncertain", "\(summary.counts.poseUncertain)"))
+            items.append(("mirror uncertain", "\(summary.counts.poseMirrorUncertain)"))
         }
         if let orbit = summary.orbit {
             items.append(("orbit consistent", "\(orbit.consistent) of \(orbit.checked)"))

@@ -136,6 +136,10 @@ enum ReportPageAssets {
               .join(' ').toLowerCase();
             return text.indexOf(state.text) >= 0;
           }
+          function poseNote(pose) {
+            if (pose.uncertain) { return ' (uncertain)'; }
+            return pose.mirrorUncertain ? ' (mirror uncertain)' : '';
+          }
           function cell(row, content) {
             var td = document.createElement('td');
             if (content instanceof Node) { td.appendChild(content); }
@@ -164,7 +168,7 @@ enum ReportPageAssets {
               cell(tr, fixed(c.confidence, 3));
             }
             if (config.poses) {
-              cell(tr, c.pose ? c.pose.name + (c.pose.uncertain ? ' (uncertain)' : '') : '');
+              cell(tr, c.pose ? c.pose.name + poseNote(c.pose) : '');
               cell(tr, c.pose ? fixed(c.pose.confidence, 3) : '');
             }
             config.areaLabels.forEach(function (label) {
@@ -251,6 +255,11 @@ enum ReportPageAssets {
               if (c.pose && c.pose.uncertain) {
                 pictures.appendChild(figure(scan, 'Not turned: pose ' + c.pose.name
                   + ' uncertain (confidence ' + fixed(c.pose.confidence, 3) + ')'));
+              } else if (c.pose && c.pose.mirrorUncertain) {
+                // Only the rotation was undone: the mirror is a guess, left as it is.
+                pictures.appendChild(figure(scan, 'Canonical (pose ' + c.pose.name
+                  + ', confidence ' + fixed(c.pose.confidence, 3) + '; mirror uncertain, '
+                  + 'not undone)', 'pose-r' + c.pose.rotation));
               } else if (c.pose) {
                 pictures.appendChild(figure(scan, 'Canonical (pose ' + c.pose.name
                   + ', confidence ' + fixed(c.pose.confidence, 3) + ')', 'pose-' + c.pose.name));
@@ -270,7 +279,7 @@ enum ReportPageAssets {
             if (c.probabilities) { fact(facts, 'Probabilities', entries(c.probabilities, 4)); }
             if (c.pose) {
               fact(facts, 'Pose', c.pose.name + ', confidence ' + fixed(c.pose.confidence, 3)
-                + (c.pose.uncertain ? ' (uncertain)' : ''));
+                + poseNote(c.pose));
             }
             if (c.areasPx) { fact(facts, 'Areas (px)', entries(c.areasPx, null)); }
             if (c.areasMm2) { fact(facts, 'Areas (mm\\u00b2)', entries(c.areasMm2, 3)); }

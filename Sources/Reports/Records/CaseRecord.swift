@@ -34,18 +34,36 @@ public struct CaseRecord: Sendable, Equatable, Codable {
         /// Whether the confidence fell below the stage's threshold: `rotation` and `mirrored`
         /// are then only the best guess, and nothing was turned.
         public var uncertain: Bool = false
+        /// Whether the mirror bit is only a guess (the package cannot identify mirrors, or the
+        /// mirror confidence fell below its calibrated threshold): a turned scan had its
+        /// rotation undone, not its mirror.
+        public var mirrorUncertain: Bool = false
         /// The arbitrary-angle pose of a continuous (EGNN) canonicalizer, counter-clockwise
         /// degrees after the mirror, so that the scan is its canonical form turned by it;
         /// `rotation` is then its nearest quarter turn. Nil for the discrete canonicalizer.
         public var angleDegrees: Double?
 
         public init(rotation: Int, mirrored: Bool, confidence: Double, uncertain: Bool = false,
-                    angleDegrees: Double? = nil) {
+                    mirrorUncertain: Bool = false, angleDegrees: Double? = nil) {
             self.rotation = rotation
             self.mirrored = mirrored
             self.confidence = confidence
             self.uncertain = uncertain
+            self.mirrorUncertain = mirrorUncertain
             self.angleDegrees = angleDegrees
+        }
+
+        /// Reads a pose; `uncertain` and `mirrorUncertain` default to false, so records
+        /// written before they existed (a resumed run's ledger, `merge` of older shards) load.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rotation = try container.decode(Int.self, forKey: .rotation)
+            mirrored = try container.decode(Bool.self, forKey: .mirrored)
+            confidence = try container.decode(Double.self, forKey: .confidence)
+            uncertain = try container.decodeIfPresent(Bool.self, forKey: .uncertain) ?? false
+            mirrorUncertain = try container.decodeIfPresent(Bool.self, forKey: .mirrorUncertain)
+                ?? false
+            angleDegrees = try container.decodeIfPresent(Double.self, forKey: .angleDegrees)
         }
 
         /// `r<rotation>`, with `m` appended when mirrored (`"r0"`, `"r3m"`): the names

@@ -13,6 +13,9 @@ public struct ReportSummary: Sendable, Equatable, Codable {
         /// Cases whose pose is uncertain (its confidence below the canonicalizing stage's
         /// `min_confidence`: the scan was not turned).
         public var poseUncertain: Int
+        /// Cases whose mirror bit is uncertain (the package cannot identify mirrors, or the
+        /// mirror confidence was below its threshold: the mirror was not undone).
+        public var poseMirrorUncertain: Int
         /// Cases the orbit check found inconsistent (flagged for review).
         public var flagged: Int
     }

@@ -5,7 +5,7 @@ public struct SummaryBuilder {
     public let settings: ReportSettings
     let table: PredictionsTable
     private(set) var counts = ReportSummary.Counts(cases: 0, ok: 0, failed: 0, poseUncertain: 0,
-                                              flagged: 0)
+                                                   poseMirrorUncertain: 0, flagged: 0)
     private(set) var classes: [String: Int] = [:]
     private(set) var confidences: [Double] = []
     private(set) var areasPx: [String: [Double]] = [:]
@@ -50,6 +50,7 @@ public struct SummaryBuilder {
         if let pose = record.pose {
             poses[pose.name, default: 0] += 1
             if pose.uncertain { counts.poseUncertain += 1 }
+            if pose.mirrorUncertain { counts.poseMirrorUncertain += 1 }
         }
         if let orbit = record.orbit {
             orbitChecked += 1

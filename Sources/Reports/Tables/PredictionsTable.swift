@@ -4,9 +4,9 @@ import Foundation
 ///
 /// Columns: `case`, `status`, `label`, `confidence`, one `p_<class>` per class of the run's
 /// classifier, `poseRotation`, `poseMirrored`, `poseConfidence`, `poseUncertain`,
-/// `area_px_<label>` and `area_mm2_<label>` for each label of its segmenter, `seconds`,
-/// `error` (`STAGE: message`), and with the orbit check `orbitConsistent`,
-/// `orbitProbabilitySpread` and `orbitMinDice`. The header comes from the run's models, so
+/// `poseMirrorUncertain`, `area_px_<label>` and `area_mm2_<label>` for each label of its
+/// segmenter, `seconds`, `error` (`STAGE: message`), and with the orbit check
+/// `orbitConsistent`, `orbitProbabilitySpread` and `orbitMinDice`. The header comes from the run's models, so
 /// every run of a pipeline has the same columns; a case without a value leaves its cell
 /// empty. Probabilities and confidences have 6 decimals, areas in mm² 4, seconds 6.
 public struct PredictionsTable: Sendable {
@@ -25,7 +25,8 @@ public struct PredictionsTable: Sendable {
 
     public var header: [String] {
         var names = ["case", "status", "label", "confidence"] + classes.map { "p_" + $0 }
-        names += ["poseRotation", "poseMirrored", "poseConfidence", "poseUncertain"]
+        names += ["poseRotation", "poseMirrored", "poseConfidence", "poseUncertain",
+                  "poseMirrorUncertain"]
         names += labels.flatMap { ["area_px_" + $0, "area_mm2_" + $0] }
         names += ["seconds", "error"]
         if settings.orbitCheck {
@@ -44,7 +45,8 @@ public struct PredictionsTable: Sendable {
         let pose = record.pose
         row += [pose.map { String($0.rotation) } ?? "", pose.map { String($0.mirrored) } ?? "",
                 pose.map { Self.decimal($0.confidence, 6) } ?? "",
-                pose.map { String($0.uncertain) } ?? ""]
+                pose.map { String($0.uncertain) } ?? "",
+                pose.map { String($0.mirrorUncertain) } ?? ""]
         let segmentation = record.segmentation
         for label in labels {
             row.append(segmentation?.areasPx[label].map(String.init) ?? "")
