@@ -116,7 +116,8 @@ extension TrainingConfig {
 extension DataSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> DataSpec {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
-                                            "test", "testFraction", "groupPattern", "format",
+                                            "test", "testFraction", "groupPattern", "groupBlock",
+                                            "splitSeed", "pixelSpacing", "format",
                                             "classes", "labels", "cache", "repeats"])
         func sources(_ key: String, required: Bool) throws -> [String] {
             guard let sourceNode = object.optional(key) else {
@@ -168,6 +169,21 @@ extension DataSpec {
                                            + "match is the source id, e.g. \"^(.*)_slice\\\\d+\"")
             }
             return pattern
+        }
+        let groupBlock = try object.optional("groupBlock").map { blockNode in
+            guard groupPattern != nil else {
+                throw blockNode.error("needs a \"groupPattern\" whose capture group is a "
+                                      + "number, e.g. \"^(\\\\d+)\"")
+            }
+            return try blockNode.integer(in: 1...1_000_000)
+        }
+        let splitSeed = try object.optional("splitSeed").map { try $0.unsignedInteger() }
+        let pixelSpacing = try object.optional("pixelSpacing").map { spacingNode in
+            let values = try ModelMetadata.TrainingDataSummary.parsePixelSpacing(spacingNode)
+            guard task == .segmentation else {
+                throw spacingNode.error("a pixel spacing is for segmentation data (HD95 in mm)")
+            }
+            return values
         }
         let format = try object.value("format", default: ClassificationFormat.folders) {
             guard task == .classification else {
@@ -231,7 +247,9 @@ extension DataSpec {
         let repeats = try object.value("repeats", default: 1) { try $0.integer(in: 1...1000) }
         return DataSpec(train: train, validation: validation,
                         validationFraction: validationFraction, test: test,
-                        testFraction: testFraction, groupPattern: groupPattern, format: format,
+                        testFraction: testFraction, groupPattern: groupPattern,
+                        groupBlock: groupBlock, splitSeed: splitSeed,
+                        pixelSpacing: pixelSpacing, format: format,
                         classes: classes, labels: labels, cache: cache, repeats: repeats)
     }
 }
