@@ -4,6 +4,7 @@
 # thread count give the same weights (and the same SHA-256 in each metadata.json).
 #
 #   DATA=../shared/data scripts/train-sample-models.sh [name ...]
+#   SEED=12 scripts/train-sample-models.sh em-membranes   # the recipe with another seed
 #
 # Each model is trained into a hidden folder, its checkpoints are dropped, it is evaluated on
 # its test cases (evaluation.json: metrics as given with 95 % bootstrap intervals over cases,
@@ -91,6 +92,12 @@ summary=()
 for name in "${names[@]}"; do
     config="$MODELS_DIR/configs/$name.json"
     [ -f "$config" ] || { echo "no config $config" >&2; exit 66; }
+    if [ -n "${SEED:-}" ]; then
+        # The recipe with another seed (a data.splitSeed in it keeps the parts): a copy.
+        seeded=$(mktemp -d)/"$name.json"
+        python3 -c 'import json, sys; c = json.load(open(sys.argv[1])); c["seed"] = int(sys.argv[2]); json.dump(c, open(sys.argv[3], "w"), indent=2)' "$config" "$SEED" "$seeded"
+        config=$seeded
+    fi
     work="$MODELS_DIR/.$name.training"
     rm -rf "$work"
     echo "== training $name"

@@ -110,6 +110,7 @@ public final class Trainer {
                                 cache: config.data.cache,
                                 caseCount: trainIndex.cases.count + validationIndex.cases.count,
                                 decode: options.decode)
+        loader.assumedPixelSize = config.data.pixelSpacing.map { PixelSize(x: $0[1], y: $0[0]) }
         let classCount = config.task == .orientation ? config.model.group.order : classNames.count
         let model = try ModelFactory.build(config.model, input: config.input,
                                            classCount: classCount, seed: config.seed)
@@ -125,8 +126,9 @@ public final class Trainer {
                                     log: [], stoppedEarly: false)
         // Nothing is written until every input is known to be good: a bad scan found in a
         // late epoch would waste the epochs before it and leave a half-made output folder.
+        var pixelSizes: [PixelSize?] = []
         for dataCase in trainIndex.cases + validationIndex.cases {
-            _ = try loader.load(dataCase)
+            pixelSizes.append(try loader.load(dataCase).pixelSizeMM)
         }
         if options.resume {
             state = try restore(into: module, optimizer: optimizer, configText: configText)
@@ -240,7 +242,9 @@ public final class Trainer {
             : nil
         try writePackage(model: model, state: state, split: split,
                          input: Self.recordedInput(config.input, formats: loader.sampleFormats),
-                         calibration: calibration)
+                         calibration: calibration,
+                         inputPixelSize: pixelSizes.allSatisfy { $0 == pixelSizes.first }
+                            ? pixelSizes.first ?? nil : nil)
         progress(.finished(package: options.output))
         return TrainingResult(log: state.log, bestEpoch: state.bestEpoch, package: options.output)
     }
@@ -474,7 +478,8 @@ public final class Trainer {
     public static let poseTargetAccuracy = 0.98
 
     func writePackage(model: PackagedModel, state: CheckpointState, split: DataSplit,
-                      input: InputSpec, calibration: ModelMetadata.PoseCalibration?) throws {
+                      input: InputSpec, calibration: ModelMetadata.PoseCalibration?,
+                      inputPixelSize: PixelSize? = nil) throws {
         let folder = options.output
         let (train, validation) = (split.train, split.validation)
         let weightsPath = (folder as NSString).appendingPathComponent(ModelPackage.weightsFile)
@@ -510,7 +515,12 @@ public final class Trainer {
         trainingData.testFraction = config.data.test.isEmpty ? config.data.testFraction : nil
         trainingData.testCases = split.test.cases.count
         trainingData.groupPattern = config.data.groupPattern
+        trainingData.groupBlock = config.data.groupBlock
         trainingData.splitSeed = config.data.splitSeed
+        trainingData.pixelSpacing = config.data.pixelSpacing
+        if config.task == .segmentation {
+            trainingData.inputPixelSpacing = inputPixelSize.map { [$0.y, $0.x] }
+        }
         var metadata = ModelMetadata(
             formatVersion: 1, name: config.name, version: config.version,
             description: config.description, task: config.task,

@@ -116,8 +116,9 @@ extension TrainingConfig {
 extension DataSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> DataSpec {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
-                                            "test", "testFraction", "groupPattern", "splitSeed",
-                                            "format", "classes", "labels", "cache", "repeats"])
+                                            "test", "testFraction", "groupPattern", "groupBlock",
+                                            "splitSeed", "pixelSpacing", "format",
+                                            "classes", "labels", "cache", "repeats"])
         func sources(_ key: String, required: Bool) throws -> [String] {
             guard let sourceNode = object.optional(key) else {
                 if required {
@@ -169,7 +170,21 @@ extension DataSpec {
             }
             return pattern
         }
+        let groupBlock = try object.optional("groupBlock").map { blockNode in
+            guard groupPattern != nil else {
+                throw blockNode.error("needs a \"groupPattern\" whose capture group is a "
+                                      + "number, e.g. \"^(\\\\d+)\"")
+            }
+            return try blockNode.integer(in: 1...1_000_000)
+        }
         let splitSeed = try object.optional("splitSeed").map { try $0.unsignedInteger() }
+        let pixelSpacing = try object.optional("pixelSpacing").map { spacingNode in
+            let values = try ModelMetadata.TrainingDataSummary.parsePixelSpacing(spacingNode)
+            guard task == .segmentation else {
+                throw spacingNode.error("a pixel spacing is for segmentation data (HD95 in mm)")
+            }
+            return values
+        }
         let format = try object.value("format", default: ClassificationFormat.folders) {
             guard task == .classification else {
                 throw $0.error("only classification data has a format")
@@ -233,8 +248,9 @@ extension DataSpec {
         return DataSpec(train: train, validation: validation,
                         validationFraction: validationFraction, test: test,
                         testFraction: testFraction, groupPattern: groupPattern,
-                        splitSeed: splitSeed, format: format, classes: classes, labels: labels,
-                        cache: cache, repeats: repeats)
+                        groupBlock: groupBlock, splitSeed: splitSeed,
+                        pixelSpacing: pixelSpacing, format: format,
+                        classes: classes, labels: labels, cache: cache, repeats: repeats)
     }
 }
 

@@ -63,9 +63,16 @@ public struct DataSpec: Sendable, Equatable {
     /// Scans it does not match, and all scans when nil, are each their own source, unless the
     /// data names their source (`DataCase.source`).
     public var groupPattern: String? = nil
-    /// Seed of the split alone, so that runs with different training seeds share one split
-    /// (their test figures are then over the same cases); nil = the config's `seed`.
+    /// When set, the source id `groupPattern` captures must be a whole number n (a slice
+    /// index, a z position), and the source is ⌊n / groupBlock⌋: runs of `groupBlock`
+    /// consecutive numbers form one source, so neighbouring slices never straddle parts.
+    public var groupBlock: Int? = nil
+    /// Seed of the split into parts; nil = the config's `seed`. Fixing it lets runs with
+    /// different seeds train, validate and test on the same cases.
     public var splitSeed: UInt64? = nil
+    /// Pixel spacing in mm, `[row, column]`, of scans whose file records no pixel size (as
+    /// stored, before the input resize); nil = unknown. Puts HD95 in mm beside pixels.
+    public var pixelSpacing: [Double]? = nil
     public var format: ClassificationFormat
     /// Class names in output order (classification); empty = the sorted folder or CSV names.
     public var classes: [String]

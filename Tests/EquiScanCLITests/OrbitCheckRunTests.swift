@@ -8,8 +8,9 @@ import _TestSupport
 /// records for each quarter turn is the Dice between the untransformed mask and the mask of
 /// an ordinary run on the turned scan, turned back, all turns done by plain loops here.
 final class OrbitCheckRunTests: XCTestCase {
-    /// A pipeline that crops the middle 128 × 128 of a scan (the membrane model's own size, so
-    /// one window) and segments it; the crop of a turned 512 × 512 scan is the turned crop.
+    /// A pipeline that crops the middle 128 × 128 of a scan (padded evenly to the membrane
+    /// model's 256 × 256 window, so one window) and segments it; the crop of a turned
+    /// 512 × 512 scan is the turned crop.
     func writePipeline(_ path: String, orbit: Bool) throws {
         let model = CLIRunner.packageRoot.path + "/samples/models/em-membranes"
         let report = orbit ? #", "report": {"orbitCheck": true, "orbitMinDice": 0.5}"# : ""
@@ -76,7 +77,7 @@ final class OrbitCheckRunTests: XCTestCase {
         let record = try XCTUnwrap(try caseRecords(folder + "/orbit")["t0"])
         let stage = try XCTUnwrap(record.orbit?.stages.first)
         XCTAssertEqual(stage.stage, "2 Segment")
-        XCTAssertEqual(stage.group, "C4")
+        XCTAssertEqual(stage.group, "D4")
         XCTAssertEqual(stage.dice?["r0"], 1)
         let identity = try bytes(folder + "/plain/t0_mask.png")
         XCTAssertEqual(identity.side, 128)

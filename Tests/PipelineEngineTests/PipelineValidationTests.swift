@@ -249,7 +249,7 @@ final class PipelineValidationTests: XCTestCase {
         XCTAssertEqual(em[0].channels, 1)
         XCTAssertTrue(em.allSatisfy { $0.frame == .scan })
         XCTAssertNil(em[0].size)
-        XCTAssertEqual(em[1].size, .init(width: 128, height: 128))
+        XCTAssertEqual(em[1].size, .init(width: 256, height: 256))
         let upright = try outputs("orientation-correction.json")
         XCTAssertEqual(upright.map(\.frame), [.scan, .canonical(byStage: 1),
                                               .canonical(byStage: 1)])

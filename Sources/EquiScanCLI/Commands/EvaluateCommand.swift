@@ -124,11 +124,14 @@ struct EvaluateCommand: ParsableCommand {
             }
         }
         if let perLabel = report.perLabel {
-            let unit = report.grid?.hd95Unit ?? "px"
-            print(pad("label", 16) + pad("Dice", 9) + pad("IoU", 9) + "HD95 (\(unit))")
+            // HD95 in mm comes with pixels beside it.
+            let inMM = report.grid?.hd95Unit == "mm"
+            print(pad("label", 16) + pad("Dice", 9) + pad("IoU", 9)
+                  + (inMM ? pad("HD95 (mm)", 12) + "HD95 (px)" : "HD95 (px)"))
             for l in perLabel {
                 print(pad(l.name, 16) + pad(Self.figure(l.dice), 9) + pad(Self.figure(l.iou), 9)
-                      + Self.figure(l.hd95, decimals: 2))
+                      + (inMM ? pad(Self.figure(l.hd95, decimals: 3), 12) : "")
+                      + Self.figure(l.hd95Pixels ?? l.hd95, decimals: 2))
             }
         }
     }

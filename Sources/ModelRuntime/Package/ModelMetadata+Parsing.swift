@@ -148,7 +148,9 @@ extension ModelMetadata.TrainingDataSummary {
         let object = try node.object(keys: ["train", "validation", "validationFraction",
                                             "trainCases", "validationCases",
                                             "trainCasesPerClass", "test", "testFraction",
-                                            "testCases", "groupPattern", "splitSeed"])
+                                            "testCases", "groupPattern", "groupBlock",
+                                            "splitSeed", "pixelSpacing",
+                                            "inputPixelSpacing"])
         func sources(_ node: ConfigNode) throws -> [String] {
             try node.array().map { try $0.nonEmptyString() }
         }
@@ -180,8 +182,22 @@ extension ModelMetadata.TrainingDataSummary {
         summary.testFraction = try fraction("testFraction")
         summary.testCases = try object.optional("testCases").map { try $0.integer(atLeast: 0) }
         summary.groupPattern = try object.optional("groupPattern").map { try $0.nonEmptyString() }
+        summary.groupBlock = try object.optional("groupBlock").map { try $0.integer(atLeast: 1) }
         summary.splitSeed = try object.optional("splitSeed").map { try $0.unsignedInteger() }
+        summary.pixelSpacing = try object.optional("pixelSpacing").map(parsePixelSpacing)
+        summary.inputPixelSpacing = try object.optional("inputPixelSpacing")
+            .map(parsePixelSpacing)
         return summary
+    }
+
+    /// A pixel spacing `[row, column]` in mm: two finite numbers above 0.
+    public static func parsePixelSpacing(_ node: ConfigNode) throws -> [Double] {
+        try node.array(count: 2...2).map { itemNode in
+            guard case .number(let x, _) = itemNode.value, x > 0, x.isFinite else {
+                throw itemNode.mismatch("a pixel size in mm above 0")
+            }
+            return x
+        }
     }
 }
 

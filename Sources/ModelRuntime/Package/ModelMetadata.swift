@@ -91,9 +91,17 @@ public struct ModelMetadata: Codable, Sendable, Equatable {
         public var testCases: Int? = nil
         /// The config's `groupPattern` (source id from the file name), when it had one.
         public var groupPattern: String? = nil
-        /// The config's `splitSeed`, when the split had a seed of its own (else the split
-        /// followed the training seed).
+        /// The config's `groupBlock` (consecutive captured numbers per source), when set.
+        public var groupBlock: Int? = nil
+        /// The config's `splitSeed` (seed of the split into parts), when set.
         public var splitSeed: UInt64? = nil
+        /// The config's `pixelSpacing`: mm per pixel, `[row, column]`, of scans as stored whose
+        /// file records none; `equiscan evaluate` assumes it for such scans.
+        public var pixelSpacing: [Double]? = nil
+        /// Segmentation: mm per pixel, `[row, column]`, on the model's input grid (the scans'
+        /// spacing scaled by the input resize), when every training and validation scan had
+        /// the same.
+        public var inputPixelSpacing: [Double]? = nil
 
         public init(train: [String], validation: [String], validationFraction: Double?,
                     trainCases: Int, validationCases: Int, trainCasesPerClass: [String: Int]?) {

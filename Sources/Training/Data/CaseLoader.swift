@@ -14,7 +14,7 @@ public struct LoadedCase: Sendable, Equatable {
     /// Class index (classification).
     public var classIndex: Int?
     /// Size in mm of a pixel of `image` (the model's input grid, after resizing), when the
-    /// scan's file records its pixel size.
+    /// scan's file records its pixel size or the loader was given one (`assumedPixelSize`).
     public var pixelSizeMM: PixelSize?
 
     public init(image: ImagePlanes, labels: LabelMap? = nil, classIndex: Int? = nil,
@@ -41,6 +41,9 @@ public final class CaseLoader {
     /// Sample formats of the scans loaded so far (what a trained model records).
     public private(set) var sampleFormats: Set<SampleFormat> = []
     private var seen: Set<String> = []
+    /// Size in mm of a pixel of a scan as stored whose file records none (a config's
+    /// `data.pixelSpacing`, a package's recorded spacing); nil = unknown.
+    public var assumedPixelSize: PixelSize?
 
     /// Sets whose preprocessed form would exceed this many bytes are not cached under `auto`.
     public static let autoCacheLimit = 256 << 20
@@ -76,7 +79,7 @@ public final class CaseLoader {
             }
             sampleFormats.insert(SampleFormat(scan: scan))
         }
-        result.pixelSizeMM = scan.metadata.pixelSizeMM.map {
+        result.pixelSizeMM = (scan.metadata.pixelSizeMM ?? assumedPixelSize).map {
             PixelSize(x: $0.x * Double(scan.width) / Double(input.width),
                       y: $0.y * Double(scan.height) / Double(input.height))
         }

@@ -29,7 +29,8 @@ extension DatasetIndex {
     /// (`testFraction`), then validation (`validationFraction`), each fraction a share of all
     /// `train` cases. A case's group is its source (`sourceKeys(pattern:)`): named by a
     /// `groups.csv` in a source folder, by the config's `groupPattern`, or else the case
-    /// alone. Parts given as folders must not share a source either.
+    /// alone; with `groupBlock`, runs of that many consecutive captured numbers are one source.
+    /// Parts given as folders must not share a source either.
     public static func load(_ spec: DataSpec, task: TrainingTask, dataRoot: String,
                             seed: UInt64) throws -> DataSplit {
         func resolve(_ path: String) -> String {
@@ -81,14 +82,16 @@ extension DatasetIndex {
         var fractions: [Double] = []
         if givenTest == nil, let testFraction = spec.testFraction { fractions.append(testFraction) }
         if givenValidation == nil { fractions.append(spec.validationFraction) }
-        var carved = pool.split(heldOut: fractions, groupKeys: pool.sourceKeys(pattern: pattern),
+        var carved = pool.split(heldOut: fractions,
+                                groupKeys: pool.sourceKeys(pattern: pattern,
+                                                           block: spec.groupBlock),
                                 seed: seed)
         let train = carved.removeLast()
         let empty = DatasetIndex(cases: [], classNames: pool.classNames)
         let test = givenTest ?? (spec.testFraction == nil ? empty : carved.removeFirst())
         let validation = givenValidation ?? carved.removeFirst()
         let split = DataSplit(train: train, validation: validation, test: test)
-        try split.checkDisjoint(pattern: pattern)
+        try split.checkDisjoint(pattern: pattern, block: spec.groupBlock)
         return split
     }
 
@@ -182,15 +185,20 @@ extension DatasetIndex {
 
     /// Each case's group key: `source:<id>` for a source named by the data
     /// (`DataCase.source`) or by the first capture group of `pattern` matched against the file
-    /// name, else `file:<path>` (the case alone).
-    public func sourceKeys(pattern: NSRegularExpression?) -> [String] {
-        cases.map { dataCase in
+    /// name, else `file:<path>` (the case alone). With `block`, a captured whole number n gives
+    /// `source:#<⌊n / block⌋>` (a captured text that is no number stays as it is).
+    public func sourceKeys(pattern: NSRegularExpression?, block: Int? = nil) -> [String] {
+        precondition(block.map { $0 > 0 } ?? true, "a group block holds at least one number")
+        return cases.map { dataCase in
             if let source = dataCase.source { return "source:" + source }
             let name = (dataCase.image as NSString).lastPathComponent
             if let pattern,
                let match = pattern.firstMatch(in: name,
                                               range: NSRange(name.startIndex..., in: name)),
                let range = Range(match.range(at: 1), in: name) {
+                if let block, let number = Int(name[range]), number >= 0 {
+                    return "source:#\(number / block)"
+                }
                 return "source:" + name[range]
             }
             return "file:" + (dataCase.image as NSString).standardizingPath
@@ -229,10 +237,11 @@ extension DatasetIndex {
 extension DataSplit {
     /// Refuses a scan that is in two parts (given folders that overlap) and two parts that
     /// share a source, naming the file, the parts and the source.
-    func checkDisjoint(pattern: NSRegularExpression?) throws {
+    func checkDisjoint(pattern: NSRegularExpression?, block: Int? = nil) throws {
         var owner: [String: (part: String, file: String)] = [:]
         for (name, index) in [("training", train), ("validation", validation), ("test", test)] {
-            for (dataCase, key) in zip(index.cases, index.sourceKeys(pattern: pattern)) {
+            for (dataCase, key) in zip(index.cases, index.sourceKeys(pattern: pattern,
+                                                                           block: block)) {
                 if let first = owner[key], first.part != name {
                     if key.hasPrefix("file:") {
                         throw DataError(.mismatch, file: dataCase.image, "is both a "

@@ -127,7 +127,14 @@ struct PredictionCollector {
     func scalars(_ m: SegmentationMetrics) -> [String: Double?] {
         var scalars: [String: Double?] = ["meanDice": m.meanDice, "meanIoU": m.meanIoU,
                                           "pixelAccuracy": m.pixelAccuracy]
-        if case .segmentation(_, true) = task { scalars["meanHD95"] = m.meanHD95 }
+        if case .segmentation(_, true) = task {
+            // In mm when every case's pixel size is known (then also in pixels beside it).
+            scalars["meanHD95"] = m.meanHD95
+            scalars["meanHD95px"] = m.meanHD95Pixels
+            if m.hd95Unit == "mm" { scalars["meanHD95mm"] = m.meanHD95 }
+        }
+        // Per-label Dice, the background's included, named after the label.
+        for label in m.perLabel { scalars["dice." + label.name] = label.dice }
         return scalars
     }
 

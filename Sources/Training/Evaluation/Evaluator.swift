@@ -25,7 +25,9 @@ public struct EvaluationReport: Codable, Sendable {
         public var space: String
         public var width: Int
         public var height: Int
-        /// "mm" when every scan's file records its pixel size (scaled to this grid), else "px".
+        /// "mm" when every scan's pixel size is known (recorded in its file, or the package's
+        /// `trainingData.pixelSpacing`; scaled to this grid), else "px". With "mm", the
+        /// metrics also give HD95 in pixels (`meanHD95px`, `hd95Pixels`).
         public var hd95Unit: String
     }
 
@@ -115,6 +117,9 @@ public enum Evaluator {
         let loader = CaseLoader(input: metadata.input, labelClasses: metadata.labels ?? [],
                                 cache: .auto, caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
+        // Scans whose file records no pixel size have the one the package was trained with.
+        loader.assumedPixelSize = metadata.trainingData.pixelSpacing
+            .map { PixelSize(x: $0[1], y: $0[0]) }
         let failures = try setAsideFailures(&index, loader: loader)
         let group = ModelFactory.group(metadata.group)
         let loop = EvaluationLoop(model: package.model, batchSize: batchSize)

@@ -15,8 +15,10 @@ import TensorCore
 ///   boundary pixel of one mask to the nearest boundary pixel of the other (MedPy's `hd95`). A boundary pixel is a mask pixel with a 4-neighbour outside the
 ///   mask or outside the image. Both masks empty: nil. Exactly one empty: the image diagonal,
 ///   the largest distance possible, so a missed structure is penalised instead of ignored.
-/// - `meanDice`, `meanIoU`, `meanHD95` average over labels 1..<K: label 0 is the background.
-///   With two labels this is the foreground score. Each is nil when no case defines it.
+/// - `hd95Pixels` is the same distance in pixels, whatever the unit of `hd95` (so that a report
+///   in mm can give pixels beside it).
+/// - `meanDice`, `meanIoU`, `meanHD95`, `meanHD95Pixels` average over labels 1..<K: label 0 is
+///   the background. With two labels this is the foreground score. Each is nil when no case defines it.
 public struct SegmentationMetrics: Sendable, Equatable, Codable {
     public struct PerLabel: Sendable, Equatable, Codable {
         public var name: String
@@ -24,6 +26,8 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         public var dice: Double?
         public var iou: Double?
         public var hd95: Double?
+        /// HD95 in pixels (equal to `hd95` when that is in pixels).
+        public var hd95Pixels: Double?
         /// Pixels of this label in the truth, over all cases.
         public var truthPixels: Int
     }
@@ -32,6 +36,8 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     public var meanDice: Double?
     public var meanIoU: Double?
     public var meanHD95: Double?
+    /// `meanHD95` in pixels.
+    public var meanHD95Pixels: Double?
     /// Unit of the HD95 values: "mm" when every case's pixel size was known, else "px".
     public var hd95Unit: String
     /// Fraction of all pixels labelled correctly.
@@ -46,6 +52,8 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         public var dice: Double?
         public var iou: Double?
         public var hd95: Double?
+        /// HD95 in pixels (equal to `hd95` without a pixel size).
+        public var hd95Pixels: Double?
     }
 
     /// The figures of one case: scores per label, and pixel counts.
@@ -59,7 +67,8 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case cases, meanDice, meanIoU, meanHD95, hd95Unit, pixelAccuracy, perLabel
+        case cases, meanDice, meanIoU, meanHD95, meanHD95Pixels, hd95Unit, pixelAccuracy,
+             perLabel
     }
 
     /// Computes the metrics over `cases`, each a predicted and a true label map of the same
@@ -103,6 +112,7 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
                      dice: mean(figures.compactMap { $0.scores[label].dice }),
                      iou: mean(figures.compactMap { $0.scores[label].iou }),
                      hd95: mean(figures.compactMap { $0.scores[label].hd95 }),
+                     hd95Pixels: mean(figures.compactMap { $0.scores[label].hd95Pixels }),
                      truthPixels: figures.reduce(0) { $0 + $1.truthPixels[label] })
         }
         let foreground = k > 1 ? Array(perLabel[1...]) : perLabel
@@ -112,6 +122,7 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
         meanDice = mean(foreground.compactMap(\.dice))
         meanIoU = mean(foreground.compactMap(\.iou))
         meanHD95 = mean(foreground.compactMap(\.hd95))
+        meanHD95Pixels = mean(foreground.compactMap(\.hd95Pixels))
         self.hd95Unit = hd95Unit
         pixelAccuracy = total == 0 ? 0 : Double(correct) / Double(total)
         perCase = figures
@@ -135,12 +146,18 @@ public struct SegmentationMetrics: Sendable, Equatable, Codable {
             if t[i] { tCount += 1 }
             if p[i] && t[i] { intersection += 1 }
         }
-        if pCount == 0 && tCount == 0 { return CaseScores(dice: nil, iou: nil, hd95: nil) }
+        if pCount == 0 && tCount == 0 {
+            return CaseScores(dice: nil, iou: nil, hd95: nil, hd95Pixels: nil)
+        }
         let dice = 2 * Double(intersection) / Double(pCount + tCount)
         let iou = Double(intersection) / Double(pCount + tCount - intersection)
-        return CaseScores(dice: dice, iou: iou,
-                          hd95: hausdorff ? hausdorff95(p, t, width: width, height: height,
-                                                        pixelSize: pixelSize) : nil)
+        guard hausdorff else {
+            return CaseScores(dice: dice, iou: iou, hd95: nil, hd95Pixels: nil)
+        }
+        let pixels = hausdorff95(p, t, width: width, height: height)
+        let hd95 = pixelSize == nil ? pixels
+            : hausdorff95(p, t, width: width, height: height, pixelSize: pixelSize)
+        return CaseScores(dice: dice, iou: iou, hd95: hd95, hd95Pixels: pixels)
     }
 
     /// Symmetric 95th-percentile Hausdorff distance (conventions above): in pixels, or in mm
