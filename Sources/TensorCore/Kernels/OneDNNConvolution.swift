@@ -19,10 +19,11 @@ import Synchronization
 /// loads), which took a core from the pooling and copies that follow each convolution and
 /// made whole models slower (docs/performance.md).
 ///
-/// Per chunk size or row band, input extent, stride and padding, the first call creates a plan
-/// and caches it: the convolution primitive, the two reorders, and the weights reordered once
-/// into the layout the primitive chose. Later calls allocate only the channels-last copies and the
-/// output. Safe to call from several threads at once: plans are guarded by a `Mutex` and
+/// Per chunk size or row band, input extent, stride, padding and layout, the first call creates
+/// a plan and caches it: the convolution primitive, the two reorders, and the weights reordered
+/// once into the layout the primitive chose. Later calls allocate only the channels-last copies
+/// and the output (none of it for `forwardChannelsLast` given a `BufferPool`); scratchpads are
+/// reused from one execution to the next. Safe to call from several threads at once: plans are guarded by a `Mutex` and
 /// immutable once built, and every call brings its own stream, memory objects and scratchpad.
 public final class OneDNNConvolution: Sendable {
     /// (Cout, Cin, kH, kW), as given.
