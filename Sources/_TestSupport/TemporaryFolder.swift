@@ -11,6 +11,16 @@ extension XCTestCase {
         return path
     }
 
+    /// An empty file per name in `folder`, created with the folder (for tests where listing is
+    /// all that matters, such as splits).
+    public func touchEmptyFiles(_ folder: String, _ names: [String]) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for name in names {
+            XCTAssertTrue(FileManager.default.createFile(atPath: "\(folder)/\(name)",
+                                                         contents: Data()))
+        }
+    }
+
     /// `temporaryFolder(prefix:)` as a file URL.
     public func temporaryFolderURL(prefix: String = "equiscan-test") -> URL {
         URL(fileURLWithPath: temporaryFolder(prefix: prefix), isDirectory: true)

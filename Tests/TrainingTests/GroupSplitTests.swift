@@ -10,15 +10,6 @@ import _TestSupport
 /// Group-aware splits: the slices of one volume, frames of one series or crops of one slide
 /// never straddle two parts.
 final class GroupSplitTests: XCTestCase {
-    /// An empty file per name (listing is all a split needs).
-    func touch(_ folder: String, _ names: [String]) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for name in names {
-            XCTAssertTrue(FileManager.default.createFile(atPath: "\(folder)/\(name)",
-                                                         contents: Data()))
-        }
-    }
-
     func orientationSpec(_ extra: String) throws -> DataSpec {
         try TrainingConfig.parse("""
         {"name": "t", "task": "orientation", "data": {"train": "scans"\(extra)},
@@ -46,7 +37,7 @@ final class GroupSplitTests: XCTestCase {
         for (v, size) in sizes.enumerated() {
             names += (0..<size).map { String(format: "vol%02d_slice%d.png", v, $0) }
         }
-        try touch("\(root)/scans", names)
+        try touchEmptyFiles("\(root)/scans", names)
         let spec = try orientationSpec(#", "testFraction": 0.25, "validationFraction": 0.25, "#
                                        + #""groupPattern": "^(.*)_slice\\d+""#)
         XCTAssertEqual(spec.groupPattern, #"^(.*)_slice\d+"#)
@@ -79,7 +70,7 @@ final class GroupSplitTests: XCTestCase {
     /// split across parts: the test above would catch a rule that is ignored.
     func testWithoutARuleSlicesAreSplitApart() throws {
         let root = temporaryFolder(prefix: "equiscan-groups")
-        try touch("\(root)/scans", (0..<8).flatMap { v in
+        try touchEmptyFiles("\(root)/scans", (0..<8).flatMap { v in
             (0..<5).map { String(format: "vol%02d_slice%d.png", v, $0) }
         })
         let spec = try orientationSpec(#", "validationFraction": 0.5"#)
@@ -100,7 +91,7 @@ final class GroupSplitTests: XCTestCase {
                     rows.append("\(name)/s\(slide)-\(crop)-\(name).png,slide\(slide)")
                 }
             }
-            try touch("\(root)/cls/\(name)", files + ["loose-\(name).png"])
+            try touchEmptyFiles("\(root)/cls/\(name)", files + ["loose-\(name).png"])
         }
         try (rows.joined(separator: "\n") + "\n")
             .write(toFile: "\(root)/cls/groups.csv", atomically: true, encoding: .utf8)
@@ -129,8 +120,9 @@ final class GroupSplitTests: XCTestCase {
     /// Folders given for two parts must not share a source either.
     func testGivenPartsSharingASourceAreRefused() throws {
         let root = temporaryFolder(prefix: "equiscan-groups")
-        try touch("\(root)/scans", ["vol01_slice0.png", "vol01_slice1.png", "vol02_slice0.png"])
-        try touch("\(root)/held", ["vol01_slice2.png"])
+        try touchEmptyFiles("\(root)/scans",
+                            ["vol01_slice0.png", "vol01_slice1.png", "vol02_slice0.png"])
+        try touchEmptyFiles("\(root)/held", ["vol01_slice2.png"])
         let spec = try orientationSpec(#", "test": "held", "groupPattern": "^(vol\\d+)_""#)
         XCTAssertThrowsError(try DatasetIndex.load(spec, task: .orientation, dataRoot: root,
                                                    seed: 1)) { error in

@@ -95,15 +95,6 @@ final class SegmenterEvaluationTests: XCTestCase {
         XCTAssertEqual(metrics.meanHD95Pixels ?? -1, 13.0.squareRoot(), accuracy: 1e-12)
     }
 
-    /// An empty file per name (listing is all a split needs).
-    func touch(_ folder: String, _ names: [String]) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        for name in names {
-            XCTAssertTrue(FileManager.default.createFile(atPath: "\(folder)/\(name)",
-                                                         contents: Data()))
-        }
-    }
-
     func segmentationConfig(_ data: String) throws -> TrainingConfig {
         try TrainingConfig.parse("""
         {"name": "blocks", "task": "segmentation", "seed": 3,
@@ -122,8 +113,8 @@ final class SegmenterEvaluationTests: XCTestCase {
     func testGroupBlockKeepsRunsOfNeighbouringSlicesInOnePart() throws {
         let root = temporaryFolder(prefix: "equiscan-blocks")
         let names = (0..<24).map { String(format: "%02d.png", $0) }
-        try touch("\(root)/seg/images", names)
-        try touch("\(root)/seg/labels", names)
+        try touchEmptyFiles("\(root)/seg/images", names)
+        try touchEmptyFiles("\(root)/seg/labels", names)
         let extra = #", "testFraction": 0.17, "validationFraction": 0.17, "#
             + #""groupPattern": "^(\\d+)\\.png$", "groupBlock": 4"#
         let spec = try segmentationConfig(extra).data
