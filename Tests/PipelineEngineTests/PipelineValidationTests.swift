@@ -230,9 +230,9 @@ final class PipelineValidationTests: XCTestCase {
     func testReferencesResolveToStageIndices() throws {
         let path = (Self.pipelinesFolder as NSString).appendingPathComponent("segment-em.json")
         let plan = try XCTUnwrap(try PipelineValidation.validate(path: path).plan)
-        XCTAssertEqual(plan.stages.map(\.inputIndex), [nil, 0, 1, 2, 3, 2, 3])
-        XCTAssertEqual(plan.stages[2].model?.metadata.task, .segmentation)
-        XCTAssertEqual(plan.stages[2].spec.parameters["overlap"], .number(0.25))
+        XCTAssertEqual(plan.stages.map(\.inputIndex), [nil, 0, 1, 2, 1, 2])
+        XCTAssertEqual(plan.stages[1].model?.metadata.task, .segmentation)
+        XCTAssertEqual(plan.stages[1].spec.parameters["overlap"], .number(0.25))
     }
 
     func testPlansCarryWhatEachStageGives() throws {
@@ -242,14 +242,16 @@ final class PipelineValidationTests: XCTestCase {
             return try plan.stages.map { try XCTUnwrap($0.output, name) }
         }
         let em = try outputs("segment-em.json")
-        XCTAssertEqual(em.map(\.kind), [.image, .image, .probabilities, .mask, .mask,
-                                        .probabilities, .mask])
+        XCTAssertEqual(em.map(\.kind), [.image, .probabilities, .mask, .mask, .probabilities,
+                                        .mask])
         XCTAssertEqual(em.map(\.labels),
-                       [nil, nil] + Array(repeating: ["cell", "membrane"], count: 5))
+                       [nil] + Array(repeating: ["cell", "membrane"], count: 5))
         XCTAssertEqual(em[0].channels, 1)
         XCTAssertTrue(em.allSatisfy { $0.frame == .scan })
-        XCTAssertNil(em[0].size)
-        XCTAssertEqual(em[1].size, .init(width: 256, height: 256))
+        XCTAssertTrue(em.allSatisfy { $0.size == nil }, "no stage fixes the EM scan's size")
+        let brain = try outputs("segment-brain-tissue.json")
+        XCTAssertNil(brain[0].size)
+        XCTAssertEqual(brain[1].size, .init(width: 192, height: 224))
         let upright = try outputs("orientation-correction.json")
         XCTAssertEqual(upright.map(\.frame), [.scan, .canonical(byStage: 1),
                                               .canonical(byStage: 1)])
