@@ -351,7 +351,7 @@ extension CanonicalizerSpec {
 extension AugmentationSpec {
     static func parse(_ node: ConfigNode, input: InputSpec) throws -> AugmentationSpec {
         let object = try node.object(keys: ["groupElements", "flips", "crop", "brightness",
-                                            "contrast", "gamma", "invert", "noise"])
+                                            "contrast", "gamma", "invert", "noise", "elastic"])
         let groupElements = try object.value("groupElements", default: false) { try $0.bool() }
         let flips = try object.value("flips", default: false) { try $0.bool() }
         let crop = try object.optional("crop").map { cropNode -> [Int] in
@@ -371,7 +371,10 @@ extension AugmentationSpec {
         let noise = try object.value("noise", default: 0) { try $0.number(in: 0...1) }
         return AugmentationSpec(groupElements: groupElements, flips: flips, crop: crop,
                                 brightness: brightness, contrast: contrast, gamma: gamma,
-                                invert: invert, noise: noise)
+                                invert: invert, noise: noise,
+                                elastic: try object.optional("elastic").map {
+                                    try ElasticSpec.parse($0)
+                                })
     }
 }
 

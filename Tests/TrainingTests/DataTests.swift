@@ -236,4 +236,107 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(String(decoding: try encoder.encode(decoded), as: UTF8.self),
                        #"{"brightness":0.1,"contrast":0,"flips":true,"groupElements":false}"#)
     }
+
+    /// The field interpolates its control points bilinearly: corners take their control value,
+    /// the midpoint of an edge the mean of its two corners, the centre the mean of all four.
+    func testDisplacementFieldInterpolatesItsControlPoints() {
+        let field = DisplacementField(width: 5, height: 5, points: 2,
+                                      controlX: [0, 4, 8, 12], controlY: [1, 1, -3, -3])
+        XCTAssertEqual(field.dx[0], 0)
+        XCTAssertEqual(field.dx[4], 4)
+        XCTAssertEqual(field.dx[20], 8)
+        XCTAssertEqual(field.dx[24], 12)
+        XCTAssertEqual(field.dx[2], 2, accuracy: 1e-6)
+        XCTAssertEqual(field.dx[12], 6, accuracy: 1e-6)
+        XCTAssertEqual(field.dy[12], -1, accuracy: 1e-6)
+        // Three points a side: only the centre control point moves, by (2, -1).
+        var controlX = [Double](repeating: 0, count: 9), controlY = controlX
+        controlX[4] = 2
+        controlY[4] = -1
+        let bump = DisplacementField(width: 9, height: 9, points: 3, controlX: controlX,
+                                     controlY: controlY)
+        XCTAssertEqual(bump.dx[4 * 9 + 4], 2, accuracy: 1e-6)
+        XCTAssertEqual(bump.dy[4 * 9 + 4], -1, accuracy: 1e-6)
+        XCTAssertEqual(bump.dx[4 * 9 + 2], 1, accuracy: 1e-6)
+        XCTAssertEqual(bump.dx[2 * 9 + 2], 0.5, accuracy: 1e-6)
+        XCTAssertEqual(bump.dx[0], 0)
+        XCTAssertEqual(bump.dx[8 * 9 + 8], 0)
+    }
+
+    /// Warps checked against a naive loop: a constant whole-pixel field shifts image and labels
+    /// alike (edge samples repeated); a half-pixel field averages neighbours.
+    func testWarpsShiftAndInterpolateLikeANaiveLoop() {
+        let (w, h) = (6, 5)
+        let values = (0..<(2 * w * h)).map { Float(($0 * 7) % 11) }
+        let image = ImagePlanes(channels: 2, width: w, height: h, values: values)
+        let labels = LabelMap(width: w, height: h,
+                              values: (0..<(w * h)).map { Int32(($0 * 5) % 3) })
+        let shift = DisplacementField(width: w, height: h,
+                                      dx: [Float](repeating: 2, count: w * h),
+                                      dy: [Float](repeating: -1, count: w * h))
+        let shifted = image.warped(by: shift)
+        let shiftedLabels = labels.warped(by: shift)
+        for c in 0..<2 {
+            for y in 0..<h {
+                for x in 0..<w {
+                    let (sx, sy) = (min(x + 2, w - 1), max(y - 1, 0))
+                    XCTAssertEqual(shifted.values[(c * h + y) * w + x],
+                                   values[(c * h + sy) * w + sx])
+                    if c == 0 {
+                        XCTAssertEqual(shiftedLabels.values[y * w + x], labels.values[sy * w + sx])
+                    }
+                }
+            }
+        }
+        let half = DisplacementField(width: w, height: h,
+                                     dx: [Float](repeating: 0.5, count: w * h),
+                                     dy: [Float](repeating: 0, count: w * h))
+        let averaged = image.warped(by: half)
+        XCTAssertEqual(averaged.values[w + 1], (values[w + 1] + values[w + 2]) / 2,
+                       accuracy: 1e-6)
+        XCTAssertEqual(averaged.values[w + w - 1], values[w + w - 1], "the edge repeats")
+    }
+
+    /// Elastic augmentation is seeded, changes the case, keeps labels on the image (a 0/1
+    /// picture and its labels: wherever the bilinear sample is pure, the nearest label agrees),
+    /// and round-trips through metadata and config parsing.
+    func testElasticAugmentationKeepsLabelsOnTheImage() throws {
+        let (w, h) = (48, 48)
+        var labelValues = [Int32]()
+        for y in 0..<h {
+            for x in 0..<w { labelValues.append(Int32(((x / 6) + (y / 8)) % 2)) }
+        }
+        let item = LoadedCase(image: ImagePlanes(channels: 1, width: w, height: h,
+                                                 values: labelValues.map(Float.init)),
+                              labels: LabelMap(width: w, height: h, values: labelValues))
+        var spec = AugmentationSpec.none
+        spec.elastic = ElasticSpec(displacement: 3, points: 3)
+        let augmenter = Augmenter(spec: spec, group: .d4)
+        var first = SeededGenerator(seed: 3), second = SeededGenerator(seed: 3)
+        var changed = 0
+        for _ in 0..<10 {
+            let out = augmenter.augment(item, generator: &first)
+            XCTAssertEqual(out, augmenter.augment(item, generator: &second))
+            let labels = try XCTUnwrap(out.labels)
+            var pure = 0
+            for (value, label) in zip(out.image.values, labels.values) where value == 0 || value == 1 {
+                XCTAssertEqual(Int32(value), label)
+                pure += 1
+            }
+            XCTAssertGreaterThan(pure, w * h / 2, "most samples lie inside one stripe")
+            if labels != item.labels { changed += 1 }
+        }
+        XCTAssertGreaterThan(changed, 5, "the warp should move the labels")
+
+        let encoded = try JSONEncoder().encode(spec)
+        XCTAssertEqual(try JSONDecoder().decode(AugmentationSpec.self, from: encoded), spec)
+        let config = try TrainingConfig.parse(TrainingConfigTests.valid.replacingOccurrences(
+            of: #""crop": [24, 24],"#, with: #""crop": [24, 24], "elastic": {"displacement": 4},"#))
+        XCTAssertEqual(config.augmentation.elastic, ElasticSpec(displacement: 4, points: 3))
+        XCTAssertThrowsError(try TrainingConfig.parse(TrainingConfigTests.valid
+            .replacingOccurrences(of: #""crop": [24, 24],"#,
+                                  with: #""crop": [24, 24], "elastic": {"displacement": 4, "points": 1},"#))) {
+            XCTAssertTrue("\($0)".contains("/augmentation/elastic/points"), "\($0)")
+        }
+    }
 }

@@ -246,11 +246,11 @@ extension ModelMetadata.WeightsReference {
 }
 
 extension AugmentationSpec {
-    /// The metadata form written by `encode(to:)`: `gamma`, `invert` and `noise` may be
-    /// absent (off).
+    /// The metadata form written by `encode(to:)`: `gamma`, `invert`, `noise` and `elastic`
+    /// may be absent (off).
     static func parseMetadata(_ node: ConfigNode) throws -> AugmentationSpec {
         let object = try node.object(keys: ["groupElements", "flips", "crop", "brightness",
-                                            "contrast", "gamma", "invert", "noise"])
+                                            "contrast", "gamma", "invert", "noise", "elastic"])
         let crop = try object.optional("crop").map { cropNode in
             try cropNode.array(count: 2...2).map { try $0.integer(atLeast: 1) }
         }
@@ -262,7 +262,20 @@ extension AugmentationSpec {
             contrast: try object.required("contrast").nonNegativeNumber(),
             gamma: try object.value("gamma", default: 0) { try $0.nonNegativeNumber() },
             invert: try object.value("invert", default: 0) { try $0.number(in: 0...1) },
-            noise: try object.value("noise", default: 0) { try $0.nonNegativeNumber() })
+            noise: try object.value("noise", default: 0) { try $0.nonNegativeNumber() },
+            elastic: try object.optional("elastic").map { try ElasticSpec.parse($0) })
+    }
+}
+
+extension ElasticSpec {
+    /// `{"displacement": σ pixels, "points": control points per side}`, as written to metadata
+    /// and accepted in training configs.
+    public static func parse(_ node: ConfigNode) throws -> ElasticSpec {
+        let object = try node.object(keys: ["displacement", "points"])
+        return ElasticSpec(displacement: try object.required("displacement").number(in: 0...64),
+                           points: try object.value("points", default: 3) {
+                               try $0.integer(in: 2...64)
+                           })
     }
 }
 

@@ -118,12 +118,15 @@ public struct AugmentationSpec: Sendable, Equatable, Codable {
     /// Standard deviation of Gaussian noise added to every sample (after normalisation).
     /// Zero = off.
     public var noise: Double = 0
+    /// Smooth random warp of image and labels together (after the crop). Nil = off.
+    public var elastic: ElasticSpec?
 
     public static let none = AugmentationSpec(groupElements: false, flips: false, crop: nil,
                                               brightness: 0, contrast: 0)
 
     public init(groupElements: Bool, flips: Bool, crop: [Int]?, brightness: Double,
-                contrast: Double, gamma: Double = 0, invert: Double = 0, noise: Double = 0) {
+                contrast: Double, gamma: Double = 0, invert: Double = 0, noise: Double = 0,
+                elastic: ElasticSpec? = nil) {
         self.groupElements = groupElements
         self.flips = flips
         self.crop = crop
@@ -132,16 +135,34 @@ public struct AugmentationSpec: Sendable, Equatable, Codable {
         self.gamma = gamma
         self.invert = invert
         self.noise = noise
+        self.elastic = elastic
+    }
+}
+
+/// Elastic deformation: displacements drawn from N(0, displacement²) pixels at a
+/// `points × points` grid of control points spanning the (cropped) image, interpolated
+/// bilinearly to every pixel; the image is resampled bilinearly, labels by nearest neighbour.
+public struct ElasticSpec: Sendable, Equatable, Codable {
+    /// Standard deviation of a control point's displacement, in pixels of the model input.
+    public var displacement: Double
+    /// Control points per side (at least 2: the corners).
+    public var points: Int
+
+    public init(displacement: Double, points: Int) {
+        precondition(displacement >= 0 && points >= 2,
+                     "elastic deformation needs displacement ≥ 0 and at least 2 points a side")
+        self.displacement = displacement
+        self.points = points
     }
 }
 
 extension AugmentationSpec {
     enum CodingKeys: String, CodingKey {
-        case groupElements, flips, crop, brightness, contrast, gamma, invert, noise
+        case groupElements, flips, crop, brightness, contrast, gamma, invert, noise, elastic
     }
 
-    /// Decodes metadata of packages written before `gamma`, `invert` and `noise` existed
-    /// (all off).
+    /// Decodes metadata of packages written before `gamma`, `invert`, `noise` and `elastic`
+    /// existed (all off).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(groupElements: try c.decode(Bool.self, forKey: .groupElements),
@@ -151,10 +172,11 @@ extension AugmentationSpec {
                   contrast: try c.decode(Double.self, forKey: .contrast),
                   gamma: try c.decodeIfPresent(Double.self, forKey: .gamma) ?? 0,
                   invert: try c.decodeIfPresent(Double.self, forKey: .invert) ?? 0,
-                  noise: try c.decodeIfPresent(Double.self, forKey: .noise) ?? 0)
+                  noise: try c.decodeIfPresent(Double.self, forKey: .noise) ?? 0,
+                  elastic: try c.decodeIfPresent(ElasticSpec.self, forKey: .elastic))
     }
 
-    /// Leaves out `gamma`, `invert` and `noise` when off, so the metadata of packages that do
+    /// Leaves out `gamma`, `invert`, `noise` and `elastic` when off, so the metadata of packages that do
     /// not use them stays as it was.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -167,6 +189,7 @@ extension AugmentationSpec {
             where value != 0 {
             try c.encode(value, forKey: key)
         }
+        try c.encodeIfPresent(elastic, forKey: .elastic)
     }
 }
 

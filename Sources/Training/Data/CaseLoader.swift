@@ -113,7 +113,7 @@ public struct Augmenter: Sendable {
     }
 
     /// The case changed by the enabled augmentations, in a fixed order: group element, flips,
-    /// crop, gamma, inversion, intensity jitter, noise. Draws from `generator` only for
+    /// crop, elastic warp, gamma, inversion, intensity jitter, noise. Draws from `generator` only for
     /// enabled steps.
     public func augment(_ item: LoadedCase, generator: inout SeededGenerator) -> LoadedCase {
         var result = item
@@ -137,6 +137,13 @@ public struct Augmenter: Sendable {
             let y0 = generator.nextInt(below: result.image.height - h + 1)
             result.image = result.image.cropped(x: x0, y: y0, width: w, height: h)
             result.labels = result.labels.map { $0.cropped(x: x0, y: y0, width: w, height: h) }
+        }
+        if let elastic = spec.elastic {
+            let field = DisplacementField.random(width: result.image.width,
+                                                 height: result.image.height, spec: elastic,
+                                                 generator: &generator)
+            result.image = result.image.warped(by: field)
+            result.labels = result.labels.map { $0.warped(by: field) }
         }
         if spec.gamma > 0 {
             let exponent = Float(Foundation.exp(Foundation.log(1 + spec.gamma)
