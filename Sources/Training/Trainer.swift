@@ -21,14 +21,19 @@ public struct TrainingOptions {
     public var stopAfterEpoch: Int?
     /// Decoder of scans; injectable for tests.
     public var decode: (String) throws -> Scan
+    /// The config's text as given; written to the package as `training-config.json` so that
+    /// everything that decided the weights (schedule, weight decay, class weights, repeats …)
+    /// travels with them. Nil = not written.
+    public var configText: String?
 
     public init(dataRoot: String, output: String, resume: Bool = false,
-                stopAfterEpoch: Int? = nil,
+                stopAfterEpoch: Int? = nil, configText: String? = nil,
                 decode: @escaping (String) throws -> Scan = { try ImageDecoder.decode(path: $0) }) {
         self.dataRoot = dataRoot
         self.output = output
         self.resume = resume
         self.stopAfterEpoch = stopAfterEpoch
+        self.configText = configText
         self.decode = decode
     }
 }
@@ -552,6 +557,10 @@ public final class Trainer {
         try AtomicFile.writeJSON(metadata,
                                  to: (folder as NSString).appendingPathComponent("metadata.json"))
         try writeCaseLists(split, package: folder)
+        if let text = options.configText {
+            try AtomicFile.write(text, to: (folder as NSString)
+                .appendingPathComponent(ModelPackage.trainingConfigFile))
+        }
         try AtomicFile.write(TrainingLog.csv(state.log),
                              to: (folder as NSString).appendingPathComponent("training-log.csv"))
         let epochs = state.log

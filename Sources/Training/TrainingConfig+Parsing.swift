@@ -13,6 +13,13 @@ extension TrainingConfig {
 
     /// Reads and validates a training config file.
     public static func load(path: String) throws -> TrainingConfig {
+        try loadWithText(path: path).config
+    }
+
+    /// Reads and validates a training config file; also returns its text as read, which a
+    /// trained package keeps beside its weights.
+    public static func loadWithText(path: String) throws -> (config: TrainingConfig,
+                                                             text: String) {
         guard let data = FileManager.default.contents(atPath: path) else {
             var error = ConfigError(path: .root, message: "cannot read the config file (check "
                                     + "that the path exists and is a readable file)", file: path)
@@ -23,7 +30,7 @@ extension TrainingConfig {
             throw ConfigError(path: .root, message: "the config file is not UTF-8 text",
                               file: path)
         }
-        return try parse(text, file: path)
+        return (try parse(text, file: path), text)
     }
 
     static func parse(_ root: ConfigNode) throws -> TrainingConfig {

@@ -45,6 +45,10 @@ final class TrainCommandTests: XCTestCase {
         let lines = train.stdout.split(separator: "\n")
         XCTAssertEqual(lines.filter { $0.hasPrefix("epoch ") }.count, 2, train.stdout)
         XCTAssertTrue(train.stdout.contains("model package written to \(output)"), train.stdout)
+        // The config travels with the weights, byte for byte.
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: output
+                                                + "/training-config.json")),
+                       try Data(contentsOf: config))
 
         let evaluate = try CLIRunner.run(["evaluate", output,
                                           root.appendingPathComponent("data").path, "--json",

@@ -53,7 +53,8 @@ final class EGNNPackageTests: XCTestCase {
             }
         }
         let output = "\(root)/model"
-        let package = try EGNNTraining.run(try config(steps: 60), dataRoot: root, output: output)
+        let package = try EGNNTraining.run(try config(steps: 60), dataRoot: root, output: output,
+                                           configText: configJSON(steps: 60))
         return (package, output)
     }
 
@@ -69,6 +70,8 @@ final class EGNNPackageTests: XCTestCase {
         XCTAssertLessThan(median, 10, "median held-out angle error \(median)°")
         let csv = try String(contentsOfFile: "\(folder)/training-log.csv", encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 61)
+        XCTAssertEqual(try String(contentsOfFile: "\(folder)/\(ModelPackage.trainingConfigFile)",
+                                  encoding: .utf8), configJSON(steps: 60))
         // Changed weights are refused by their SHA-256.
         let weights = "\(folder)/\(ModelPackage.weightsFile)"
         var bytes = try XCTUnwrap(FileManager.default.contents(atPath: weights))

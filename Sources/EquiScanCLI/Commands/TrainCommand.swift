@@ -55,7 +55,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         ProtectedInputs.shared.protect([config])
         if EGNNTrainingConfig.isEGNN(path: config) { return try trainEGNN() }
-        let parsed = try TrainingConfig.load(path: config)
+        let (parsed, configText) = try TrainingConfig.loadWithText(path: config)
         let root = dataRoot ?? (config as NSString).deletingLastPathComponent
         let folder = output ?? parsed.name
         if validateOnly {
@@ -75,7 +75,8 @@ struct TrainCommand: ParsableCommand {
         let display = ProgressDisplay(interactive: isatty(STDERR_FILENO) == 1)
         let trainer = Trainer(config: parsed,
                               options: TrainingOptions(dataRoot: root.isEmpty ? "." : root,
-                                                       output: folder, resume: resume),
+                                                       output: folder, resume: resume,
+                                                       configText: configText),
                               progress: display.handle)
         _ = try trainer.run()
     }
@@ -96,7 +97,8 @@ struct TrainCommand: ParsableCommand {
         }
         if let threads { ThreadPolicy.workerCount = threads }
         let folder = output ?? parsed.name
-        try EGNNTraining.run(parsed, dataRoot: root.isEmpty ? "." : root, output: folder) {
+        try EGNNTraining.run(parsed, dataRoot: root.isEmpty ? "." : root, output: folder,
+                             configText: try? String(contentsOfFile: config, encoding: .utf8)) {
             StandardStreams.writeError($0 + "\n")
         }
         StandardStreams.writeError("model package written to \(folder)\n")

@@ -17,6 +17,8 @@ public final class ModelPackage {
     public static let weightsFile = "weights.safetensors"
     /// The canonicalizer's weights of a canonicalizer + predictor model.
     public static let canonicalizerFile = "canonicalizer.safetensors"
+    /// The training config as given to `equiscan train` (not read when loading).
+    public static let trainingConfigFile = "training-config.json"
 
     public init(folder: String, metadata: ModelMetadata, model: PackagedModel) {
         self.folder = folder

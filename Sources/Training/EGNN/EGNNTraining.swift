@@ -86,10 +86,12 @@ public enum EGNNTraining {
         abs(OrientationFrame.angleDifference(a * .pi / 180, b * .pi / 180)) * 180 / .pi
     }
 
-    /// Trains, measures and writes the package to `output`; `progress` receives one line per
-    /// 50 steps and at the end.
+    /// Trains, measures and writes the package to `output` (with `configText`, the config as
+    /// given, as `training-config.json` when not nil); `progress` receives one line per 50 steps
+    /// and at the end.
     @discardableResult
     public static func run(_ config: EGNNTrainingConfig, dataRoot: String, output: String,
+                           configText: String? = nil,
                            progress: (String) -> Void = { _ in }) throws -> EGNNPackage {
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : (dataRoot as NSString).appendingPathComponent(path)
@@ -138,6 +140,10 @@ public enum EGNNTraining {
         let package = try EGNNPackage.write(model, metadata: metadata, to: output)
         try AtomicFile.write(log, to: (output as NSString)
             .appendingPathComponent("training-log.csv"))
+        if let configText {
+            try AtomicFile.write(configText, to: (output as NSString)
+                .appendingPathComponent(ModelPackage.trainingConfigFile))
+        }
         let summary = errors.summary
         progress(String(format: "held-out angle error: median %.2f°, p95 %.2f°; E(2) "
                         + "consistency: median %.2f°, p95 %.2f°",
