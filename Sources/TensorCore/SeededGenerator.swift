@@ -75,6 +75,16 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
         return Float((-2.0 * _log(u1)).squareRoot() * _cos(2.0 * Double.pi * u2))
     }
 
+    /// Two independent normal samples with standard deviation `scale` (mean 0), both values of
+    /// one Box–Muller draw: r = scale · √(−2 ln u₁), (r cos 2πu₂, r sin 2πu₂), with u₁ kept
+    /// above 0 so the logarithm is finite. For callers that need many samples at once (noise
+    /// fields, warp control points); `nextGaussian()` keeps one value per draw.
+    public mutating func nextGaussianPair(scale: Double) -> (Double, Double) {
+        let u1 = max(nextDouble(), 1e-300), u2 = nextDouble()
+        let radius = scale * (-2 * _log(u1)).squareRoot()
+        return (radius * _cos(2 * Double.pi * u2), radius * _sin(2 * Double.pi * u2))
+    }
+
     /// A uniform integer in 0..<bound, unbiased, by Lemire's multiply-and-reject method
     /// ("Fast Random Integer Generation in an Interval", 2019). Implemented here rather than
     /// through `Int.random(in:using:)` so the stream cannot change with the standard library.
@@ -103,8 +113,10 @@ public struct SeededGenerator: RandomNumberGenerator, Codable, Equatable, Sendab
 import Glibc
 @inline(__always) private func _log(_ x: Double) -> Double { Glibc.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+@inline(__always) private func _sin(_ x: Double) -> Double { Glibc.sin(x) }
 #elseif canImport(Darwin)
 import Darwin
 @inline(__always) private func _log(_ x: Double) -> Double { Darwin.log(x) }
 @inline(__always) private func _cos(_ x: Double) -> Double { Darwin.cos(x) }
+@inline(__always) private func _sin(_ x: Double) -> Double { Darwin.sin(x) }
 #endif

@@ -319,7 +319,8 @@ final class DataTests: XCTestCase {
             XCTAssertEqual(out, augmenter.augment(item, generator: &second))
             let labels = try XCTUnwrap(out.labels)
             var pure = 0
-            for (value, label) in zip(out.image.values, labels.values) where value == 0 || value == 1 {
+            for (value, label) in zip(out.image.values, labels.values)
+                where value == 0 || value == 1 {
                 XCTAssertEqual(Int32(value), label)
                 pure += 1
             }
@@ -333,9 +334,9 @@ final class DataTests: XCTestCase {
         let config = try TrainingConfig.parse(TrainingConfigTests.valid.replacingOccurrences(
             of: #""crop": [24, 24],"#, with: #""crop": [24, 24], "elastic": {"displacement": 4},"#))
         XCTAssertEqual(config.augmentation.elastic, ElasticSpec(displacement: 4, points: 3))
+        let onePoint = #""crop": [24, 24], "elastic": {"displacement": 4, "points": 1},"#
         XCTAssertThrowsError(try TrainingConfig.parse(TrainingConfigTests.valid
-            .replacingOccurrences(of: #""crop": [24, 24],"#,
-                                  with: #""crop": [24, 24], "elastic": {"displacement": 4, "points": 1},"#))) {
+            .replacingOccurrences(of: #""crop": [24, 24],"#, with: onePoint))) {
             XCTAssertTrue("\($0)".contains("/augmentation/elastic/points"), "\($0)")
         }
     }

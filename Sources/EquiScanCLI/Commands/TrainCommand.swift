@@ -88,7 +88,7 @@ struct TrainCommand: ParsableCommand {
             throw CommandFailure(.usage, "\(config): EGNN training has no checkpoints to "
                                  + "resume from; run it without --resume")
         }
-        let parsed = try EGNNTrainingConfig.load(path: config)
+        let (parsed, configText) = try EGNNTrainingConfig.loadWithText(path: config)
         let root = dataRoot ?? (config as NSString).deletingLastPathComponent
         if validateOnly {
             print("\(config): valid EGNN orientation config \"\(parsed.name)\" "
@@ -98,7 +98,7 @@ struct TrainCommand: ParsableCommand {
         if let threads { ThreadPolicy.workerCount = threads }
         let folder = output ?? parsed.name
         try EGNNTraining.run(parsed, dataRoot: root.isEmpty ? "." : root, output: folder,
-                             configText: try? String(contentsOfFile: config, encoding: .utf8)) {
+                             configText: configText) {
             StandardStreams.writeError($0 + "\n")
         }
         StandardStreams.writeError("model package written to \(folder)\n")

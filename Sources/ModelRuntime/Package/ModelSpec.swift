@@ -176,8 +176,8 @@ extension AugmentationSpec {
                   elastic: try c.decodeIfPresent(ElasticSpec.self, forKey: .elastic))
     }
 
-    /// Leaves out `gamma`, `invert`, `noise` and `elastic` when off, so the metadata of packages that do
-    /// not use them stays as it was.
+    /// Leaves out `gamma`, `invert`, `noise` and `elastic` when off, so the metadata of
+    /// packages that do not use them stays as it was.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(groupElements, forKey: .groupElements)

@@ -113,8 +113,8 @@ public struct Augmenter: Sendable {
     }
 
     /// The case changed by the enabled augmentations, in a fixed order: group element, flips,
-    /// crop, elastic warp, gamma, inversion, intensity jitter, noise. Draws from `generator` only for
-    /// enabled steps.
+    /// crop, elastic warp, gamma, inversion, intensity jitter, noise. Draws from `generator`
+    /// only for enabled steps.
     public func augment(_ item: LoadedCase, generator: inout SeededGenerator) -> LoadedCase {
         var result = item
         // Flips are elements of D4 whatever the model's group, which may be C4.
@@ -159,17 +159,12 @@ public struct Augmenter: Sendable {
             result.image.values = result.image.values.map { $0 * scale + shift }
         }
         if spec.noise > 0 {
-            // Box-Muller pairs; the second value of each pair is used too.
-            let sigma = spec.noise
             var values = result.image.values
             var i = 0
             while i < values.count {
-                let u = max(generator.nextDouble(), 1e-300), v = generator.nextDouble()
-                let radius = sigma * (-2 * Foundation.log(u)).squareRoot()
-                values[i] += Float(radius * Foundation.cos(2 * Double.pi * v))
-                if i + 1 < values.count {
-                    values[i + 1] += Float(radius * Foundation.sin(2 * Double.pi * v))
-                }
+                let (first, second) = generator.nextGaussianPair(scale: spec.noise)
+                values[i] += Float(first)
+                if i + 1 < values.count { values[i + 1] += Float(second) }
                 i += 2
             }
             result.image.values = values

@@ -23,7 +23,7 @@ public struct DisplacementField: Sendable, Equatable {
     }
 
     /// The field interpolated from control-point displacements given row-major on a
-    /// `points × points` grid (`controlX[j · points + i]` is the x displacement at column i, row j).
+    /// `points × points` grid (`controlX[j · points + i]`: x displacement at column i, row j).
     public init(width: Int, height: Int, points: Int, controlX: [Double], controlY: [Double]) {
         precondition(points >= 2 && controlX.count == points * points
                      && controlY.count == points * points,
@@ -61,11 +61,9 @@ public struct DisplacementField: Sendable, Equatable {
         var draws = [Double]()
         draws.reserveCapacity(2 * count)
         while draws.count < 2 * count {
-            // Box-Muller: both values of a pair are used.
-            let u = max(generator.nextDouble(), 1e-300), v = generator.nextDouble()
-            let radius = spec.displacement * (-2 * Foundation.log(u)).squareRoot()
-            draws.append(radius * Foundation.cos(2 * Double.pi * v))
-            draws.append(radius * Foundation.sin(2 * Double.pi * v))
+            let (first, second) = generator.nextGaussianPair(scale: spec.displacement)
+            draws.append(first)
+            draws.append(second)
         }
         return DisplacementField(width: width, height: height, points: spec.points,
                                  controlX: Array(draws[0..<count]),
@@ -78,7 +76,8 @@ extension ImagePlanes {
     /// nearest edge sample.
     public func warped(by field: DisplacementField) -> ImagePlanes {
         precondition(field.width == width && field.height == height,
-                     "a \(field.width)x\(field.height) field cannot warp a \(width)x\(height) image")
+                     "a \(field.width)x\(field.height) field cannot warp a "
+                     + "\(width)x\(height) image")
         var out = [Float](repeating: 0, count: values.count)
         let maxX = Float(width - 1), maxY = Float(height - 1)
         for y in 0..<height {

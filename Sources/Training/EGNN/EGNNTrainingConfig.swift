@@ -80,6 +80,13 @@ public struct EGNNTrainingConfig: Codable, Equatable, Sendable {
 
     /// Reads and checks the config at `path`; errors name the file and the field.
     public static func load(path: String) throws -> EGNNTrainingConfig {
+        try loadWithText(path: path).config
+    }
+
+    /// Reads and checks the config at `path`; also returns its text as read, which the trained
+    /// package keeps beside its weights.
+    public static func loadWithText(path: String) throws -> (config: EGNNTrainingConfig,
+                                                             text: String) {
         let bytes = try InputFile.read(path)
         let config: EGNNTrainingConfig
         do {
@@ -107,6 +114,6 @@ public struct EGNNTrainingConfig: Codable, Equatable, Sendable {
         guard !config.data.train.isEmpty, !config.data.validation.isEmpty else {
             throw fail("data.train and data.validation must each name at least one scan")
         }
-        return config
+        return (config, String(decoding: bytes, as: UTF8.self))
     }
 }
