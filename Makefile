@@ -72,7 +72,6 @@ demo: release
 ## recording the code revision in each metadata.json and saying whether each package's weights
 ## match the committed ones.
 models: release
-	[ -d $(DATA)/orientation ] || DATA=$(DATA) scripts/fetch-orientation-data.py
 	DATA=$(DATA) BIN=$(RELEASE_BIN) \
 	    EQUISCAN_CODE_REVISION=$$(git describe --always --dirty 2>/dev/null || echo unknown) \
 	    scripts/train-sample-models.sh

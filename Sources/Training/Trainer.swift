@@ -307,6 +307,11 @@ public final class Trainer {
 
     func lossVariable(logits: Variable, batch: Batch, classWeights: [Float]?) -> Variable {
         switch config.task {
+        case .orientation where config.training.loss == .rotationCrossEntropy:
+            let group = ModelFactory.group(config.model.group)
+            return Functional.pooledCrossEntropy(
+                logits: logits, targets: batch.classes.map(Int32.init),
+                pools: group.elements.map(\.rotation))
         case .classification, .orientation:
             return Functional.crossEntropy(logits: logits, targets: batch.classes.map(Int32.init),
                                            classWeights: classWeights)
@@ -318,6 +323,8 @@ public final class Trainer {
             case .dice:
                 return Functional.softDice(logits: logits, targets: batch.labelMaps,
                                            classWeights: classWeights)
+            case .rotationCrossEntropy:
+                preconditionFailure("rotationCrossEntropy trains orientation models only")
             case .crossEntropyDice:
                 return Functional.weightedSum([
                     (1, Functional.crossEntropy(logits: logits, targets: batch.labelMaps,

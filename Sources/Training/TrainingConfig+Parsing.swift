@@ -453,11 +453,17 @@ extension OptimizationSpec {
         let clip = try object.optional("gradientClipNorm").map { try $0.positiveNumber() }
         let loss = try object.value("loss", default: LossKind.crossEntropy) { lossNode in
             let kind = try lossNode.choice(LossKind.self)
-            if kind != .crossEntropy, task != .segmentation {
+            switch (kind, task) {
+            case (.crossEntropy, _), (.dice, .segmentation), (.crossEntropyDice, .segmentation),
+                 (.rotationCrossEntropy, .orientation):
+                return kind
+            case (.rotationCrossEntropy, _):
+                throw lossNode.mismatch("\"crossEntropy\" for a \(task.rawValue) task "
+                                        + "(rotationCrossEntropy is for orientation)")
+            default:
                 throw lossNode.mismatch("\"crossEntropy\" for a \(task.rawValue) task (Dice "
                                         + "losses are for segmentation)")
             }
-            return kind
         }
         let classWeights = try object.value("classWeights", default: ClassWeights.none) {
             weightsNode -> ClassWeights in

@@ -92,6 +92,9 @@ public struct OptimizationSpec: Sendable, Equatable {
     }
     public enum LossKind: String, Sendable, Codable, CaseIterable {
         case crossEntropy, dice, crossEntropyDice
+        /// Orientation models: cross-entropy of the quarter turn alone, each pose pooled with
+        /// its mirror image, so nothing pushes the scorer to tell mirror images apart.
+        case rotationCrossEntropy
     }
     public enum ClassWeights: Sendable, Equatable {
         case none

@@ -226,6 +226,44 @@ final class KernelGradientTests: XCTestCase {
         }
     }
 
+    func testPooledCrossEntropyAgainstNaiveSumsAndFiniteDifferences() {
+        var rng = SeededGenerator(seed: 12)
+        // D4's poses pooled by quarter turn (r0…r3, then their mirror images), and uneven
+        // pools on a (N, C, H, W) map.
+        for (shape, pools) in [([6, 8], [0, 1, 2, 3, 0, 1, 2, 3]), ([2, 3, 2, 2], [1, 0, 1])] {
+            let x = Tensor.gaussian(shape: shape, std: 2, generator: &rng)
+            let inner = shape.dropFirst(2).reduce(1, *)
+            let positions = shape[0] * inner
+            let targets = (0..<positions).map { _ in Int32(rng.nextInt(below: shape[1])) }
+            let pooled = Loss.pooledCrossEntropy(logits: x, targets: targets, pools: pools)
+            var naive = 0.0
+            for n in 0..<shape[0] {
+                for i in 0..<inner {
+                    let logits = (0..<shape[1]).map {
+                        Double(x.storage[(n * shape[1] + $0) * inner + i])
+                    }
+                    let total = logits.map(exp).reduce(0, +)
+                    let pool = pools[Int(targets[n * inner + i])]
+                    let inPool = logits.indices.filter { pools[$0] == pool }
+                        .map { exp(logits[$0]) }.reduce(0, +)
+                    naive -= log(inPool / total)
+                }
+            }
+            XCTAssertEqual(Double(pooled.loss), naive / Double(positions), accuracy: 1e-5)
+            GradientCheck.assertGradients(inputs: [x], analytic: [pooled.gradient],
+                                          epsilon: 1e-3, tolerance: 1e-3,
+                                          "pooled cross-entropy \(shape)") { t in
+                Double(Loss.pooledCrossEntropy(logits: t[0], targets: targets, pools: pools).loss)
+            }
+            // One class per pool: plain cross-entropy, value and gradient.
+            let alone = Loss.pooledCrossEntropy(logits: x, targets: targets,
+                                                pools: Array(0..<shape[1]))
+            let plain = Loss.crossEntropy(logits: x, targets: targets)
+            XCTAssertEqual(alone.loss, plain.loss, accuracy: 1e-5)
+            assertClose(alone.gradient, plain.gradient, tolerance: 1e-6)
+        }
+    }
+
     func testLossGradients() {
         var rng = SeededGenerator(seed: 10)
         for shape in [[5, 4], [2, 3, 3, 4]] {

@@ -64,10 +64,10 @@ final class OrientationTrainingTests: XCTestCase {
         }
     }
 
-    func testOrientationTrainingLearnsToUndoTurns() throws {
-        // Upright scans: a bright wedge in the top-left corner and a bar along the top edge,
-        // at random brightness; every pose of D4 moves these to a distinct place.
-        let root = temporaryFolder(prefix: "equiscan-orient")
+    /// Twelve upright 16 × 16 scans in root/upright: a bright wedge in the top-left corner and a
+    /// bar along the top edge, at random brightness; every pose of D4 moves these to a
+    /// distinct place.
+    func writeWedgeScans(to root: String) throws {
         var generator = SeededGenerator(seed: 21)
         for i in 0..<12 {
             var pixels = [UInt8](repeating: 30, count: 256)
@@ -82,14 +82,50 @@ final class OrientationTrainingTests: XCTestCase {
             try TestImages.writeGrayPNG(width: 16, height: 16, pixels: pixels,
                                         to: "\(root)/upright/\(i).png")
         }
-        let config = try TrainingConfig.parse("""
+    }
+
+    /// A D4 canonicalizer trained on the wedge scans (a quarter of them for validation), with
+    /// the given loss.
+    func wedgeConfig(loss: String = "crossEntropy") throws -> TrainingConfig {
+        try TrainingConfig.parse("""
         {"name": "orient", "task": "orientation", "seed": 2,
          "data": {"train": "upright", "validationFraction": 0.25, "repeats": 4},
          "input": {"width": 16, "height": 16, "channels": 1, "normalization": "minMax"},
          "model": {"kind": "canonicalizer", "group": "D4", "width": 4, "depth": 2},
-         "training": {"epochs": 8, "batchSize": 8,
+         "training": {"epochs": 8, "batchSize": 8, "loss": "\(loss)",
                       "optimizer": {"kind": "adam", "learningRate": 0.02}}}
         """)
+    }
+
+    func testRotationLossLearnsQuarterTurnsAndIsRecorded() throws {
+        // The same scans trained on the quarter turn alone (each pose pooled with its mirror
+        // image): the rotation is learnt on the held-out scans, and the loss is in metadata.
+        let root = temporaryFolder(prefix: "equiscan-orient-rotation")
+        try writeWedgeScans(to: root)
+        let config = try wedgeConfig(loss: "rotationCrossEntropy")
+        XCTAssertEqual(config.training.loss, .rotationCrossEntropy)
+        let output = "\(root)/out"
+        let result = try Trainer(config: config,
+                                 options: TrainingOptions(dataRoot: root, output: output)).run()
+        let losses = result.log.map(\.trainLoss)
+        XCTAssertLessThan(losses.last ?? .infinity, 0.5 * losses[0], "loss: \(losses)")
+        let package = try ModelPackage.load(output)
+        XCTAssertEqual(package.metadata.training.loss, "rotationCrossEntropy")
+        let heldOut = try XCTUnwrap(PackageCaseList.load(.validation, package: output))
+            .entries.map(\.path)
+        XCTAssertEqual(heldOut.count, 3)
+        var hits = 0
+        for name in heldOut {
+            let scan = try Evaluator.evaluate(package, data: "\(root)/\(name)", allowSeen: true)
+            hits += Int((((scan.metrics["rotationAccuracy"] ?? nil) ?? 0) * 8).rounded())
+        }
+        XCTAssertGreaterThanOrEqual(Double(hits) / 24, 0.9, "held-out rotation \(hits)/24")
+    }
+
+    func testOrientationTrainingLearnsToUndoTurns() throws {
+        let root = temporaryFolder(prefix: "equiscan-orient")
+        try writeWedgeScans(to: root)
+        let config = try wedgeConfig()
         let output = "\(root)/out"
         let result = try Trainer(config: config,
                                  options: TrainingOptions(dataRoot: root, output: output)).run()

@@ -104,6 +104,9 @@ final class TrainingConfigTests: XCTestCase {
             (["augmentation", "crop"], "[20, 20]",
              "1:302 /model/depth 3 pooling steps need sizes divisible by 8, but "
              + "/augmentation/crop is 20"),
+            (["training", "loss"], "\"rotationCrossEntropy\"",
+             "1:619 /training/loss expected \"crossEntropy\" for a classification task "
+             + "(rotationCrossEntropy is for orientation), got \"rotationCrossEntropy\""),
             (["data", "repeats"], "0",
              "1:151 /data/repeats expected a whole number from 1 to 1000, got 0"),
         ]

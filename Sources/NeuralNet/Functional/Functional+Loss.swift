@@ -15,6 +15,14 @@ extension Functional {
                                              ignoreIndex: ignoreIndex))
     }
 
+    /// Mean cross-entropy against pools of classes (`Loss.pooledCrossEntropy`): the target is
+    /// the pool of its class, whose probability is the sum over the pool's classes.
+    public static func pooledCrossEntropy(logits: Variable, targets: [Int32],
+                                          pools: [Int]) -> Variable {
+        scalarLoss(logits, Loss.pooledCrossEntropy(logits: logits.value, targets: targets,
+                                                   pools: pools))
+    }
+
     /// Mean binary cross-entropy on logits; targets in [0, 1] shaped like the logits;
     /// `positiveWeight` scales the positive term (PyTorch's `pos_weight`).
     public static func binaryCrossEntropyWithLogits(logits: Variable, targets: Tensor,

@@ -65,6 +65,51 @@ public enum Loss {
         return (Float(weightedLoss / totalWeight), Tensor(shape: logits.shape, storage: gradient))
     }
 
+    /// Cross-entropy against pools of classes: the target is the pool its class belongs to,
+    /// and the probability of a pool is the sum of its classes' softmax probabilities,
+    ///
+    ///     L = mean_i −log Σ_{k : pool[k] = pool[t_i]} softmax(x_i)[k]
+    ///
+    /// over positions i (N·inner of them). Gradient: ∂L/∂x_ik = (p_ik − [pool[k] = pool[t_i]]
+    /// · p_ik / P_i) / (N·inner), P_i the target pool's probability. With every class its own
+    /// pool this is `crossEntropy` without weights. An orientation model trained on quarter
+    /// turns alone pools each pose with its mirror image.
+    public static func pooledCrossEntropy(logits: Tensor, targets: [Int32], pools: [Int])
+        -> (loss: Float, gradient: Tensor) {
+        let (batch, classes, inner) = classLayout(logits, targets)
+        precondition(pools.count == classes, "\(pools.count) pool indices for \(classes) classes")
+        let positions = batch * inner
+        var gradient = [Float](repeating: 0, count: logits.count)  // logits shape
+        var total = 0.0
+        logits.storage.withUnsafeBufferPointer { x in
+            for n in 0..<batch {
+                for i in 0..<inner {
+                    let target = targets[n * inner + i]
+                    precondition(target >= 0 && Int(target) < classes,
+                                 "target \(target) outside 0..<\(classes)")
+                    let pool = pools[Int(target)]
+                    let base = n * classes * inner + i
+                    var m = -Float.infinity
+                    for k in 0..<classes { m = max(m, x[base + k * inner]) }
+                    var all = 0.0, pooled = 0.0
+                    for k in 0..<classes {
+                        let e = Double(exp(x[base + k * inner] - m))
+                        all += e
+                        if pools[k] == pool { pooled += e }
+                    }
+                    total += log(all) - log(pooled)
+                    for k in 0..<classes {
+                        let e = Double(exp(x[base + k * inner] - m))
+                        let inPool = pools[k] == pool ? e / pooled : 0
+                        gradient[base + k * inner] = Float((e / all - inPool) / Double(positions))
+                    }
+                }
+            }
+        }
+        return (Float(total / Double(max(positions, 1))), Tensor(shape: logits.shape,
+                                                                   storage: gradient))
+    }
+
     /// Binary cross-entropy on logits, mean over all samples (PyTorch's
     /// `binary_cross_entropy_with_logits` with `pos_weight`):
     ///
