@@ -559,7 +559,10 @@ public final class Trainer {
             metadata.calibration = calibration
             metadata.minConfidence = calibration.rotation.threshold
             metadata.mirrorMinConfidence = calibration.mirror?.threshold
-            metadata.mirrorIdentifiable = calibration.mirror?.reachesTarget
+            // A scorer trained on quarter turns alone was never taught mirror images apart, so
+            // its mirror guess is not acted on, whatever a threshold reached on validation.
+            metadata.mirrorIdentifiable = config.training.loss == .rotationCrossEntropy
+                ? false : calibration.mirror?.reachesTarget
         }
         try AtomicFile.writeJSON(metadata,
                                  to: (folder as NSString).appendingPathComponent("metadata.json"))

@@ -111,6 +111,7 @@ final class OrientationTrainingTests: XCTestCase {
         XCTAssertLessThan(losses.last ?? .infinity, 0.5 * losses[0], "loss: \(losses)")
         let package = try ModelPackage.load(output)
         XCTAssertEqual(package.metadata.training.loss, "rotationCrossEntropy")
+        XCTAssertEqual(package.metadata.mirrorIdentifiable, false, "the mirror was not trained")
         let heldOut = try XCTUnwrap(PackageCaseList.load(.validation, package: output))
             .entries.map(\.path)
         XCTAssertEqual(heldOut.count, 3)
