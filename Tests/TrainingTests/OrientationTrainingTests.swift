@@ -84,6 +84,35 @@ final class OrientationTrainingTests: XCTestCase {
         }
     }
 
+    func testOrbitConsistencyCountsExactTiesOfAMirrorSymmetricScan() {
+        let group = Group.d4
+        let poses = group.elements
+        // Scores of an exactly equivariant scorer, scores(g·x)[g·h] = scores(x)[h], for a scan
+        // that is its own mirror image: its upright pose and the mirror image score alike.
+        let upright: [Float] = [5, 1, 2, 0, 5, 1, 2, 0]
+        var truth: [GroupElement] = [], estimates: [PoseEstimate] = []
+        for g in poses {
+            var scores = [Float](repeating: 0, count: 8)
+            for (h, score) in zip(poses, upright) {
+                scores[group.index(of: group.compose(g, h))] = score
+            }
+            truth.append(g)
+            estimates.append(PoseEstimate(group: group, scores: scores))
+        }
+        // The first of the tied poses wins the argmax, so the found poses alone give two
+        // canonical forms; both turn the scan into the same image.
+        let argmaxForms = Set(zip(truth, estimates).map {
+            group.compose(group.inverse($1.element), $0)
+        })
+        XCTAssertEqual(argmaxForms.count, 2)
+        XCTAssertEqual(OrientationPoses(group: group, truth: truth, estimates: estimates)
+            .orbitConsistency, 1)
+        // A second scan scored the same in every pose (no equivariance): inconsistent.
+        let fixed = poses.map { _ in PoseEstimate(group: group, scores: [5, 1, 2, 0, 3, 1, 2, 0]) }
+        XCTAssertEqual(OrientationPoses(group: group, truth: truth + poses,
+                                        estimates: estimates + fixed).orbitConsistency, 0.5)
+    }
+
     /// A D4 canonicalizer trained on the wedge scans (a quarter of them for validation), with
     /// the given loss.
     func wedgeConfig(loss: String = "crossEntropy") throws -> TrainingConfig {

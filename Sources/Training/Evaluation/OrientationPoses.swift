@@ -45,17 +45,37 @@ struct OrientationPoses {
         OrientationMetrics(truth: truth, estimates: estimates, abstention: abstention)
     }
 
+    /// These poses, found as given: for tests of the figures.
+    init(group: Group, truth: [GroupElement], estimates: [PoseEstimate]) {
+        self.group = group
+        self.truth = truth
+        self.estimates = estimates
+    }
+
     /// Fraction of scans whose canonical form, found⁻¹ · g · x, is the same for every pose g.
+    ///
+    /// Every pose whose score ties with the best one, to float rounding, counts as found: a scan
+    /// that is its own mirror image (a slice of a left–right symmetric template) scores a pose
+    /// and its mirror image alike, and either undoes the turn to the same image. A scan is
+    /// consistent when one canonical form is among the found ones for every g.
     var orbitConsistency: Double {
         let order = group.order
         let scans = estimates.count / max(order, 1)
         var consistent = 0
         for scan in 0..<scans {
-            let canonical = (0..<order).map { k -> GroupElement in
+            var common: Set<GroupElement>?
+            for k in 0..<order {
                 let i = scan * order + k
-                return group.compose(group.inverse(estimates[i].element), truth[i])
+                let scores = estimates[i].scores
+                let best = scores.max() ?? 0
+                let tolerance = 1e-5 * max(1, abs(best))
+                let found = scores.indices.filter { best - scores[$0] <= tolerance }
+                let canonical = Set(found.map {
+                    group.compose(group.inverse(group.element(at: $0)), truth[i])
+                })
+                common = common.map { $0.intersection(canonical) } ?? canonical
             }
-            if Set(canonical).count == 1 { consistent += 1 }
+            if !(common ?? []).isEmpty { consistent += 1 }
         }
         return Double(consistent) / Double(max(scans, 1))
     }
