@@ -126,18 +126,26 @@ final class OrientationTrainingTests: XCTestCase {
         """)
     }
 
-    func testRotationLossLearnsQuarterTurnsAndIsRecorded() throws {
-        // The same scans trained on the quarter turn alone (each pose pooled with its mirror
-        // image): the rotation is learnt on the held-out scans, and the loss is in metadata.
-        let root = temporaryFolder(prefix: "equiscan-orient-rotation")
+    /// Writes the wedge scans into a fresh folder, trains `config` on them and checks that the
+    /// training loss at least halved; returns the folder and the package written in it.
+    func trainOnWedgeScans(_ config: TrainingConfig, prefix: String) throws
+        -> (root: String, output: String) {
+        let root = temporaryFolder(prefix: prefix)
         try writeWedgeScans(to: root)
-        let config = try wedgeConfig(loss: "rotationCrossEntropy")
-        XCTAssertEqual(config.training.loss, .rotationCrossEntropy)
         let output = "\(root)/out"
         let result = try Trainer(config: config,
                                  options: TrainingOptions(dataRoot: root, output: output)).run()
         let losses = result.log.map(\.trainLoss)
         XCTAssertLessThan(losses.last ?? .infinity, 0.5 * losses[0], "loss: \(losses)")
+        return (root, output)
+    }
+
+    func testRotationLossLearnsQuarterTurnsAndIsRecorded() throws {
+        // The same scans trained on the quarter turn alone (each pose pooled with its mirror
+        // image): the rotation is learnt on the held-out scans, and the loss is in metadata.
+        let config = try wedgeConfig(loss: "rotationCrossEntropy")
+        XCTAssertEqual(config.training.loss, .rotationCrossEntropy)
+        let (root, output) = try trainOnWedgeScans(config, prefix: "equiscan-orient-rotation")
         let package = try ModelPackage.load(output)
         XCTAssertEqual(package.metadata.training.loss, "rotationCrossEntropy")
         XCTAssertEqual(package.metadata.mirrorIdentifiable, false, "the mirror was not trained")
@@ -153,14 +161,7 @@ final class OrientationTrainingTests: XCTestCase {
     }
 
     func testOrientationTrainingLearnsToUndoTurns() throws {
-        let root = temporaryFolder(prefix: "equiscan-orient")
-        try writeWedgeScans(to: root)
-        let config = try wedgeConfig()
-        let output = "\(root)/out"
-        let result = try Trainer(config: config,
-                                 options: TrainingOptions(dataRoot: root, output: output)).run()
-        let losses = result.log.map(\.trainLoss)
-        XCTAssertLessThan(losses.last ?? .infinity, 0.5 * losses[0], "loss: \(losses)")
+        let (root, output) = try trainOnWedgeScans(try wedgeConfig(), prefix: "equiscan-orient")
         let package = try ModelPackage.load(output)
         XCTAssertEqual(package.metadata.architecture, "DiscreteCanonicalizer")
         // Abstention thresholds chosen on the 3 validation scans, each in all 8 poses.
