@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Reports
 
 /// A swift-log handler that writes each message as one JSON object on standard output:
 /// `{"time", "level", "label", "message", …metadata}`, keys sorted, for log collectors.
@@ -18,7 +19,7 @@ struct JSONLinesLogHandler: LogHandler {
         for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             object[key] = value.description
         }
-        object["time"] = Self.timestamp()
+        object["time"] = UTCTimestamp.string(Date(), milliseconds: true)
         object["level"] = event.level.rawValue
         object["label"] = label
         object["message"] = event.message.description
@@ -28,11 +29,5 @@ struct JSONLinesLogHandler: LogHandler {
         guard let data = try? encoder.encode(object) else { return }
         print(String(decoding: data, as: UTF8.self))
         StandardStreams.flushOutput()
-    }
-
-    private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
     }
 }

@@ -14,8 +14,9 @@ public struct OneDNNError: Error, CustomStringConvertible, Sendable {
 ///
 /// oneDNN (Debian's `libdnnl`, 2.6) picks its kernels by the CPU it finds at run time (JIT
 /// AVX-512, AVX2, SSE4.1, or its reference code), never by how EquiScan was compiled, so the
-/// same binary runs on machines with and without AVX-512. It threads through OpenMP; see
-/// `ThreadPolicy.withExternalThreads` for how its thread count follows `workerCount`.
+/// same binary runs on machines with and without AVX-512. It would thread through OpenMP;
+/// every call instead runs on the calling thread (`omp_set_num_threads(1)` in each chunk of
+/// `OneDNNConvolution`), and `ThreadPolicy.parallel` splits the work over `workerCount`.
 final class OneDNN: @unchecked Sendable {
     // @unchecked: `engine` is an opaque handle set once here and only passed to oneDNN calls
     // that may run on several threads at once (creating primitives and memory objects).

@@ -249,7 +249,8 @@ final class WatchCommandTests: XCTestCase {
         XCTAssertTrue((sidecar["reason"] as? String ?? "").hasPrefix(inbox + "/ward/scan.png: "),
                       "\(sidecar)")
         for key in ["firstFailureAt", "lastFailureAt", "quarantinedAt"] {
-            XCTAssertNotNil(ISO8601DateFormatter().date(from: sidecar[key] as? String ?? ""), key)
+            XCTAssertNotNil(try? Date.ISO8601FormatStyle().parse(sidecar[key] as? String ?? ""),
+                            key)
         }
         let setAside = out + "/quarantine/ward/scan.png"
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: setAside)), corrupt)

@@ -118,10 +118,8 @@ public struct RunManifest: Sendable, Equatable, Codable {
         try container.encode(counts, forKey: .counts)
     }
 
-    /// Now, as ISO 8601 UTC with seconds.
+    /// Now, as ISO 8601 UTC with seconds (`UTCTimestamp`).
     public static func timestamp(_ date: Date = Date()) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        UTCTimestamp.string(date)
     }
 }
