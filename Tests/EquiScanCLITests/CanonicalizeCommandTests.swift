@@ -64,6 +64,36 @@ final class CanonicalizeCommandTests: XCTestCase {
         XCTAssertNil(objects[1]["pose"])
         let g = GroupElement(mirrored: true, rotation: 1)
         XCTAssertEqual(try pose(objects[2]), Group.d4.compose(g, try pose(objects[0])))
+
+        // Every pose's probability: they add up to 1, the best is the pose reported, and
+        // turning the scan by g moves pose h's probability to g ∘ h (exact equivariance).
+        let original = try probabilities(objects[0])
+        let turnedScan = try probabilities(objects[2])
+        XCTAssertEqual(original.count, 8)
+        for (element, _) in original {
+            let moved = Group.d4.compose(g, element)
+            XCTAssertEqual(try XCTUnwrap(turnedScan[moved]), try XCTUnwrap(original[element]),
+                           accuracy: 1e-4, "pose \(element)")
+        }
+        for (object, table) in [(objects[0], original), (objects[2], turnedScan)] {
+            XCTAssertEqual(table.values.reduce(0, +), 1, accuracy: 1e-5)
+            let best = try XCTUnwrap(table.max { $0.value < $1.value }?.key)
+            XCTAssertEqual(best, try pose(object))
+        }
+    }
+
+    /// The `probabilities` of a pose object, by group element.
+    private func probabilities(_ object: [String: Any]) throws -> [GroupElement: Double] {
+        let pose = try XCTUnwrap(object["pose"] as? [String: Any], "\(object)")
+        let entries = try XCTUnwrap(pose["probabilities"] as? [[String: Any]], "\(pose)")
+        var table: [GroupElement: Double] = [:]
+        for entry in entries {
+            let element = GroupElement(mirrored: try XCTUnwrap(entry["mirrored"] as? Bool),
+                                       rotation: Int(try XCTUnwrap(entry["rotation"] as? Double)))
+            XCTAssertNil(table[element], "pose \(element) listed twice")
+            table[element] = try XCTUnwrap(entry["probability"] as? Double)
+        }
+        return table
     }
 
     /// With -o both files come out identical (the canonical form), as 8-bit PNGs of the

@@ -17,7 +17,8 @@ struct CanonicalizeCommand: ParsableCommand {
             after an optional left-right mirror. `confidence` is the softmax margin between \
             the best and second-best pose (0 = a tie, 1 = certain); `rotationConfidence` the \
             margin of the rotation alone (a pose and its mirror image added), and \
-            `mirrorConfidence` that of the mirror given the rotation.
+            `mirrorConfidence` that of the mirror given the rotation. With --json, \
+            `probabilities` lists every pose of the group with its softmax probability.
 
             A pose whose rotation confidence is below the threshold (--min-confidence, else \
             the package's calibrated minConfidence) is `uncertain`: the rotation and mirror \
@@ -209,6 +210,10 @@ struct PoseReport: Codable, Equatable {
     /// Whether the mirror bit is only a guess (not identifiable for the model, or below its
     /// calibrated threshold): a written scan has its rotation undone, not its mirror.
     var mirrorUncertain: Bool
+    /// Every pose of the group (in the group's storage order: the rotations, then the
+    /// mirrored ones) with its softmax probability; they add up to 1. Absent for continuous
+    /// models, which have no pose scores.
+    var probabilities: [PoseProbability]?
     /// Continuous (EGNN) models: the angle in degrees counter-clockwise, in (−180, 180], such
     /// that the scan is its canonical form (mirrored first when `mirrored`) turned by it;
     /// `rotation` is then its nearest quarter turn. Absent for discrete models.
@@ -224,6 +229,15 @@ struct PoseReport: Codable, Equatable {
         group = pose.group.description
         uncertain = abstention.isUncertain(pose)
         mirrorUncertain = abstention.isMirrorUncertain(pose)
+        let top = pose.scores.max() ?? 0
+        let exps = pose.scores.map { Foundation.exp(Double($0 - top)) }
+        let total = exps.reduce(0, +)
+        probabilities = exps.indices.map { index in
+            let element = pose.group.element(at: index)
+            return PoseProbability(
+                rotation: Double(element.rotation) * 4 / Double(pose.group.rotationCount),
+                mirrored: element.mirrored, probability: Float(exps[index] / total))
+        }
     }
 
     /// The report of a continuous pose: a continuous model has no pose scores, so its
@@ -240,6 +254,14 @@ struct PoseReport: Codable, Equatable {
         mirrorUncertain = false
         angleDegrees = pose.angleDegrees
     }
+}
+
+/// One pose of a discrete model's group and its softmax probability.
+struct PoseProbability: Codable, Equatable {
+    /// Quarter turns counter-clockwise, as in `PoseReport`.
+    var rotation: Double
+    var mirrored: Bool
+    var probability: Float
 }
 
 /// One file's outcome: a pose (and where the upright scan went) or an error.
