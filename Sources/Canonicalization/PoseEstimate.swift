@@ -26,23 +26,28 @@ public struct PoseEstimate: Equatable, Sendable {
     /// two are tied, 1 for groups without mirrors (nothing to decide).
     public let mirrorConfidence: Float
 
-    /// Scores within this fraction of max(1, the largest |score|) of the best count as tied:
-    /// float rounding in the convolutions perturbs the scores of a symmetric image by about
-    /// 1e-7 of their scale, and must not decide its pose.
+    /// Scores within this fraction of max(1, the largest |score|) of the best count as tied,
+    /// and so do rotations whose log-probability is that close to the best: float rounding in the
+    /// convolutions perturbs the scores of a symmetric image by about 1e-7 of their scale, and
+    /// must not decide its pose.
     public static let tieTolerance: Float = 1e-5
 
-    /// The estimate of the best of `scores`: the arg-max, and among scores tied with it (within
-    /// `tieTolerance`) the lowest index, so the choice is deterministic. A tie only arises for
-    /// an image with a symmetry that maps the tied poses onto each other, and then every tied
-    /// pose gives the same canonical image.
+    /// The estimate of `scores`. Without mirrors the pose is the arg-max. With mirrors
+    /// (D4, D8) the rotation is decided first, by its own probability (the softmax
+    /// probabilities of the rotation with and without the mirror added, the quantity
+    /// `rotationConfidence` measures), and the mirror then given that rotation: for rotation
+    /// accuracy that is the best decision the probabilities allow, and it differs from the
+    /// plain arg-max when the mirror is uncertain (a scorer that never learnt it, or anatomy
+    /// that is nearly its own mirror image). Ties within `tieTolerance` go to the lowest
+    /// index (`tiedBest`), so the choice is deterministic. A tie only arises for an image with
+    /// a symmetry that maps the tied poses onto each other, and then every tied pose gives the
+    /// same canonical image.
     public init(group: Group, scores: [Float]) {
         precondition(scores.count == group.order,
                      "\(scores.count) scores for the \(group.order) elements of \(group)")
-        var top = scores[0]
-        for score in scores where score > top { top = score }
-        let scale = max(1, scores.map(abs).max() ?? 0)
-        let best = scores.firstIndex { $0 >= top - Self.tieTolerance * scale } ?? 0
-        let exps = scores.map { exp(Double($0 - top)) }
+        let best = Self.tiedBest(group: group, scores: scores)[0]
+        let top = Double(scores.max() ?? 0)
+        let exps = scores.map { exp(Double($0) - top) }
         let total = exps.reduce(0, +)
         let sorted = exps.sorted(by: >)
         let second = sorted.count > 1 ? sorted[1] : 0
@@ -63,6 +68,35 @@ public struct PoseEstimate: Equatable, Sendable {
         let r = element.rotation
         let pair = exps[r] + exps[n + r]
         mirrorConfidence = Float(abs(exps[r] - exps[n + r]) / pair)
+    }
+
+    /// Storage indices of every pose the decision rule of `init` may pick from `scores`,
+    /// lowest first (the first is the one picked): the poses tied with the best within
+    /// `tieTolerance`. With mirrors, the rotations whose added probability is within that
+    /// of the best in log-probability, each with the mirror choices tied at that rotation
+    /// (scores within `tieTolerance` of max(1, the largest |score|), the slack of both tests).
+    public static func tiedBest(group: Group, scores: [Float]) -> [Int] {
+        precondition(scores.count == group.order,
+                     "\(scores.count) scores for the \(group.order) elements of \(group)")
+        let top = scores.max() ?? 0
+        let slack = tieTolerance * max(1, scores.map(abs).max() ?? 0)
+        guard group.kind == .dihedral else {
+            return scores.indices.filter { scores[$0] >= top - slack }
+        }
+        let n = group.rotationCount
+        let exps = scores.map { exp(Double($0) - Double(top)) }
+        let total = exps.reduce(0, +)
+        let pooled = (0..<n).map { (exps[$0] + exps[n + $0]) / total }
+        let bestPooled = pooled.max() ?? 0
+        var tied: [Int] = []
+        // In log-probability, as the scores are compared: a pooled probability within a factor
+        // e^−slack of the best.
+        for r in 0..<n where pooled[r] >= bestPooled * exp(-Double(slack)) {
+            let better = max(scores[r], scores[n + r])
+            if scores[r] >= better - slack { tied.append(r) }
+            if scores[n + r] >= better - slack { tied.append(n + r) }
+        }
+        return tied.sorted()
     }
 
     /// The rotation in quarter turns counter-clockwise (a multiple of 0.5 for C8/D8 poses).

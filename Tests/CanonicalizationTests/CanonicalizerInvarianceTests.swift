@@ -91,6 +91,51 @@ final class CanonicalizerInvarianceTests: XCTestCase {
         XCTAssertEqual(PoseEstimate(group: .c4, scores: [0.5, 2, 2.001, 1]).index, 2)
     }
 
+    /// With mirrors the rotation is decided by its added probability, then the mirror: here
+    /// the single best pose is R^0 (0.30), but the quarter turn R^1 holds 0.50 with its mirror
+    /// image against 0.32 for R^0, so the pose is R^1 (its mirror tied: the plain one).
+    func testMirroredGroupsDecideTheRotationByItsAddedProbability() {
+        let probabilities = [0.30, 0.25, 0.05, 0.05, 0.02, 0.25, 0.04, 0.04]  // N·m + r
+        let pose = PoseEstimate(group: .d4, scores: probabilities.map { Float(log($0)) })
+        XCTAssertEqual(pose.element, GroupElement(mirrored: false, rotation: 1))
+        XCTAssertEqual(Double(pose.rotationConfidence), 0.50 - 0.32, accuracy: 1e-6)
+        XCTAssertEqual(pose.mirrorConfidence, 0, accuracy: 1e-6)
+        XCTAssertEqual(PoseEstimate.tiedBest(group: .d4, scores: probabilities.map {
+            Float(log($0))
+        }), [1, 5])
+        // Without mirrors nothing is added: the arg-max.
+        XCTAssertEqual(PoseEstimate(group: .c4, scores: [3, 2.9, 0, 0]).index, 0)
+    }
+
+    /// The decision rule against a naive loop on seeded random scores (D4 and D8), and
+    /// equivariant for every group element: scores moved by g (s'[g·h] = s[h]) give g·pose.
+    func testMirroredDecisionAgainstANaiveLoopAndUnderEveryElement() {
+        var generator = SeededGenerator(seed: 15)
+        for group in [Group.d4, Group.d8] {
+            let n = group.rotationCount
+            for _ in 0..<200 {
+                let scores = (0..<group.order).map { _ in Float(generator.nextDouble() * 6 - 3) }
+                var bestRotation = 0, bestMass = -1.0
+                for r in 0..<n {
+                    let mass = exp(Double(scores[r])) + exp(Double(scores[n + r]))
+                    if mass > bestMass { (bestRotation, bestMass) = (r, mass) }
+                }
+                let mirrored = scores[n + bestRotation] > scores[bestRotation]
+                let pose = PoseEstimate(group: group, scores: scores)
+                XCTAssertEqual(pose.element, GroupElement(mirrored: mirrored,
+                                                          rotation: bestRotation), "\(scores)")
+                for g in group.elements {
+                    var moved = scores
+                    for h in 0..<group.order {
+                        moved[group.index(of: group.compose(g, group.element(at: h)))] = scores[h]
+                    }
+                    XCTAssertEqual(PoseEstimate(group: group, scores: moved).element,
+                                   group.compose(g, pose.element), "g \(g), \(scores)")
+                }
+            }
+        }
+    }
+
     /// Confidence is the softmax margin between the best and second-best pose.
     func testConfidenceIsSoftmaxMargin() {
         let scores: [Float] = [1, 3, 0.5, 2.5]

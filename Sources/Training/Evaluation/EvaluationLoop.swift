@@ -1,3 +1,4 @@
+import Canonicalization
 import Equivariance
 import Foundation
 import ImageCodecs
@@ -66,16 +67,18 @@ struct PredictionCollector {
         case .classification, .orientation:
             let k = outputs.shape[1]
             return (0..<n).map { i in
-                let row = Self.softmax(outputs.storage[(i * k)..<((i + 1) * k)])
-                let best = ClassificationMetrics.argmax(row)
+                let scores = outputs.storage[(i * k)..<((i + 1) * k)]
                 if case .orientation(let group) = task {
+                    // The pose as the canonicalizer decides it (rotation first, then mirror).
+                    let pose = PoseEstimate(group: group, scores: Array(scores))
                     poseTruth.append(group.elements[batch.classes[i]])
-                    posePredicted.append(group.elements[best])
-                } else {
-                    probabilities.append(row)
-                    truth.append(batch.classes[i])
+                    posePredicted.append(pose.element)
+                    return [pose.index]
                 }
-                return [best]
+                let row = Self.softmax(scores)
+                probabilities.append(row)
+                truth.append(batch.classes[i])
+                return [ClassificationMetrics.argmax(row)]
             }
         case .segmentation:
             let (h, w) = (outputs.shape[2], outputs.shape[3])

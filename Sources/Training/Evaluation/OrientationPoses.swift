@@ -54,10 +54,11 @@ struct OrientationPoses {
 
     /// Fraction of scans whose canonical form, found⁻¹ · g · x, is the same for every pose g.
     ///
-    /// Every pose whose score ties with the best one, to float rounding, counts as found: a scan
-    /// that is its own mirror image (a slice of a left–right symmetric template) scores a pose
-    /// and its mirror image alike, and either undoes the turn to the same image. A scan is
-    /// consistent when one canonical form is among the found ones for every g.
+    /// Every pose the decision rule could pick, to float rounding (`PoseEstimate.tiedBest`),
+    /// counts as found: a scan that is its own mirror image (a slice of a left–right symmetric
+    /// template) scores a pose and its mirror image alike, and either undoes the turn to the
+    /// same image. A scan is consistent when one canonical form is among the found ones for
+    /// every g.
     var orbitConsistency: Double {
         let order = group.order
         let scans = estimates.count / max(order, 1)
@@ -66,10 +67,7 @@ struct OrientationPoses {
             var common: Set<GroupElement>?
             for k in 0..<order {
                 let i = scan * order + k
-                let scores = estimates[i].scores
-                let best = scores.max() ?? 0
-                let tolerance = 1e-5 * max(1, abs(best))
-                let found = scores.indices.filter { best - scores[$0] <= tolerance }
+                let found = PoseEstimate.tiedBest(group: group, scores: estimates[i].scores)
                 let canonical = Set(found.map {
                     group.compose(group.inverse(group.element(at: $0)), truth[i])
                 })
