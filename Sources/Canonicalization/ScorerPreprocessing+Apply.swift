@@ -29,6 +29,24 @@ extension ScorerPreprocessing {
         return Tensor(shape: [batch, channels, size, size], storage: result)
     }
 
+    /// `planes` (C planes of height × width, one after another) resized to
+    /// `newHeight` × `newWidth` with the antialiased bilinear filter `apply` uses: the resize of
+    /// scorer inputs, for callers that prepare them apart from `apply` (training data).
+    public static func resized(_ planes: [Float], channels: Int, height: Int, width: Int,
+                               toHeight newHeight: Int, toWidth newWidth: Int) -> [Float] {
+        precondition(planes.count == channels * height * width,
+                     "\(planes.count) samples for \(channels) planes of \(height) × \(width)")
+        let rows = resizeWeights(from: height, to: newHeight)
+        let columns = resizeWeights(from: width, to: newWidth)
+        var result: [Float] = []
+        result.reserveCapacity(channels * newHeight * newWidth)
+        for c in 0..<channels {
+            let plane = Array(planes[(c * height * width)..<((c + 1) * height * width)])
+            result += resize(plane, height: height, width: width, rows: rows, columns: columns)
+        }
+        return result
+    }
+
     /// The intensity mapping of one image's samples (all channels together).
     public func normalize(_ values: [Float]) -> [Float] {
         guard !values.isEmpty else { return values }

@@ -116,6 +116,21 @@ public final class Trainer {
                                 caseCount: trainIndex.cases.count + validationIndex.cases.count,
                                 decode: options.decode)
         loader.assumedPixelSize = config.data.pixelSpacing.map { PixelSize(x: $0[1], y: $0[0]) }
+        // An orientation model is run on scans its scorer resizes with an antialiased filter
+        // (`canonicalize`, the pipeline stage), so its epoch and thresholds are chosen on
+        // validation scans resized that way; training batches keep plain bilinear resizing,
+        // whose aliasing varies the training scans (chosen on validation: see the sample
+        // models' notes).
+        let validationLoader: CaseLoader
+        if config.task == .orientation {
+            validationLoader = CaseLoader(input: config.input, cache: config.data.cache,
+                                          caseCount: validationIndex.cases.count,
+                                          decode: options.decode)
+            validationLoader.assumedPixelSize = loader.assumedPixelSize
+            validationLoader.antialiased = true
+        } else {
+            validationLoader = loader
+        }
         let classCount = config.task == .orientation ? config.model.group.order : classNames.count
         let model = try ModelFactory.build(config.model, input: config.input,
                                            classCount: classCount, seed: config.seed)
@@ -203,7 +218,7 @@ public final class Trainer {
                                secondsLeft: perStep * stepsLeft))
             }
             let trainSeconds = Date().timeIntervalSince(started)
-            let validation = try evaluate(model, index: validationIndex, loader: loader,
+            let validation = try evaluate(model, index: validationIndex, loader: validationLoader,
                                           classNames: classNames, classWeights: classWeights)
             let record = EpochRecord(epoch: epoch + 1, learningRate: rate,
                                      trainLoss: lossSum / Double(max(steps, 1)),
@@ -240,13 +255,15 @@ public final class Trainer {
         module.eval()
         // Abstention thresholds are chosen on validation cases, like the epoch.
         let calibration = config.task == .orientation && !validationIndex.cases.isEmpty
-            ? try OrientationPoses(model: model, cases: validationIndex.cases, loader: loader,
+            ? try OrientationPoses(model: model, cases: validationIndex.cases,
+                                   loader: validationLoader,
                                    group: ModelFactory.group(config.model.group),
                                    batchSize: config.training.batchSize)
                 .calibration(targetAccuracy: Self.poseTargetAccuracy)
             : nil
         try writePackage(model: model, state: state, split: split,
-                         input: Self.recordedInput(config.input, formats: loader.sampleFormats),
+                         input: Self.recordedInput(config.input, formats: loader.sampleFormats
+                                                    .union(validationLoader.sampleFormats)),
                          calibration: calibration,
                          inputPixelSize: pixelSizes.allSatisfy { $0 == pixelSizes.first }
                             ? pixelSizes.first ?? nil : nil)

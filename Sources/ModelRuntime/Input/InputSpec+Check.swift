@@ -1,3 +1,4 @@
+import Canonicalization
 import ImageCodecs
 import StrictJSON
 
@@ -234,13 +235,24 @@ extension InputSpec {
     /// The scan checked, converted to this input's channels, resized and normalised: the one
     /// Scan → planes step of training, evaluation and inference. The conversions applied are
     /// recorded in `conversions`.
-    public func planes(for scan: Scan, file: String,
-                       conversions: inout InputConversionLog) throws -> ImagePlanes {
+    ///
+    /// `antialiased` resizes with the antialiased bilinear filter of a canonicalizer's scorer
+    /// (`ScorerPreprocessing.resized`), which is how `canonicalize` and the
+    /// `CanonicalizeOrientation` stage see a scan, so that orientation models train and are
+    /// evaluated on what they are run on; otherwise plain bilinear (classifiers, segmenters).
+    public func planes(for scan: Scan, file: String, conversions: inout InputConversionLog,
+                       antialiased: Bool = false) throws -> ImagePlanes {
         let applied = try check(scan, file: file, expectedBy: conversions.consumer)
-        let planes = try ImagePlanes(scan: scan, channels: channels, file: file)
-            .resizedBilinear(width: width, height: height)
-            .normalized(normalization)
+        var planes = try ImagePlanes(scan: scan, channels: channels, file: file)
+        if antialiased {
+            planes = ImagePlanes(channels: channels, width: width, height: height,
+                                 values: ScorerPreprocessing.resized(
+                                    planes.values, channels: channels, height: planes.height,
+                                    width: planes.width, toHeight: height, toWidth: width))
+        } else {
+            planes = planes.resizedBilinear(width: width, height: height)
+        }
         conversions.record(applied, file: file)
-        return planes
+        return planes.normalized(normalization)
     }
 }

@@ -45,6 +45,11 @@ public final class CaseLoader {
     /// `data.pixelSpacing`, a package's recorded spacing); nil = unknown.
     public var assumedPixelSize: PixelSize?
 
+    /// Resize with a canonicalizer scorer's antialiased filter (`InputSpec.planes(for:file:
+    /// conversions:antialiased:)`): set for orientation models, which are run on scans resized
+    /// that way.
+    public var antialiased = false
+
     /// Sets whose preprocessed form would exceed this many bytes are not cached under `auto`.
     public static let autoCacheLimit = 256 << 20
 
@@ -72,7 +77,8 @@ public final class CaseLoader {
         let scan = try decode(dataCase.image)
         var applied = InputConversionLog(consumer: conversions.consumer)
         var result = LoadedCase(image: try input.planes(for: scan, file: dataCase.image,
-                                                        conversions: &applied))
+                                                        conversions: &applied,
+                                                        antialiased: antialiased))
         if seen.insert(dataCase.image).inserted {
             for entry in applied.entries {
                 conversions.record([entry.conversion], file: dataCase.image)

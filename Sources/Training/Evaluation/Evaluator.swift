@@ -225,6 +225,7 @@ public enum Evaluator {
         let loader = CaseLoader(input: metadata.input, cache: .auto,
                                 caseCount: index.cases.count,
                                 consumer: package.conversionLog().consumer, decode: decode)
+        loader.antialiased = true  // as canonicalize and the pipeline stage resize scans
         let failures = try setAsideFailures(&index, loader: loader)
         let group = ModelFactory.group(metadata.group)
         let found = try OrientationPoses(model: package.model, cases: index.cases, loader: loader,
