@@ -238,8 +238,9 @@ extension InputSpec {
     ///
     /// `antialiased` resizes with the antialiased bilinear filter of a canonicalizer's scorer
     /// (`ScorerPreprocessing.resized`), which is how `canonicalize` and the
-    /// `CanonicalizeOrientation` stage see a scan, so that orientation models train and are
-    /// evaluated on what they are run on; otherwise plain bilinear (classifiers, segmenters).
+    /// `CanonicalizeOrientation` stage see a scan, so that orientation models are validated,
+    /// calibrated and evaluated on what they are run on; otherwise plain bilinear (training
+    /// batches of every task, classifiers and segmenters everywhere).
     public func planes(for scan: Scan, file: String, conversions: inout InputConversionLog,
                        antialiased: Bool = false) throws -> ImagePlanes {
         let applied = try check(scan, file: file, expectedBy: conversions.consumer)

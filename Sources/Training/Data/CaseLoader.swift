@@ -46,8 +46,8 @@ public final class CaseLoader {
     public var assumedPixelSize: PixelSize?
 
     /// Resize with a canonicalizer scorer's antialiased filter (`InputSpec.planes(for:file:
-    /// conversions:antialiased:)`): set for orientation models, which are run on scans resized
-    /// that way.
+    /// conversions:antialiased:)`): set where orientation models are validated and evaluated,
+    /// since they are run on scans resized that way.
     public var antialiased = false
 
     /// Sets whose preprocessed form would exceed this many bytes are not cached under `auto`.
