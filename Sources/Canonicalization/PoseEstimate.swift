@@ -46,9 +46,7 @@ public struct PoseEstimate: Equatable, Sendable {
         precondition(scores.count == group.order,
                      "\(scores.count) scores for the \(group.order) elements of \(group)")
         let best = Self.tiedBest(group: group, scores: scores)[0]
-        let top = Double(scores.max() ?? 0)
-        let exps = scores.map { exp(Double($0) - top) }
-        let total = exps.reduce(0, +)
+        let (exps, total) = Self.exponentials(scores)
         let sorted = exps.sorted(by: >)
         let second = sorted.count > 1 ? sorted[1] : 0
         self.group = group
@@ -84,8 +82,7 @@ public struct PoseEstimate: Equatable, Sendable {
             return scores.indices.filter { scores[$0] >= top - slack }
         }
         let n = group.rotationCount
-        let exps = scores.map { exp(Double($0) - Double(top)) }
-        let total = exps.reduce(0, +)
+        let (exps, total) = Self.exponentials(scores)
         let pooled = (0..<n).map { (exps[$0] + exps[n + $0]) / total }
         let bestPooled = pooled.max() ?? 0
         var tied: [Int] = []
@@ -97,6 +94,20 @@ public struct PoseEstimate: Equatable, Sendable {
             if scores[n + r] >= better - slack { tied.append(n + r) }
         }
         return tied.sorted()
+    }
+
+    /// The softmax probability of every pose, in storage order; they add up to 1.
+    public var probabilities: [Double] {
+        let (exps, total) = Self.exponentials(scores)
+        return exps.map { $0 / total }
+    }
+
+    /// exp(score − the largest score) of every pose, and their sum: the softmax before its
+    /// division, shifted so that no exponential overflows.
+    private static func exponentials(_ scores: [Float]) -> (exps: [Double], total: Double) {
+        let top = Double(scores.max() ?? 0)
+        let exps = scores.map { exp(Double($0) - top) }
+        return (exps, exps.reduce(0, +))
     }
 
     /// The rotation in quarter turns counter-clockwise (a multiple of 0.5 for C8/D8 poses).

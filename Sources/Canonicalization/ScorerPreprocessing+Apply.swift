@@ -9,19 +9,11 @@ extension ScorerPreprocessing {
                      "scorer preprocessing takes (N, C, H, W), got \(images.shape)")
         let (batch, channels) = (images.shape[0], images.shape[1])
         let cropped = Self.centreCrop(images, ratio: cropRatio)
-        let rows = Self.resizeWeights(from: cropped.shape[2], to: size)
-        let columns = Self.resizeWeights(from: cropped.shape[3], to: size)
-        let plane = size * size
-        var result = [Float](repeating: 0, count: batch * channels * plane)  // (N, C, S, S)
-        let croppedPlane = cropped.shape[2] * cropped.shape[3]
-        for p in 0..<(batch * channels) {
-            let start = p * croppedPlane
-            let resized = Self.resize(Array(cropped.storage[start..<(start + croppedPlane)]),
-                                      height: cropped.shape[2], width: cropped.shape[3],
-                                      rows: rows, columns: columns)
-            result.replaceSubrange((p * plane)..<((p + 1) * plane), with: resized)
-        }
-        let imageSize = channels * plane
+        // Every plane of every image resized alike: (N·C) planes → (N, C, S, S).
+        var result = Self.resized(cropped.storage, channels: batch * channels,
+                                  height: cropped.shape[2], width: cropped.shape[3],
+                                  toHeight: size, toWidth: size)
+        let imageSize = channels * size * size
         for n in 0..<batch {
             let range = (n * imageSize)..<((n + 1) * imageSize)
             result.replaceSubrange(range, with: normalize(Array(result[range])))
@@ -30,8 +22,8 @@ extension ScorerPreprocessing {
     }
 
     /// `planes` (C planes of height × width, one after another) resized to
-    /// `newHeight` × `newWidth` with the antialiased bilinear filter `apply` uses: the resize of
-    /// scorer inputs, for callers that prepare them apart from `apply` (training data).
+    /// `newHeight` × `newWidth` with the antialiased bilinear filter: the resize of `apply`, and
+    /// of callers that prepare scorer inputs apart from it (validation and evaluation data).
     public static func resized(_ planes: [Float], channels: Int, height: Int, width: Int,
                                toHeight newHeight: Int, toWidth newWidth: Int) -> [Float] {
         precondition(planes.count == channels * height * width,

@@ -229,14 +229,11 @@ struct PoseReport: Codable, Equatable {
         group = pose.group.description
         uncertain = abstention.isUncertain(pose)
         mirrorUncertain = abstention.isMirrorUncertain(pose)
-        let top = pose.scores.max() ?? 0
-        let exps = pose.scores.map { Foundation.exp(Double($0 - top)) }
-        let total = exps.reduce(0, +)
-        probabilities = exps.indices.map { index in
+        probabilities = pose.probabilities.enumerated().map { index, probability in
             let element = pose.group.element(at: index)
             return PoseProbability(
                 rotation: Double(element.rotation) * 4 / Double(pose.group.rotationCount),
-                mirrored: element.mirrored, probability: Float(exps[index] / total))
+                mirrored: element.mirrored, probability: Float(probability))
         }
     }
 
