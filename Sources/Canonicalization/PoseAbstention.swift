@@ -1,5 +1,5 @@
-/// When a pose is too unsure to act on: below `minConfidence` the rotation is uncertain and
-/// nothing is turned; below `mirrorMinConfidence`, or always where the mirror is not
+/// When a pose is too unsure to act on: below `minConfidence`, or always where the rotation is
+/// not identifiable, the rotation is uncertain and nothing is turned; below `mirrorMinConfidence`, or always where the mirror is not
 /// identifiable, the mirror is uncertain and the scan is turned by the rotation alone.
 ///
 /// Thresholds compare with `PoseEstimate.rotationConfidence` and `mirrorConfidence`; a value
@@ -8,6 +8,9 @@
 public struct PoseAbstention: Equatable, Sendable {
     /// Rotation confidence below which the pose is uncertain.
     public var minConfidence: Double
+    /// False for a model none of whose rotation thresholds reached the calibration target on
+    /// its validation scans: every pose is uncertain and nothing is turned.
+    public var rotationIdentifiable: Bool
     /// Mirror confidence below which the mirror bit is uncertain.
     public var mirrorMinConfidence: Double
     /// False for a model whose mirror decisions were no better than the calibration target on
@@ -16,15 +19,16 @@ public struct PoseAbstention: Equatable, Sendable {
 
     /// A policy; the defaults never abstain.
     public init(minConfidence: Double = 0, mirrorMinConfidence: Double = 0,
-                mirrorIdentifiable: Bool = true) {
+                mirrorIdentifiable: Bool = true, rotationIdentifiable: Bool = true) {
         self.minConfidence = minConfidence
+        self.rotationIdentifiable = rotationIdentifiable
         self.mirrorMinConfidence = mirrorMinConfidence
         self.mirrorIdentifiable = mirrorIdentifiable
     }
 
     /// Whether the rotation of `pose` is too unsure to turn the scan.
     public func isUncertain(_ pose: PoseEstimate) -> Bool {
-        Double(pose.rotationConfidence) < minConfidence
+        !rotationIdentifiable || Double(pose.rotationConfidence) < minConfidence
     }
 
     /// Whether the mirror bit of `pose` is too unsure to mirror the scan (never for groups

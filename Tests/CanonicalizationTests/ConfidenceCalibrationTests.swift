@@ -110,7 +110,8 @@ final class ConfidenceCalibrationTests: XCTestCase {
     }
 
     /// A policy acts at its thresholds and abstains below them; mirrors of a model whose
-    /// mirror is not identifiable are always uncertain; cyclic poses never are.
+    /// mirror is not identifiable are always uncertain; cyclic poses never are; every pose of a
+    /// model whose rotation is not identifiable is uncertain, even a certain one.
     func testAbstentionPolicy() {
         let pose = PoseEstimate(group: .d4, scores: [3, 1, 0, 0, 2.5, 0, 0, 0.5])
         let rotation = Double(pose.rotationConfidence)
@@ -121,6 +122,10 @@ final class ConfidenceCalibrationTests: XCTestCase {
         XCTAssertTrue(PoseAbstention(mirrorMinConfidence: mirror.nextUp).isMirrorUncertain(pose))
         XCTAssertTrue(PoseAbstention(mirrorIdentifiable: false).isMirrorUncertain(pose))
         XCTAssertFalse(PoseAbstention().isUncertain(pose))
+        let sure = PoseEstimate(group: .d4, scores: [90, 0, 0, 0, 0, 0, 0, 0])
+        XCTAssertEqual(sure.rotationConfidence, 1)
+        XCTAssertTrue(PoseAbstention(rotationIdentifiable: false).isUncertain(sure))
+        XCTAssertTrue(PoseAbstention(rotationIdentifiable: false).isUncertain(pose))
         let cyclic = PoseEstimate(group: .c4, scores: [0, 2, 1, 0])
         XCTAssertFalse(PoseAbstention(mirrorMinConfidence: 1, mirrorIdentifiable: false)
             .isMirrorUncertain(cyclic))

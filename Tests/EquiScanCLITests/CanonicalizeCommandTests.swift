@@ -120,6 +120,57 @@ final class CanonicalizeCommandTests: XCTestCase {
         XCTAssertEqual([a.width, a.height], [b.width, b.height])
     }
 
+    /// A copy of the sample orientation package with `minConfidence` 0 and the calibration's
+    /// rotation marked as reaching its target or not.
+    private func samplePackage(named name: String, reachesTarget: Bool) throws -> String {
+        let package = folder.appendingPathComponent(name).path
+        try FileManager.default.copyItem(
+            atPath: CLIRunner.packageRoot.path + "/samples/models/orientation-d4", toPath: package)
+        let file = URL(fileURLWithPath: package + "/metadata.json")
+        var metadata = try XCTUnwrap(JSONSerialization.jsonObject(
+            with: Data(contentsOf: file)) as? [String: Any])
+        var calibration = try XCTUnwrap(metadata["calibration"] as? [String: Any])
+        var rotation = try XCTUnwrap(calibration["rotation"] as? [String: Any])
+        rotation["reachesTarget"] = reachesTarget
+        calibration["rotation"] = rotation
+        metadata["calibration"] = calibration
+        metadata["minConfidence"] = 0
+        try JSONSerialization.data(withJSONObject: metadata).write(to: file)
+        return package
+    }
+
+    /// A package whose calibration found no threshold reaching its target turns nothing,
+    /// whatever its recorded minConfidence, until a threshold is given; one that reached it
+    /// acts on its threshold (here 0: every pose).
+    func testPackageWhoseCalibrationMissedTurnsNothingUnlessTold() throws {
+        let (_, upright, turned) = try prepare()
+        func run(_ package: String, _ extra: [String]) throws -> (uncertain: [Bool],
+                                                                  written: [String]) {
+            let output = folder.appendingPathComponent("out-\(UUID().uuidString)").path
+            let result = try CLIRunner.run(["canonicalize", "-m", package, upright, turned,
+                                            "--json", "-o", output] + extra)
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let objects = try XCTUnwrap(JSONSerialization.jsonObject(
+                with: Data(result.stdout.utf8)) as? [[String: Any]], result.stdout)
+            let uncertain = try objects.map { object in
+                try XCTUnwrap((object["pose"] as? [String: Any])?["uncertain"] as? Bool)
+            }
+            let written = (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []
+            return (uncertain, written.sorted())
+        }
+        let missed = try samplePackage(named: "missed", reachesTarget: false)
+        let reached = try samplePackage(named: "reached", reachesTarget: true)
+        let silent = try run(missed, [])
+        XCTAssertEqual(silent.uncertain, [true, true])
+        XCTAssertEqual(silent.written, [])
+        let told = try run(missed, ["--min-confidence", "0"])
+        XCTAssertEqual(told.uncertain, [false, false])
+        XCTAssertEqual(told.written, ["turned.png", "upright.png"])
+        let acting = try run(reached, [])
+        XCTAssertEqual(acting.uncertain, [false, false])
+        XCTAssertEqual(acting.written, ["turned.png", "upright.png"])
+    }
+
     /// A model path that does not exist is "no input" (66); a file that is no canonicalizer
     /// is invalid data (65).
     func testBadModelPaths() throws {

@@ -22,7 +22,9 @@ struct CanonicalizeCommand: ParsableCommand {
 
             A pose whose rotation confidence is below the threshold (--min-confidence, else \
             the package's calibrated minConfidence) is `uncertain`: the rotation and mirror \
-            are only the best guess and nothing is turned or written. A mirror the package \
+            are only the best guess and nothing is turned or written. A package whose \
+            calibration reached no threshold with its target accuracy on its validation \
+            scans calls every pose uncertain unless --min-confidence is given. A mirror the package \
             cannot identify (near-symmetric anatomy), or whose confidence is below its \
             calibrated mirrorMinConfidence, is `mirrorUncertain`: the scan is written with \
             its rotation undone and its mirror left as it is.
@@ -68,7 +70,9 @@ struct CanonicalizeCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Rotation confidence (0-1) below which a pose is reported as "
                                + "uncertain and the scan is not turned or written (default: "
-                               + "the package's calibrated minConfidence, else 0).",
+                               + "the package's calibrated minConfidence, else 0; a package "
+                               + "whose calibration missed its target turns nothing "
+                               + "unless this is given).",
                                valueName: "confidence"))
     var minConfidence: Double?
 

@@ -46,10 +46,15 @@ extension ModelMetadata {
 
     /// The package's abstention policy, with `minConfidence` in place of the calibrated
     /// rotation threshold when given (`--min-confidence`, a stage's `min_confidence`).
-    /// Uncalibrated packages never abstain unless told to.
+    /// Uncalibrated packages never abstain unless told to. A package whose calibration found
+    /// no rotation threshold reaching its target accuracy on the validation scans turns
+    /// nothing unless told a threshold: its `minConfidence` (the threshold with the best
+    /// selective accuracy) is recorded, not acted on.
     public func poseAbstention(minConfidence override: Double? = nil) -> PoseAbstention {
         PoseAbstention(minConfidence: override ?? minConfidence ?? 0,
                        mirrorMinConfidence: mirrorMinConfidence ?? 0,
-                       mirrorIdentifiable: mirrorIdentifiable ?? true)
+                       mirrorIdentifiable: mirrorIdentifiable ?? true,
+                       rotationIdentifiable: override != nil
+                           || calibration?.rotation.reachesTarget ?? true)
     }
 }

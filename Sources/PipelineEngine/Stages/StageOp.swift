@@ -53,7 +53,8 @@ public enum StageOp: String, Sendable, CaseIterable {
         case .canonicalizeOrientation:
             // Below it (the pose's rotation confidence) the pose is uncertain and nothing is
             // turned; default: the package's calibrated `minConfidence`, else 0 (never
-            // abstain). A mirror the package marks uncertain is not undone. "egnn": a
+            // abstain); a package whose calibration missed its target turns nothing unless
+            // given one. A mirror the package marks uncertain is not undone. "egnn": a
             // continuous (EGNN) package that finds any angle; the scan is turned by
             // interpolation.
             return [.init("model", .model),
