@@ -4,8 +4,10 @@
     DATA=../shared/data scripts/fetch-orientation-data.py [--cache DIR]
 
 Downloads (or reuses, in the cache folder) the PyPI wheels of pydicom, pydicom-data, nilearn
-and dipy (`pip download --no-deps`) and the Debian packages insighttoolkit5-examples,
-python3-nibabel, mricron-data and invesalius-examples (`apt-get download`), unpacks them, and
+and dipy (`pip download --no-deps`), the source distribution of pyradiomics (from PyPI's
+simple index, SHA-256 pinned) and the Debian packages insighttoolkit5-examples,
+python3-nibabel, mricron-data, invesalius-examples and octave-dicom (`apt-get download`),
+unpacks them, and
 writes upright scans as 16-bit (or 8-bit) gray PNGs to
 $DATA/orientation/<source>/<series>_<index>.png, with a groups.csv in each source folder that
 names every file's series (volume, multi-frame object or single scan), so that training splits
@@ -23,7 +25,7 @@ its crop examples_overlay.dcm), the NEMA RG3 extremity radiograph, and the axial
 z = 11, 27, 43, ..., 139 (every 16th from 11).
 
 Needs Python 3 and numpy only: pydicom runs from its unpacked wheel; NIfTI files are read
-here (header, sform/qform, data) without nibabel.
+here (header, sform/qform, data) without nibabel, and NRRD files likewise.
 """
 import argparse
 import csv
@@ -33,17 +35,24 @@ import os
 import struct
 import subprocess
 import sys
+import tarfile
 import zipfile
 import zlib
 
 import numpy as np
 
 WHEELS = {"pydicom": "3.0.2", "pydicom-data": "1.0.0", "nilearn": "0.14.1", "dipy": "1.12.1"}
-DEBS = ["insighttoolkit5-examples", "python3-nibabel", "mricron-data", "invesalius-examples"]
+DEBS = ["insighttoolkit5-examples", "python3-nibabel", "mricron-data", "invesalius-examples",
+        "octave-dicom"]
+# Source distributions (tar.gz from PyPI's simple index, checked against its SHA-256): the
+# test volumes of PyRadiomics ship in its sdist, not in its wheels.
+SDISTS = {"pyradiomics": ("3.1.0",
+                          "24722c962a6bbd09bc39c1c67dbffe92435f9692a421fabaae8a6b4511eb48e4")}
 ITK_DATA = "usr/share/doc/insighttoolkit5-examples/examples/Data"
 NIB_DATA = "usr/lib/python3/dist-packages/nibabel/tests/data"
 MRICRON_DATA = "usr/share/mricron/templates"
 INVESALIUS_DATA = "usr/share/doc/invesalius-examples/examples"
+OCTAVE_DICOM_DATA = "usr/share/octave/packages/dicom-0.5.1/imdata"
 
 
 def external_axial_mni(z):
@@ -72,6 +81,17 @@ def fetch(cache):
                            if name not in ("nilearn", "dipy") or "/data/" in m]
                 archive.extractall(unpacked, members)
             open(marker, "w").close()
+    for name, (version, sha256) in SDISTS.items():
+        archive_path = os.path.join(cache, f"{name}-{version}.tar.gz")
+        if not os.path.exists(archive_path):
+            download_sdist(name, version, sha256, archive_path)
+        marker = os.path.join(unpacked, f".{name}-{version}.tar.gz")
+        if not os.path.exists(marker):
+            with tarfile.open(archive_path, "r:gz") as archive:
+                members = [m for m in archive.getmembers()
+                           if m.isfile() and "/data/" in m.name and m.name.endswith(".nrrd")]
+                archive.extractall(unpacked, members)
+            open(marker, "w").close()
     for name in DEBS:
         if not glob.glob(os.path.join(cache, f"{name}_*.deb")):
             subprocess.run(["apt-get", "download", name], cwd=cache, check=True)
@@ -81,6 +101,29 @@ def fetch(cache):
             subprocess.run(["dpkg", "-x", deb, unpacked], check=True)
             open(marker, "w").close()
     return unpacked
+
+
+def download_sdist(name, version, sha256, path):
+    """Downloads NAME-VERSION.tar.gz from PyPI's simple index to path (through a temporary
+    name), refusing a file whose SHA-256 differs from the pinned one."""
+    import hashlib
+    import re
+    import urllib.request
+
+    index = urllib.request.urlopen(f"https://pypi.org/simple/{name}/", timeout=60).read()
+    filename = f"{name}-{version}.tar.gz"
+    links = [url for url, text in re.findall(r'href="([^"]+)"[^>]*>([^<]+)<', index.decode())
+             if text == filename]
+    if not links:
+        raise SystemExit(f"fetch-orientation-data: {filename} is not on PyPI's index")
+    data = urllib.request.urlopen(links[0].replace("&amp;", "&"), timeout=300).read()
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise SystemExit(f"fetch-orientation-data: {filename} has SHA-256 {digest}, "
+                         f"expected {sha256}")
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.replace(path + ".tmp", path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,6 +284,57 @@ def nifti(path):
     return data, affine
 
 
+def nrrd(path):
+    """(data, affine to RAS world, spacing) of a 3-D NRRD file with attached raw or gzip data
+    (the PyRadiomics test volumes: `space` left-posterior-superior, axis-aligned)."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    end = raw.find(b"\n\n")
+    fields = {}
+    for line in raw[:end].decode("ascii").splitlines()[1:]:
+        if line.startswith("#") or ": " not in line:
+            continue
+        key, value = line.split(": ", 1)
+        fields[key] = value.strip()
+    types = {"short": "i2", "unsigned short": "u2", "int": "i4", "float": "f4",
+             "unsigned char": "u1", "double": "f8"}
+    dtype = np.dtype(("<" if fields.get("endian", "little") == "little" else ">")
+                     + types[fields["type"]])
+    body = raw[end + 2:]
+    if fields["encoding"] == "gzip":
+        body = gzip.decompress(body)
+    elif fields["encoding"] != "raw":
+        raise ValueError(f"{path}: NRRD encoding {fields['encoding']} not read here")
+    shape = [int(n) for n in fields["sizes"].split()]
+    data = np.frombuffer(body, dtype=dtype, count=int(np.prod(shape)))
+    data = data.reshape(shape, order="F").astype(np.float64)
+    directions = np.array([[float(v) for v in d.strip("()").split(",")]
+                           for d in fields["space directions"].split()]).T
+    if fields["space"] != "left-posterior-superior":
+        raise ValueError(f"{path}: NRRD space {fields['space']} not read here")
+    affine = directions * np.array([[-1.0], [-1.0], [1.0]])  # LPS to RAS
+    return data, affine, np.linalg.norm(directions, axis=0)
+
+
+def isotropic(ras, spacing):
+    """The RAS volume (spacing: mm per voxel along x, y, z) resampled by linear
+    interpolation along each axis to the finest spacing, so that cuts across thick slices
+    have the anatomy's proportions, as a viewer's reformat shows them."""
+    target = float(min(spacing))
+    for axis, step in enumerate(spacing):
+        n = ras.shape[axis]
+        m = int(round((n - 1) * step / target)) + 1
+        if m == n:
+            continue
+        position = np.linspace(0, n - 1, m)
+        low = np.floor(position).astype(int)
+        high = np.minimum(low + 1, n - 1)
+        weight = (position - low).reshape([-1 if a == axis else 1 for a in range(3)])
+        ras = (np.take(ras, low, axis=axis) * (1 - weight)
+               + np.take(ras, high, axis=axis) * weight)
+    return ras
+
+
 def to_ras(data, affine):
     """The volume with axes permuted and flipped so that +x = right, +y = anterior,
     +z = superior (the world axis each voxel axis is closest to)."""
@@ -395,7 +489,6 @@ def invesalius(root, unpacked):
     the top of a stored slice); columns run from the patient's right to left as in DICOM."""
     import io
     import plistlib
-    import tarfile
 
     source = Source(root, "invesalius")
     path = os.path.join(unpacked, INVESALIUS_DATA, "Cranium.inv3")
@@ -412,6 +505,41 @@ def invesalius(root, unpacked):
     return source
 
 
+def pyradiomics(root, unpacked):
+    """The test volumes of PyRadiomics 3.1.0: two brain MRs (25 and 23 axial slices of
+    6.5 mm: axial only, the other cuts would be 25-row strips) and two chest CTs (48 and 61
+    axial slices of 5 mm, 0.57 and 0.63 mm in plane: axial, and coronal and sagittal
+    reformats of the volume resampled to its in-plane spacing). The small breast MR crop
+    (45 × 120 voxels around a lesion) shows too little anatomy to have an upright pose."""
+    source = Source(root, "pyradiomics")
+    data = os.path.join(unpacked, "pyradiomics-3.1.0/data")
+    origin = "pyradiomics 3.1.0 sdist, pyradiomics-3.1.0/data/"
+    for name, series in [("brain1", "radiomics-brain1"), ("brain2", "radiomics-brain2")]:
+        volume, affine, _ = nrrd(os.path.join(data, f"{name}_image.nrrd"))
+        volume_slices(source, series, to_ras(volume, affine), origin + f"{name}_image.nrrd",
+                      ["axial"], step=2, margin=0.15)
+    for name, series in [("lung1", "radiomics-lung1"), ("lung2", "radiomics-lung2")]:
+        volume, affine, spacing = nrrd(os.path.join(data, f"{name}_image.nrrd"))
+        ras = isotropic(to_ras(volume, affine), spacing)
+        volume_slices(source, series, ras, origin + f"{name}_image.nrrd",
+                      ["axial", "coronal", "sagittal"], step=max(ras.shape) // 14,
+                      margin=0.15)
+    return source
+
+
+def octave_dicom(root, unpacked):
+    """The two clinical images of Octave's dicom package: a CT slice of an ankle and a
+    10-frame palette-colour echocardiogram (one series)."""
+    source = Source(root, "octave-dicom")
+    data = os.path.join(unpacked, OCTAVE_DICOM_DATA)
+    origin = "Debian octave-dicom 0.5.1, " + OCTAVE_DICOM_DATA + "/"
+    for name, series in [("CT-MONO2-16-ankle.dcm", "ct-ankle"),
+                         ("US-PAL-8-10x-echo.dcm", "us-echo")]:
+        for i, frame in enumerate(dicom_frames(os.path.join(data, name))):
+            source.add(series, i, frame, origin + name)
+    return source
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=os.environ.get("DATA", "../shared/data"))
@@ -423,7 +551,8 @@ def main():
     unpacked = fetch(cache)
     sys.path.insert(0, unpacked)  # pydicom from its wheel
     total = 0
-    for make in [mni, pydicom_files, pydicom_data, dipy, itk, nibabel, mricron, invesalius]:
+    for make in [mni, pydicom_files, pydicom_data, dipy, itk, nibabel, mricron, invesalius,
+                 pyradiomics, octave_dicom]:
         source = make(root, unpacked)
         count = source.finish()
         series = sorted(set(s for _, s in source.rows))
