@@ -285,8 +285,8 @@ def nifti(path):
 
 
 def nrrd(path):
-    """(data, affine to RAS world, spacing) of a 3-D NRRD file with attached raw or gzip data
-    (the PyRadiomics test volumes: `space` left-posterior-superior, axis-aligned)."""
+    """(data, affine to RAS world) of a 3-D NRRD file with attached raw or gzip data (the
+    PyRadiomics test volumes: `space` left-posterior-superior, axis-aligned)."""
     with open(path, "rb") as f:
         raw = f.read()
     end = raw.find(b"\n\n")
@@ -313,11 +313,17 @@ def nrrd(path):
     if fields["space"] != "left-posterior-superior":
         raise ValueError(f"{path}: NRRD space {fields['space']} not read here")
     affine = directions * np.array([[-1.0], [-1.0], [1.0]])  # LPS to RAS
-    return data, affine, np.linalg.norm(directions, axis=0)
+    return data, affine
+
+
+def ras_spacing(affine):
+    """mm per voxel along the RAS volume's x, y and z axes (what `to_ras` makes of a volume
+    with this affine), for axis-aligned affines."""
+    return np.abs(affine).max(axis=1)
 
 
 def isotropic(ras, spacing):
-    """The RAS volume (spacing: mm per voxel along x, y, z) resampled by linear
+    """The RAS volume (spacing: mm per voxel along its x, y, z axes) resampled by linear
     interpolation along each axis to the finest spacing, so that cuts across thick slices
     have the anatomy's proportions, as a viewer's reformat shows them."""
     target = float(min(spacing))
@@ -515,12 +521,12 @@ def pyradiomics(root, unpacked):
     data = os.path.join(unpacked, "pyradiomics-3.1.0/data")
     origin = "pyradiomics 3.1.0 sdist, pyradiomics-3.1.0/data/"
     for name, series in [("brain1", "radiomics-brain1"), ("brain2", "radiomics-brain2")]:
-        volume, affine, _ = nrrd(os.path.join(data, f"{name}_image.nrrd"))
+        volume, affine = nrrd(os.path.join(data, f"{name}_image.nrrd"))
         volume_slices(source, series, to_ras(volume, affine), origin + f"{name}_image.nrrd",
                       ["axial"], step=2, margin=0.15)
     for name, series in [("lung1", "radiomics-lung1"), ("lung2", "radiomics-lung2")]:
-        volume, affine, spacing = nrrd(os.path.join(data, f"{name}_image.nrrd"))
-        ras = isotropic(to_ras(volume, affine), spacing)
+        volume, affine = nrrd(os.path.join(data, f"{name}_image.nrrd"))
+        ras = isotropic(to_ras(volume, affine), ras_spacing(affine))
         volume_slices(source, series, ras, origin + f"{name}_image.nrrd",
                       ["axial", "coronal", "sagittal"], step=max(ras.shape) // 14,
                       margin=0.15)
