@@ -1,6 +1,7 @@
 /// When a pose is too unsure to act on: below `minConfidence`, or always where the rotation is
-/// not identifiable, the rotation is uncertain and nothing is turned; below `mirrorMinConfidence`, or always where the mirror is not
-/// identifiable, the mirror is uncertain and the scan is turned by the rotation alone.
+/// not identifiable, the rotation is uncertain and nothing is turned; below
+/// `mirrorMinConfidence`, or always where the mirror is not identifiable, the mirror is
+/// uncertain and the scan is turned by the rotation alone.
 ///
 /// Thresholds compare with `PoseEstimate.rotationConfidence` and `mirrorConfidence`; a value
 /// equal to the threshold acts. The defaults (0, 0, identifiable) never abstain, which is how

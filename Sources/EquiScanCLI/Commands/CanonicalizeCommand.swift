@@ -24,10 +24,10 @@ struct CanonicalizeCommand: ParsableCommand {
             the package's calibrated minConfidence) is `uncertain`: the rotation and mirror \
             are only the best guess and nothing is turned or written. A package whose \
             calibration reached no threshold with its target accuracy on its validation \
-            scans calls every pose uncertain unless --min-confidence is given. A mirror the package \
-            cannot identify (near-symmetric anatomy), or whose confidence is below its \
-            calibrated mirrorMinConfidence, is `mirrorUncertain`: the scan is written with \
-            its rotation undone and its mirror left as it is.
+            scans calls every pose uncertain unless --min-confidence is given. A mirror \
+            the package cannot identify (near-symmetric anatomy), or whose confidence is \
+            below its calibrated mirrorMinConfidence, is `mirrorUncertain`: the scan is \
+            written with its rotation undone and its mirror left as it is.
 
             A continuous (EGNN) package finds any angle: its pose also carries \
             `angleDegrees` (counter-clockwise, after the mirror), `rotation` is then the \
