@@ -112,6 +112,11 @@ public struct PoseEstimate: Equatable, Sendable {
 
     /// The rotation in quarter turns counter-clockwise (a multiple of 0.5 for C8/D8 poses).
     public var quarterTurns: Double {
+        Self.quarterTurns(of: element, in: group)
+    }
+
+    /// The rotation of `element` of `group` in quarter turns counter-clockwise.
+    public static func quarterTurns(of element: GroupElement, in group: Group) -> Double {
         Double(element.rotation) * 4 / Double(group.rotationCount)
     }
 

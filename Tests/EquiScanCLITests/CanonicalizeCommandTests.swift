@@ -123,20 +123,15 @@ final class CanonicalizeCommandTests: XCTestCase {
     /// A copy of the sample orientation package with `minConfidence` 0 and the calibration's
     /// rotation marked as reaching its target or not.
     private func samplePackage(named name: String, reachesTarget: Bool) throws -> String {
-        let package = folder.appendingPathComponent(name).path
-        try FileManager.default.copyItem(
-            atPath: CLIRunner.packageRoot.path + "/samples/models/orientation-d4", toPath: package)
-        let file = URL(fileURLWithPath: package + "/metadata.json")
-        var metadata = try XCTUnwrap(JSONSerialization.jsonObject(
-            with: Data(contentsOf: file)) as? [String: Any])
-        var calibration = try XCTUnwrap(metadata["calibration"] as? [String: Any])
-        var rotation = try XCTUnwrap(calibration["rotation"] as? [String: Any])
-        rotation["reachesTarget"] = reachesTarget
-        calibration["rotation"] = rotation
-        metadata["calibration"] = calibration
-        metadata["minConfidence"] = 0
-        try JSONSerialization.data(withJSONObject: metadata).write(to: file)
-        return package
+        try SampleOrientationPackage.copy(to: folder.appendingPathComponent(name).path) {
+            metadata in
+            var calibration = try XCTUnwrap(metadata["calibration"] as? [String: Any])
+            var rotation = try XCTUnwrap(calibration["rotation"] as? [String: Any])
+            rotation["reachesTarget"] = reachesTarget
+            calibration["rotation"] = rotation
+            metadata["calibration"] = calibration
+            metadata["minConfidence"] = 0
+        }
     }
 
     /// A package whose calibration found no threshold reaching its target turns nothing,

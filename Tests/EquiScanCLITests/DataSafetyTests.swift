@@ -33,11 +33,7 @@ final class DataSafetyTests: XCTestCase {
 
     /// A copy of the sample orientation package in `folder`; returns its path.
     private func copyOrientationPackage(into folder: String) throws -> String {
-        let package = folder + "/orientation-d4"
-        try FileManager.default.copyItem(
-            atPath: CLIRunner.packageRoot.appendingPathComponent("samples/models/orientation-d4")
-                .path, toPath: package)
-        return package
+        try SampleOrientationPackage.copy(to: folder + "/orientation-d4")
     }
 
     private func bytes(_ path: String) throws -> Data {

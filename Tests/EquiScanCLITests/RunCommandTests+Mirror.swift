@@ -11,17 +11,11 @@ extension RunCommandTests {
     /// on the rotation and marks the mirror identifiable or not.
     func orientationPackage(_ name: String, in folder: String,
                             mirrorIdentifiable: Bool) throws -> String {
-        let package = folder + "/" + name
-        try FileManager.default.copyItem(atPath: Self.root + "/samples/models/orientation-d4",
-                                         toPath: package)
-        let file = URL(fileURLWithPath: package + "/metadata.json")
-        var metadata = try XCTUnwrap(JSONSerialization.jsonObject(
-            with: Data(contentsOf: file)) as? [String: Any])
-        metadata["minConfidence"] = 0
-        metadata["mirrorMinConfidence"] = 0
-        metadata["mirrorIdentifiable"] = mirrorIdentifiable
-        try JSONSerialization.data(withJSONObject: metadata).write(to: file)
-        return package
+        try SampleOrientationPackage.copy(to: folder + "/" + name) { metadata in
+            metadata["minConfidence"] = 0
+            metadata["mirrorMinConfidence"] = 0
+            metadata["mirrorIdentifiable"] = mirrorIdentifiable
+        }
     }
 
     /// `samples` of a gray scan of `height` × `width` turned by numpy's `rot90(a, -rotation)`

@@ -236,7 +236,7 @@ struct PoseReport: Codable, Equatable {
         probabilities = pose.probabilities.enumerated().map { index, probability in
             let element = pose.group.element(at: index)
             return PoseProbability(
-                rotation: Double(element.rotation) * 4 / Double(pose.group.rotationCount),
+                rotation: PoseEstimate.quarterTurns(of: element, in: pose.group),
                 mirrored: element.mirrored, probability: Float(probability))
         }
     }
