@@ -17,7 +17,8 @@ Upright means the display convention of the modality: DICOM images as stored (ro
 columns as the file orders them, which is how viewers show them); NIfTI volumes reoriented to
 RAS from their affine and cut as axial (anterior up, patient's right on the viewer's left),
 coronal (superior up, right on the left) and sagittal slices (superior up, anterior on the
-left). MONOCHROME1 images are inverted so that dense is bright everywhere.
+left), each cut of a volume with non-square voxels resampled to square pixels so that it shows
+the anatomy's proportions. MONOCHROME1 images are inverted so that dense is bright everywhere.
 
 Left out on purpose (the project's external test set, never trained or selected on):
 pydicom-data's 693_* CT series, the abdominal MR "484" (MR-SIEMENS-DICOM-WithOverlays.dcm and
@@ -53,6 +54,12 @@ NIB_DATA = "usr/lib/python3/dist-packages/nibabel/tests/data"
 MRICRON_DATA = "usr/share/mricron/templates"
 INVESALIUS_DATA = "usr/share/doc/invesalius-examples/examples"
 OCTAVE_DICOM_DATA = "usr/share/octave/packages/dicom-0.5.1/imdata"
+
+
+# Written to $DATA/orientation/VERSION once every scan is written; raised whenever the scans
+# this script writes change, so that `make models` re-extracts a folder written by an older
+# version (2: cuts of volumes with non-square voxels resampled to square pixels).
+DATA_VERSION = "2"
 
 
 def external_axial_mni(z):
@@ -322,22 +329,27 @@ def ras_spacing(affine):
     return np.abs(affine).max(axis=1)
 
 
+def resample_axis(array, axis, step, target):
+    """`array` with samples `step` mm apart along `axis` resampled by linear interpolation to
+    samples `target` mm apart (the first and last samples kept in place)."""
+    n = array.shape[axis]
+    m = int(round((n - 1) * step / target)) + 1
+    if m == n:
+        return array
+    position = np.linspace(0, n - 1, m)
+    low = np.floor(position).astype(int)
+    high = np.minimum(low + 1, n - 1)
+    weight = (position - low).reshape([-1 if a == axis else 1 for a in range(array.ndim)])
+    return np.take(array, low, axis=axis) * (1 - weight) + np.take(array, high, axis=axis) * weight
+
+
 def isotropic(ras, spacing):
     """The RAS volume (spacing: mm per voxel along its x, y, z axes) resampled by linear
     interpolation along each axis to the finest spacing, so that cuts across thick slices
     have the anatomy's proportions, as a viewer's reformat shows them."""
     target = float(min(spacing))
     for axis, step in enumerate(spacing):
-        n = ras.shape[axis]
-        m = int(round((n - 1) * step / target)) + 1
-        if m == n:
-            continue
-        position = np.linspace(0, n - 1, m)
-        low = np.floor(position).astype(int)
-        high = np.minimum(low + 1, n - 1)
-        weight = (position - low).reshape([-1 if a == axis else 1 for a in range(3)])
-        ras = (np.take(ras, low, axis=axis) * (1 - weight)
-               + np.take(ras, high, axis=axis) * weight)
+        ras = resample_axis(ras, axis, step, target)
     return ras
 
 
@@ -370,19 +382,35 @@ def sagittal(ras, x):
     return ras[x, ::-1, ::-1].T
 
 
+def square_pixels(plane, row_step, column_step):
+    """A cut whose pixels are row_step mm tall and column_step mm wide, resampled by linear
+    interpolation along its coarser axis to square pixels of the finer spacing, so that it
+    shows the anatomy's proportions as a viewer does. Unchanged when the pixels are square."""
+    target = min(row_step, column_step)
+    for axis, step in enumerate((row_step, column_step)):
+        plane = resample_axis(plane, axis, step, target)
+    return plane
+
+
 def volume_slices(source, series, ras, origin, planes, step=1, margin=0.15,
-                  skip=lambda plane, i: False):
+                  skip=lambda plane, i: False, spacing=None):
     """Slices of a RAS volume every `step` voxels, `margin` of each end left out; all of
-    one series (one volume)."""
-    cut = {"axial": (2, axial), "coronal": (1, coronal), "sagittal": (0, sagittal)}
+    one series (one volume). With `spacing` (mm per voxel along the RAS axes) every cut is
+    resampled to square pixels (`square_pixels`): the slice positions stay the voxels'."""
+    # Each cut's axis, function, and the RAS axes of its rows and columns.
+    cut = {"axial": (2, axial, 1, 0), "coronal": (1, coronal, 2, 0),
+           "sagittal": (0, sagittal, 2, 1)}
     for plane in planes:
-        axis, function = cut[plane]
+        axis, function, rows, columns = cut[plane]
         n = ras.shape[axis]
         first, last = int(n * margin), n - int(n * margin)
         for i in range(first, last, step):
             if skip(plane, i):
                 continue
-            source.add(series, f"{plane[0]}{i:03d}", function(ras, i), origin)
+            image = function(ras, i)
+            if spacing is not None:
+                image = square_pixels(image, spacing[rows], spacing[columns])
+            source.add(series, f"{plane[0]}{i:03d}", image, origin)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,9 +461,10 @@ def dipy(root, unpacked):
     s0 = to_ras(*nifti(os.path.join(files, "S0_10slices.nii.gz")))
     volume_slices(source, "s0-10slices", s0, origin + "S0_10slices.nii.gz", ["axial"],
                   margin=0)
-    aniso = to_ras(*nifti(os.path.join(files, "aniso_vox.nii.gz")))
-    volume_slices(source, "aniso-vox", aniso, origin + "aniso_vox.nii.gz",
-                  ["axial", "coronal", "sagittal"], step=2, margin=0.2)
+    volume, affine = nifti(os.path.join(files, "aniso_vox.nii.gz"))
+    volume_slices(source, "aniso-vox", to_ras(volume, affine), origin + "aniso_vox.nii.gz",
+                  ["axial", "coronal", "sagittal"], step=2, margin=0.2,
+                  spacing=ras_spacing(affine))
     return source
 
 
@@ -452,9 +481,10 @@ def itk(root, unpacked):
                          ("VisibleWomanHeadSlice.png", "visible-woman"),
                          ("VisibleWomanEyeSlice.png", "visible-woman")]:
         source.copy(series, os.path.join(data, name), origin + name)
-    kmeans = to_ras(*nifti(os.path.join(data, "KmeansTest_T1UCharRaw.nii.gz")))
-    volume_slices(source, "kmeans-t1", kmeans, origin + "KmeansTest_T1UCharRaw.nii.gz",
-                  ["axial", "coronal", "sagittal"], step=4, margin=0.2)
+    volume, affine = nifti(os.path.join(data, "KmeansTest_T1UCharRaw.nii.gz"))
+    volume_slices(source, "kmeans-t1", to_ras(volume, affine),
+                  origin + "KmeansTest_T1UCharRaw.nii.gz", ["axial", "coronal", "sagittal"],
+                  step=4, margin=0.2, spacing=ras_spacing(affine))
     return source
 
 
@@ -506,8 +536,9 @@ def invesalius(root, unpacked):
     volume = np.frombuffer(raw, dtype=np.dtype(matrix["dtype"])).reshape(matrix["shape"])
     ras = np.transpose(volume, (2, 1, 0))[::-1, :, :]  # +x right, +y anterior, +z superior
     origin = "Debian invesalius-examples 3.1.99998, " + INVESALIUS_DATA + "/Cranium.inv3"
+    # The header's spacing is (columns, rows, slices): the RAS x, y and z axes.
     volume_slices(source, "promed-ct-0051", ras, origin, ["axial", "coronal", "sagittal"],
-                  step=6, margin=0.15)
+                  step=6, margin=0.15, spacing=[float(v) for v in header["spacing"]])
     return source
 
 
@@ -551,7 +582,12 @@ def main():
     parser.add_argument("--data", default=os.environ.get("DATA", "../shared/data"))
     parser.add_argument("--cache", default=None,
                         help="download folder (default: $DATA/orientation/.cache)")
+    parser.add_argument("--version", action="store_true",
+                        help="print the version of the data this script writes, and stop")
     args = parser.parse_args()
+    if args.version:
+        print(DATA_VERSION)
+        return
     root = os.path.join(args.data, "orientation")
     cache = args.cache or os.path.join(root, ".cache")
     unpacked = fetch(cache)
@@ -565,7 +601,11 @@ def main():
         print(f"{os.path.basename(source.folder)}: {count} scans, {len(series)} series "
               f"({', '.join(series)})")
         total += count
-    print(f"orientation data: {total} upright scans in {root}")
+    version = os.path.join(root, "VERSION")
+    with open(version + ".tmp", "w") as f:
+        f.write(DATA_VERSION + "\n")
+    os.replace(version + ".tmp", version)
+    print(f"orientation data: {total} upright scans in {root} (version {DATA_VERSION})")
 
 
 if __name__ == "__main__":

@@ -35,15 +35,21 @@ fi
 [ -x "$BIN" ] || { echo "missing $BIN: run 'swift build -c release' first" >&2; exit 66; }
 [ -d "$DATA" ] || { echo "missing data folder $DATA (set DATA=...)" >&2; exit 66; }
 # The orientation scans are extracted from installable packages when a folder the config
-# trains on is missing (a data folder written before a source was added included).
+# trains on is missing (a data folder written before a source was added included) or the
+# folder was written by another version of the extraction script.
+FETCH_ORIENTATION="$(dirname "$0")/fetch-orientation-data.py"
 for name in "${names[@]}"; do
-    if [ "$name" = orientation-d4 ] && ! python3 - "$MODELS_DIR/configs/$name.json" "$DATA" <<'PY'
+    if [ "$name" = orientation-d4 ] && ! python3 - "$MODELS_DIR/configs/$name.json" "$DATA" \
+            "$(python3 "$FETCH_ORIENTATION" --version)" <<'PY'
 import json, os, sys
 folders = json.load(open(sys.argv[1]))["data"]["train"]
-sys.exit(0 if all(os.path.isdir(os.path.join(sys.argv[2], f)) for f in folders) else 1)
+version = os.path.join(sys.argv[2], "orientation", "VERSION")
+current = os.path.isfile(version) and open(version).read().strip() == sys.argv[3]
+sys.exit(0 if current and all(os.path.isdir(os.path.join(sys.argv[2], f))
+                              for f in folders) else 1)
 PY
     then
-        DATA="$DATA" python3 "$(dirname "$0")/fetch-orientation-data.py"
+        DATA="$DATA" python3 "$FETCH_ORIENTATION"
     fi
 done
 
