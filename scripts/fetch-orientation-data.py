@@ -101,7 +101,9 @@ def fetch(cache):
             open(marker, "w").close()
     for name in DEBS:
         if not glob.glob(os.path.join(cache, f"{name}_*.deb")):
-            subprocess.run(["apt-get", "download", name], cwd=cache, check=True)
+            # apt-get's progress goes to stderr: stdout is the caller's (a JSON report).
+            subprocess.run(["apt-get", "download", name], cwd=cache, check=True,
+                           stdout=sys.stderr)
         deb = sorted(glob.glob(os.path.join(cache, f"{name}_*.deb")))[-1]
         marker = os.path.join(unpacked, "." + os.path.basename(deb))
         if not os.path.exists(marker):
