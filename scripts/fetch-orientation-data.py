@@ -559,6 +559,8 @@ def pyradiomics(root, unpacked):
                       ["axial"], step=2, margin=0.15)
     for name, series in [("lung1", "radiomics-lung1"), ("lung2", "radiomics-lung2")]:
         volume, affine = nrrd(os.path.join(data, f"{name}_image.nrrd"))
+        # Resampled as a volume, not cut by cut (`volume_slices(spacing=...)`), so that one
+        # step in voxels is the same distance in mm in all three planes.
         ras = isotropic(to_ras(volume, affine), ras_spacing(affine))
         volume_slices(source, series, ras, origin + f"{name}_image.nrrd",
                       ["axial", "coronal", "sagittal"], step=max(ras.shape) // 14,
