@@ -264,6 +264,9 @@ def mosaic_tiles(path):
     import pydicom
 
     dataset = pydicom.dcmread(path)
+    if (0x0019, 0x100A) not in dataset:
+        raise ValueError(f"{path}: not a Siemens mosaic (no NumberOfImagesInMosaic, "
+                         "(0019,100A))")
     count = int(dataset[0x0019, 0x100A].value)
     side = int(np.ceil(np.sqrt(count)))
     pixels = dataset.pixel_array
@@ -618,9 +621,9 @@ def pydeface(root, unpacked):
 def heudiconv(root, unpacked):
     """Two brain MR volumes among HeuDiConv's test files, each one Siemens mosaic of axial
     slices: a 35-slice EPI (64 × 64, 3.25 mm) and a diffusion b = 0 volume (81 slices of
-    152 × 150, 1.5 mm; every 2nd). Its other images are left out: the localizers and the
-    phantom show no anatomy at their resolution, the field map is a phase image, and the
-    other two b = 0 files repeat the first volume."""
+    152 × 150, 1.5 mm; every 2nd). Its other images are left out: the two localizers and the
+    phantom image hold only a phantom and noise (pixel values up to 25), the field map is a
+    phase image, and the other two b = 0 files are the same volume acquired again."""
     source = Source(root, "heudiconv")
     data = os.path.join(unpacked, HEUDICONV_DATA)
     origin = "Debian heudiconv 0.11.6, " + HEUDICONV_DATA + "/"
