@@ -437,6 +437,14 @@ def volume_slices(source, series, ras, origin, planes, step=1, margin=0.15,
             source.add(series, f"{plane[0]}{i:03d}", image, origin)
 
 
+def mosaic_slices(source, series, path, origin, step=1):
+    """Every `step`-th slice of a Siemens mosaic (`mosaic_tiles`), numbered by its place in
+    the mosaic; all of one series (one volume)."""
+    for i, tile in enumerate(mosaic_tiles(path)):
+        if i % step == 0:
+            source.add(series, i, tile, origin)
+
+
 # ---------------------------------------------------------------------------------------------
 # Sources
 
@@ -629,9 +637,7 @@ def heudiconv(root, unpacked):
     origin = "Debian heudiconv 0.11.6, " + HEUDICONV_DATA + "/"
     for name, series, step in [("axasc35.dcm", "epi-axial", 1),
                                ("b0dwiForFmap/b0dwi_for_fmap+00001.dcm", "dwi-b0", 2)]:
-        for i, tile in enumerate(mosaic_tiles(os.path.join(data, name))):
-            if i % step == 0:
-                source.add(series, i, tile, origin + name)
+        mosaic_slices(source, series, os.path.join(data, name), origin + name, step=step)
     return source
 
 
@@ -639,10 +645,8 @@ def dicom3tools(root, unpacked):
     """The example file of dicom3tools: a Siemens mosaic of 20 axial brain MR slices
     (arterial spin labelling, 72 × 72, 3 mm)."""
     source = Source(root, "dicom3tools")
-    path = os.path.join(unpacked, DICOM3TOOLS_DATA, "0051.dcm")
-    for i, tile in enumerate(mosaic_tiles(path)):
-        source.add("asl-axial", i, tile,
-                   "Debian dicom3tools 1.00~20220618093127, " + DICOM3TOOLS_DATA + "/0051.dcm")
+    mosaic_slices(source, "asl-axial", os.path.join(unpacked, DICOM3TOOLS_DATA, "0051.dcm"),
+                  "Debian dicom3tools 1.00~20220618093127, " + DICOM3TOOLS_DATA + "/0051.dcm")
     return source
 
 
