@@ -30,14 +30,22 @@ public struct ScorerPreprocessing: Codable, Equatable, Sendable {
     public var size: Int
     /// Intensity mapping, per image.
     public var normalization: IntensityNormalization
+    /// Views the scorer scores, each a centre crop of the size × size input (the fraction of
+    /// its side kept, in (0, 1]) resized back to size × size; the pose scores are the mean
+    /// over views of each view's log-probabilities (a normalised geometric mean of their
+    /// probabilities). Every view is symmetric about the centre, so the combined scores stay
+    /// exactly equivariant under C4 and D4. nil: one view, the input itself.
+    public var views: [Double]?
 
     /// Defaults: whole image, 96 × 96, percentiles 1–99.5 (scans of every bit depth land in
-    /// [0, 1]).
+    /// [0, 1]), one view.
     public init(cropRatio: Double = 1, size: Int = 96,
-                normalization: IntensityNormalization = .percentile(lower: 1, upper: 99.5)) {
+                normalization: IntensityNormalization = .percentile(lower: 1, upper: 99.5),
+                views: [Double]? = nil) {
         self.cropRatio = cropRatio
         self.size = size
         self.normalization = normalization
+        self.views = views
     }
 }
 
@@ -100,6 +108,21 @@ public struct CanonicalizerConfiguration: Codable, Equatable, Sendable {
         let p = preprocessing
         guard p.cropRatio > 0 && p.cropRatio <= 1 else {
             throw CanonicalizationError("preprocessing.cropRatio \(p.cropRatio) must be in (0, 1]")
+        }
+        if let views = p.views {
+            guard !views.isEmpty, views.allSatisfy({ $0 > 0 && $0 <= 1 }) else {
+                throw CanonicalizationError("preprocessing.views \(views) must list at least one "
+                                            + "crop ratio in (0, 1]")
+            }
+            guard Set(views).count == views.count else {
+                throw CanonicalizationError("preprocessing.views \(views) lists a crop ratio "
+                                            + "twice")
+            }
+            guard group.isExactOnPixelGrid else {
+                throw CanonicalizationError("preprocessing.views need a group that is exact on "
+                                            + "the pixel grid (C4 or D4), not \(group): the "
+                                            + "disc mask of \(group) does not survive a crop")
+            }
         }
         if case let .percentile(lower, upper) = p.normalization {
             guard lower >= 0 && upper <= 100 && lower < upper else {

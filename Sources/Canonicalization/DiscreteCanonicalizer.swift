@@ -1,3 +1,4 @@
+import Foundation
 import Equivariance
 import NeuralNet
 import TensorCore
@@ -83,10 +84,29 @@ public final class DiscreteCanonicalizer: Module {
         scorer(scorerInput)
     }
 
-    /// The scores of a batch of images (N, C, H, W) → (N, |G|), without gradient recording.
+    /// The scores of a batch of images (N, C, H, W) → (N, |G|), without gradient recording:
+    /// the scorer's raw scores, or with several `ScorerPreprocessing.views` the mean over the
+    /// views of each view's log-probabilities (log-softmax over the group), whose softmax is
+    /// the normalised geometric mean of the views' probabilities.
     public func scores(_ images: Tensor) -> Tensor {
         let input = scorerInput(images)
-        return GradientTape.withoutRecording { scorer(Variable(input)).value }
+        guard let views = configuration.preprocessing.views else {
+            return GradientTape.withoutRecording { scorer(Variable(input)).value }
+        }
+        let (batch, order) = (input.shape[0], group.order)
+        var total = [Double](repeating: 0, count: batch * order)
+        for ratio in views {
+            let view = configuration.preprocessing.view(input, ratio: ratio)
+            let scores = GradientTape.withoutRecording { scorer(Variable(view)).value }
+            for n in 0..<batch {
+                let row = scores.storage[(n * order)..<((n + 1) * order)].map(Double.init)
+                let top = row.max() ?? 0
+                let logTotal = top + log(row.reduce(0) { $0 + exp($1 - top) })
+                for (k, score) in row.enumerated() { total[n * order + k] += score - logTotal }
+            }
+        }
+        let count = Double(views.count)
+        return Tensor(shape: [batch, order], storage: total.map { Float($0 / count) })
     }
 
     /// The pose of every image of a batch (N, C, H, W).

@@ -21,6 +21,22 @@ extension ScorerPreprocessing {
         return Tensor(shape: [batch, channels, size, size], storage: result)
     }
 
+    /// View `ratio` (a crop ratio of `views`) of scorer inputs (N, C, size, size): the centre
+    /// crop of `centreCrop` resized back to size × size with the antialiased bilinear filter,
+    /// without a second intensity mapping; ratio 1 is the input itself.
+    public func view(_ input: Tensor, ratio: Double) -> Tensor {
+        precondition(input.rank == 4 && input.shape[2] == size && input.shape[3] == size,
+                     "views are cut from scorer inputs (N, C, \(size), \(size)), got "
+                     + "\(input.shape)")
+        let cropped = Self.centreCrop(input, ratio: ratio)
+        guard cropped.shape != input.shape else { return input }
+        let (batch, channels) = (input.shape[0], input.shape[1])
+        return Tensor(shape: [batch, channels, size, size],
+                      storage: Self.resized(cropped.storage, channels: batch * channels,
+                                            height: cropped.shape[2], width: cropped.shape[3],
+                                            toHeight: size, toWidth: size))
+    }
+
     /// `planes` (C planes of height × width, one after another) resized to
     /// `newHeight` × `newWidth` with the antialiased bilinear filter: the resize of `apply`, and
     /// of callers that prepare scorer inputs apart from it (validation and evaluation data).

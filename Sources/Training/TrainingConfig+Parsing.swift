@@ -264,7 +264,7 @@ extension DataSpec {
 extension ModelSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> ModelSpec {
         let object = try node.object(keys: ["kind", "group", "width", "depth", "kernelSize",
-                                            "dropout", "fields", "canonicalizer"])
+                                            "dropout", "fields", "canonicalizer", "views"])
         let kindNode = try object.required("kind")
         let kind = try kindNode.choice(Kind.self)
         let expected: Kind = task == .classification ? .p4cnn
@@ -282,6 +282,22 @@ extension ModelSpec {
                                        + "setting; use width and depth")
             }
             return try fieldsNode.array(count: 2...9).map { try $0.integer(in: 1...256) }
+        }
+        let views = try object.optional("views").map { viewsNode -> [Double] in
+            guard kind == .canonicalizer else {
+                throw viewsNode.error("views (centre crops the scorer scores) are a "
+                                      + "canonicalizer setting")
+            }
+            let views = try viewsNode.array(count: 1...8).map { ratioNode -> Double in
+                guard case .number(let ratio, _) = ratioNode.value, ratio > 0, ratio <= 1 else {
+                    throw ratioNode.mismatch("a crop ratio in (0, 1]")
+                }
+                return ratio
+            }
+            guard Set(views).count == views.count else {
+                throw viewsNode.mismatch("distinct crop ratios")
+            }
+            return views
         }
         let defaultDepth = fields.map { $0.count - 1 } ?? (kind == .unet ? 2 : 3)
         let depth = try object.value("depth", default: defaultDepth) { depthNode in
@@ -315,7 +331,7 @@ extension ModelSpec {
         }
         return ModelSpec(kind: kind, group: group, width: width, depth: depth,
                          kernelSize: kernelSize, dropout: dropout, canonicalizer: canonicalizer,
-                         fields: fields)
+                         fields: fields, views: views)
     }
 }
 

@@ -64,6 +64,51 @@ final class OrientationTrainingTests: XCTestCase {
         }
     }
 
+    /// `model.views` reaches the canonicalizer's preprocessing, and its `predict` (what
+    /// validation, calibration and `evaluate` use) scores every view.
+    func testCanonicalizerViewsOption() throws {
+        func config(_ model: String, task: String = "orientation") -> String {
+            """
+            {"name": "orient", "task": "\(task)",
+             "data": {"train": "upright"},
+             "input": {"width": 32, "height": 32, "channels": 1, "normalization": "minMax"},
+             "model": \(model),
+             "training": {"epochs": 1, "optimizer": {"kind": "adam", "learningRate": 0.01}}}
+            """
+        }
+        let parsed = try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [4, 4, 4], "views": [1, 0.8]}"#))
+        XCTAssertEqual(parsed.model.views, [1, 0.8])
+        guard case .canonicalizer(let canonicalizer) = try ModelFactory.build(
+            parsed.model, input: parsed.input, classCount: 8, seed: 1) else {
+            return XCTFail("expected a canonicalizer")
+        }
+        XCTAssertEqual(canonicalizer.configuration.preprocessing.views, [1, 0.8])
+        var generator = SeededGenerator(seed: 2)
+        let x = Tensor.gaussian(shape: [2, 1, 32, 32], generator: &generator)
+        let model = PackagedModel.canonicalizer(canonicalizer)
+        XCTAssertEqual(model.predict(x), canonicalizer.scores(x))
+        XCTAssertNotEqual(model.predict(x), model.forward(x).value,
+                          "predict must score the views, not the whole input alone")
+        XCTAssertNil(try TrainingConfig.parse(
+            config(#"{"kind": "canonicalizer", "fields": [4, 4]}"#)).model.views)
+
+        let refusals: [(String, String, String)] = [
+            (#"{"kind": "canonicalizer", "views": [1, 0]}"#, "orientation",
+             " /model/views/1 expected a crop ratio in (0, 1], got 0"),
+            (#"{"kind": "canonicalizer", "views": [0.9, 0.9]}"#, "orientation",
+             " /model/views expected distinct crop ratios"),
+            (#"{"kind": "canonicalizer", "views": []}"#, "orientation", " /model/views "),
+            (#"{"kind": "p4cnn", "views": [1, 0.9]}"#, "classification",
+             "views (centre crops the scorer scores) are a canonicalizer setting"),
+        ]
+        for (model, task, expected) in refusals {
+            XCTAssertThrowsError(try TrainingConfig.parse(config(model, task: task))) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(model): \(error)")
+            }
+        }
+    }
+
     /// Twelve upright 16 × 16 scans in root/upright: a bright wedge in the top-left corner and a
     /// bar along the top edge, at random brightness; every pose of D4 moves these to a
     /// distinct place.

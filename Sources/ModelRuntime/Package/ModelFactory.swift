@@ -39,6 +39,8 @@ public enum PackagedModel {
         if case .canonicalized(let m) = self {
             return GradientTape.withoutRecording { m.predict(images) }
         }
+        // A canonicalizer's pose scores, over all its views (`ScorerPreprocessing.views`).
+        if case .canonicalizer(let m) = self { return m.scores(images) }
         return GradientTape.withoutRecording { forward(images).value }
     }
 
@@ -182,7 +184,8 @@ public enum ModelFactory {
             let configuration = CanonicalizerConfiguration(
                 group: g,
                 preprocessing: ScorerPreprocessing(cropRatio: 1, size: input.width,
-                                                   normalization: normalization),
+                                                   normalization: normalization,
+                                                   views: spec.views),
                 network: ScoringNetworkConfiguration(
                     inputChannels: input.channels,
                     fields: spec.fields ?? [Int](repeating: spec.width, count: spec.depth + 1),

@@ -283,7 +283,7 @@ extension ModelSpec {
     /// The metadata form written by the synthesized `encode(to:)`.
     static func parseMetadata(_ node: ConfigNode) throws -> ModelSpec {
         let object = try node.object(keys: ["kind", "group", "width", "depth", "kernelSize",
-                                            "dropout", "canonicalizer", "fields"])
+                                            "dropout", "canonicalizer", "fields", "views"])
         let dropoutNode = try object.required("dropout")
         guard case .number(let dropout, _) = dropoutNode.value, dropout >= 0, dropout < 1 else {
             throw dropoutNode.mismatch("a probability from 0 up to (not including) 1")
@@ -299,6 +299,15 @@ extension ModelSpec {
                 .map(CanonicalizerSpec.parseMetadata),
             fields: try object.optional("fields").map { fieldsNode in
                 try fieldsNode.array().map { try $0.integer(atLeast: 1) }
+            },
+            views: try object.optional("views").map { viewsNode in
+                try viewsNode.array(count: 1...8).map { ratioNode -> Double in
+                    guard case .number(let ratio, _) = ratioNode.value, ratio > 0,
+                          ratio <= 1 else {
+                        throw ratioNode.mismatch("a crop ratio in (0, 1]")
+                    }
+                    return ratio
+                }
             })
     }
 }

@@ -57,9 +57,13 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     /// Canonicalizer only: output fields of each scorer layer, the lifting convolution first
     /// (at least two layers); nil = `width` for each of the `depth + 1` layers.
     public var fields: [Int]? = nil
+    /// Canonicalizer only: the centre-crop views it scores (`ScorerPreprocessing.views`, each
+    /// the fraction of the input's side kept); nil = one view, the whole input.
+    public var views: [Double]? = nil
 
     public init(kind: Kind, group: GroupName, width: Int, depth: Int, kernelSize: Int,
-                dropout: Double, canonicalizer: CanonicalizerSpec? = nil, fields: [Int]? = nil) {
+                dropout: Double, canonicalizer: CanonicalizerSpec? = nil, fields: [Int]? = nil,
+                views: [Double]? = nil) {
         self.kind = kind
         self.group = group
         self.width = width
@@ -68,6 +72,7 @@ public struct ModelSpec: Sendable, Equatable, Codable {
         self.dropout = dropout
         self.canonicalizer = canonicalizer
         self.fields = fields
+        self.views = views
     }
 }
 
