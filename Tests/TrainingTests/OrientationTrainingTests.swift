@@ -13,16 +13,18 @@ import _TestSupport
 final class OrientationTrainingTests: XCTestCase {
     /// `model.fields` sets the scorer's layers (depth defaults to one pool per hidden layer);
     /// it is refused for other models and with more pools than hidden layers.
+    /// A one-epoch config of `task` with `model` (JSON text) as its model.
+    private func config(_ model: String, task: String = "orientation") -> String {
+        """
+        {"name": "orient", "task": "\(task)",
+         "data": {"train": "upright"},
+         "input": {"width": 32, "height": 32, "channels": 1, "normalization": "minMax"},
+         "model": \(model),
+         "training": {"epochs": 1, "optimizer": {"kind": "adam", "learningRate": 0.01}}}
+        """
+    }
+
     func testCanonicalizerFieldsOption() throws {
-        func config(_ model: String, task: String = "orientation") -> String {
-            """
-            {"name": "orient", "task": "\(task)",
-             "data": {"train": "upright"},
-             "input": {"width": 32, "height": 32, "channels": 1, "normalization": "minMax"},
-             "model": \(model),
-             "training": {"epochs": 1, "optimizer": {"kind": "adam", "learningRate": 0.01}}}
-            """
-        }
         let parsed = try TrainingConfig.parse(
             config(#"{"kind": "canonicalizer", "fields": [8, 12, 12, 6]}"#))
         XCTAssertEqual(parsed.model.fields, [8, 12, 12, 6])
@@ -67,15 +69,6 @@ final class OrientationTrainingTests: XCTestCase {
     /// `model.views` reaches the canonicalizer's preprocessing, and its `predict` (what
     /// validation, calibration and `evaluate` use) scores every view.
     func testCanonicalizerViewsOption() throws {
-        func config(_ model: String, task: String = "orientation") -> String {
-            """
-            {"name": "orient", "task": "\(task)",
-             "data": {"train": "upright"},
-             "input": {"width": 32, "height": 32, "channels": 1, "normalization": "minMax"},
-             "model": \(model),
-             "training": {"epochs": 1, "optimizer": {"kind": "adam", "learningRate": 0.01}}}
-            """
-        }
         let parsed = try TrainingConfig.parse(
             config(#"{"kind": "canonicalizer", "fields": [4, 4, 4], "views": [1, 0.8]}"#))
         XCTAssertEqual(parsed.model.views, [1, 0.8])
