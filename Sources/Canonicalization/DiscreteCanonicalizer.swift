@@ -1,5 +1,5 @@
-import Foundation
 import Equivariance
+import Foundation
 import NeuralNet
 import TensorCore
 
