@@ -94,6 +94,9 @@ public final class DiscreteCanonicalizer: Module {
             return GradientTape.withoutRecording { scorer(Variable(input)).value }
         }
         let (batch, order) = (input.shape[0], group.order)
+        // Each view's log-softmax in Double, so that the mean keeps the precision of every
+        // view (`Softmax.logSoftmaxForward` is Float); the calibrated thresholds of packages
+        // are computed from these sums.
         var total = [Double](repeating: 0, count: batch * order)
         for ratio in views {
             let view = configuration.preprocessing.view(input, ratio: ratio)

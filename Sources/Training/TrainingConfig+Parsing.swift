@@ -288,12 +288,7 @@ extension ModelSpec {
                 throw viewsNode.error("views (centre crops the scorer scores) are a "
                                       + "canonicalizer setting")
             }
-            let views = try viewsNode.array(count: 1...8).map { ratioNode -> Double in
-                guard case .number(let ratio, _) = ratioNode.value, ratio > 0, ratio <= 1 else {
-                    throw ratioNode.mismatch("a crop ratio in (0, 1]")
-                }
-                return ratio
-            }
+            let views = try ModelSpec.parseViewRatios(viewsNode)
             guard Set(views).count == views.count else {
                 throw viewsNode.mismatch("distinct crop ratios")
             }

@@ -300,15 +300,18 @@ extension ModelSpec {
             fields: try object.optional("fields").map { fieldsNode in
                 try fieldsNode.array().map { try $0.integer(atLeast: 1) }
             },
-            views: try object.optional("views").map { viewsNode in
-                try viewsNode.array(count: 1...8).map { ratioNode -> Double in
-                    guard case .number(let ratio, _) = ratioNode.value, ratio > 0,
-                          ratio <= 1 else {
-                        throw ratioNode.mismatch("a crop ratio in (0, 1]")
-                    }
-                    return ratio
-                }
-            })
+            views: try object.optional("views").map(parseViewRatios))
+    }
+
+    /// A canonicalizer's `views`: 1 to 8 crop ratios, each in (0, 1]; the training config and
+    /// the package metadata read them alike.
+    public static func parseViewRatios(_ node: ConfigNode) throws -> [Double] {
+        try node.array(count: 1...8).map { ratioNode -> Double in
+            guard case .number(let ratio, _) = ratioNode.value, ratio > 0, ratio <= 1 else {
+                throw ratioNode.mismatch("a crop ratio in (0, 1]")
+            }
+            return ratio
+        }
     }
 }
 
