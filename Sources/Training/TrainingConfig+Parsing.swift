@@ -369,7 +369,8 @@ extension CanonicalizerSpec {
 extension AugmentationSpec {
     static func parse(_ node: ConfigNode, input: InputSpec) throws -> AugmentationSpec {
         let object = try node.object(keys: ["groupElements", "flips", "crop", "brightness",
-                                            "contrast", "gamma", "invert", "noise", "elastic"])
+                                            "contrast", "gamma", "invert", "noise", "elastic",
+                                            "zoom"])
         let groupElements = try object.value("groupElements", default: false) { try $0.bool() }
         let flips = try object.value("flips", default: false) { try $0.bool() }
         let crop = try object.optional("crop").map { cropNode -> [Int] in
@@ -392,7 +393,8 @@ extension AugmentationSpec {
                                 invert: invert, noise: noise,
                                 elastic: try object.optional("elastic").map {
                                     try ElasticSpec.parse($0)
-                                })
+                                },
+                                zoom: try object.optional("zoom").map(parseZoom))
     }
 }
 

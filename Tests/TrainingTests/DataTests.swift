@@ -297,18 +297,24 @@ final class DataTests: XCTestCase {
         XCTAssertEqual(averaged.values[w + w - 1], values[w + w - 1], "the edge repeats")
     }
 
+    /// A 0/1 checkerboard picture of cells cellWidth × cellHeight with the same labels.
+    func checkerboard(width w: Int, height h: Int, cellWidth: Int, cellHeight: Int)
+        -> LoadedCase {
+        var labelValues = [Int32]()
+        for y in 0..<h {
+            for x in 0..<w { labelValues.append(Int32(((x / cellWidth) + (y / cellHeight)) % 2)) }
+        }
+        return LoadedCase(image: ImagePlanes(channels: 1, width: w, height: h,
+                                             values: labelValues.map(Float.init)),
+                          labels: LabelMap(width: w, height: h, values: labelValues))
+    }
+
     /// Elastic augmentation is seeded, changes the case, keeps labels on the image (a 0/1
     /// picture and its labels: wherever the bilinear sample is pure, the nearest label agrees),
     /// and round-trips through metadata and config parsing.
     func testElasticAugmentationKeepsLabelsOnTheImage() throws {
         let (w, h) = (48, 48)
-        var labelValues = [Int32]()
-        for y in 0..<h {
-            for x in 0..<w { labelValues.append(Int32(((x / 6) + (y / 8)) % 2)) }
-        }
-        let item = LoadedCase(image: ImagePlanes(channels: 1, width: w, height: h,
-                                                 values: labelValues.map(Float.init)),
-                              labels: LabelMap(width: w, height: h, values: labelValues))
+        let item = checkerboard(width: w, height: h, cellWidth: 6, cellHeight: 8)
         var spec = AugmentationSpec.none
         spec.elastic = ElasticSpec(displacement: 3, points: 3)
         let augmenter = Augmenter(spec: spec, group: .d4)
@@ -338,6 +344,78 @@ final class DataTests: XCTestCase {
         XCTAssertThrowsError(try TrainingConfig.parse(TrainingConfigTests.valid
             .replacingOccurrences(of: #""crop": [24, 24],"#, with: onePoint))) {
             XCTAssertTrue("\($0)".contains("/augmentation/elastic/points"), "\($0)")
+        }
+    }
+
+    /// A zoom field checked against a naive loop: on a linear ramp (which bilinear sampling
+    /// reproduces exactly) output pixel p holds the ramp at c + (p − c) / factor; factor 1 is
+    /// no change, and labels are zoomed with the image.
+    func testZoomFieldMagnifiesAboutTheCentre() {
+        let (w, h) = (9, 7)
+        let ramp = (0..<(w * h)).map { Float(3 * ($0 % w) + 5 * ($0 / w)) }
+        let image = ImagePlanes(channels: 1, width: w, height: h, values: ramp)
+        let (cx, cy) = (Double(w - 1) / 2, Double(h - 1) / 2)
+        for factor in [1.0, 1.25, 1.5, 2.0] {
+            let zoomed = image.warped(by: .zoom(width: w, height: h, factor: factor))
+            for y in 0..<h {
+                for x in 0..<w {
+                    let sx = cx + (Double(x) - cx) / factor, sy = cy + (Double(y) - cy) / factor
+                    XCTAssertEqual(Double(zoomed.values[y * w + x]), 3 * sx + 5 * sy,
+                                   accuracy: 1e-4, "factor \(factor) at (\(x), \(y))")
+                }
+            }
+        }
+        XCTAssertEqual(image.warped(by: .zoom(width: w, height: h, factor: 1)), image)
+        // Shrinking samples beyond the border, which repeats the edge.
+        let shrunk = image.warped(by: .zoom(width: w, height: h, factor: 0.5))
+        XCTAssertEqual(shrunk.values[0], ramp[0])
+        XCTAssertEqual(shrunk.values[w * h - 1], ramp[w * h - 1])
+    }
+
+    /// Zoom augmentation draws its factor inside the range, is seeded, keeps labels on the
+    /// image, and round-trips through the package metadata and the training config, whose
+    /// parser rejects a reversed or out-of-range range by its path.
+    func testZoomAugmentationKeepsLabelsOnTheImageAndParses() throws {
+        let (w, h) = (32, 32)
+        let item = checkerboard(width: w, height: h, cellWidth: 4, cellHeight: 4)
+        var spec = AugmentationSpec.none
+        spec.zoom = [1, 1.5]
+        let augmenter = Augmenter(spec: spec, group: .d4)
+        var first = SeededGenerator(seed: 8), second = SeededGenerator(seed: 8)
+        var seen = Set<[Int32]>()
+        for _ in 0..<10 {
+            let out = augmenter.augment(item, generator: &first)
+            XCTAssertEqual(out, augmenter.augment(item, generator: &second))
+            let labels = try XCTUnwrap(out.labels)
+            for (value, label) in zip(out.image.values, labels.values)
+                where value == 0 || value == 1 {
+                XCTAssertEqual(Int32(value), label)
+            }
+            // Magnified about the centre: the checkerboard's cells are at least as large, so
+            // the centre row changes label no more often than the original's.
+            let row = labels.values[(h / 2 * w)..<(h / 2 * w + w)]
+            let changes = zip(row, row.dropFirst()).filter { $0 != $1 }.count
+            XCTAssertLessThanOrEqual(changes, w / 4 - 1)
+            seen.insert(labels.values)
+        }
+        XCTAssertGreaterThan(seen.count, 5, "the factor should vary between draws")
+
+        let encoded = try JSONEncoder().encode(spec)
+        XCTAssertEqual(try JSONDecoder().decode(AugmentationSpec.self, from: encoded), spec)
+        XCTAssertEqual(try AugmentationSpec.parseMetadata(ConfigNode.parse(
+            String(decoding: encoded, as: UTF8.self))), spec)
+        let plain = try JSONEncoder().encode(AugmentationSpec.none)
+        XCTAssertFalse(String(decoding: plain, as: UTF8.self).contains("zoom"),
+                       "packages without zoom keep their metadata")
+        let config = try TrainingConfig.parse(TrainingConfigTests.valid.replacingOccurrences(
+            of: #""crop": [24, 24],"#, with: #""crop": [24, 24], "zoom": [0.8, 1.4],"#))
+        XCTAssertEqual(config.augmentation.zoom, [0.8, 1.4])
+        for bad in ["[1.4, 1]", "[0.2, 1]", "[1, 3]", "[1]"] {
+            XCTAssertThrowsError(try TrainingConfig.parse(TrainingConfigTests.valid
+                .replacingOccurrences(of: #""crop": [24, 24],"#,
+                                      with: #""crop": [24, 24], "zoom": "# + bad + ","))) {
+                XCTAssertTrue("\($0)".contains("/augmentation/zoom"), "\(bad): \($0)")
+            }
         }
     }
 }

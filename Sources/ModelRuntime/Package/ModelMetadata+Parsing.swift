@@ -246,11 +246,12 @@ extension ModelMetadata.WeightsReference {
 }
 
 extension AugmentationSpec {
-    /// The metadata form written by `encode(to:)`: `gamma`, `invert`, `noise` and `elastic`
-    /// may be absent (off).
+    /// The metadata form written by `encode(to:)`: `gamma`, `invert`, `noise`, `elastic` and
+    /// `zoom` may be absent (off).
     static func parseMetadata(_ node: ConfigNode) throws -> AugmentationSpec {
         let object = try node.object(keys: ["groupElements", "flips", "crop", "brightness",
-                                            "contrast", "gamma", "invert", "noise", "elastic"])
+                                            "contrast", "gamma", "invert", "noise", "elastic",
+                                            "zoom"])
         let crop = try object.optional("crop").map { cropNode in
             try cropNode.array(count: 2...2).map { try $0.integer(atLeast: 1) }
         }
@@ -263,7 +264,18 @@ extension AugmentationSpec {
             gamma: try object.value("gamma", default: 0) { try $0.nonNegativeNumber() },
             invert: try object.value("invert", default: 0) { try $0.number(in: 0...1) },
             noise: try object.value("noise", default: 0) { try $0.nonNegativeNumber() },
-            elastic: try object.optional("elastic").map { try ElasticSpec.parse($0) })
+            elastic: try object.optional("elastic").map { try ElasticSpec.parse($0) },
+            zoom: try object.optional("zoom").map(parseZoom))
+    }
+
+    /// The zoom range of a training config or package metadata: `[min, max]` with
+    /// 0.5 ≤ min ≤ max ≤ 2.
+    public static func parseZoom(_ node: ConfigNode) throws -> [Double] {
+        let range = try node.array(count: 2...2).map { try $0.number(in: 0.5...2) }
+        guard range[0] <= range[1] else {
+            throw node.mismatch("[min, max] zoom factors with min ≤ max")
+        }
+        return range
     }
 }
 

@@ -125,13 +125,17 @@ public struct AugmentationSpec: Sendable, Equatable, Codable {
     public var noise: Double = 0
     /// Smooth random warp of image and labels together (after the crop). Nil = off.
     public var elastic: ElasticSpec?
+    /// Random zoom `[min, max]` about the image centre, before the crop: the factor is drawn
+    /// log-uniformly from the range (above 1 magnifies, below 1 shrinks with the edges
+    /// repeated), image resampled bilinearly and labels by nearest neighbour. Nil = off.
+    public var zoom: [Double]?
 
     public static let none = AugmentationSpec(groupElements: false, flips: false, crop: nil,
                                               brightness: 0, contrast: 0)
 
     public init(groupElements: Bool, flips: Bool, crop: [Int]?, brightness: Double,
                 contrast: Double, gamma: Double = 0, invert: Double = 0, noise: Double = 0,
-                elastic: ElasticSpec? = nil) {
+                elastic: ElasticSpec? = nil, zoom: [Double]? = nil) {
         self.groupElements = groupElements
         self.flips = flips
         self.crop = crop
@@ -141,6 +145,7 @@ public struct AugmentationSpec: Sendable, Equatable, Codable {
         self.invert = invert
         self.noise = noise
         self.elastic = elastic
+        self.zoom = zoom
     }
 }
 
@@ -164,10 +169,11 @@ public struct ElasticSpec: Sendable, Equatable, Codable {
 extension AugmentationSpec {
     enum CodingKeys: String, CodingKey {
         case groupElements, flips, crop, brightness, contrast, gamma, invert, noise, elastic
+        case zoom
     }
 
-    /// Decodes metadata of packages written before `gamma`, `invert`, `noise` and `elastic`
-    /// existed (all off).
+    /// Decodes metadata of packages written before `gamma`, `invert`, `noise`, `elastic` and
+    /// `zoom` existed (all off).
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(groupElements: try c.decode(Bool.self, forKey: .groupElements),
@@ -178,11 +184,12 @@ extension AugmentationSpec {
                   gamma: try c.decodeIfPresent(Double.self, forKey: .gamma) ?? 0,
                   invert: try c.decodeIfPresent(Double.self, forKey: .invert) ?? 0,
                   noise: try c.decodeIfPresent(Double.self, forKey: .noise) ?? 0,
-                  elastic: try c.decodeIfPresent(ElasticSpec.self, forKey: .elastic))
+                  elastic: try c.decodeIfPresent(ElasticSpec.self, forKey: .elastic),
+                  zoom: try c.decodeIfPresent([Double].self, forKey: .zoom))
     }
 
-    /// Leaves out `gamma`, `invert`, `noise` and `elastic` when off, so the metadata of
-    /// packages that do not use them stays as it was.
+    /// Leaves out `gamma`, `invert`, `noise`, `elastic` and `zoom` when off, so the metadata
+    /// of packages that do not use them stays as it was.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(groupElements, forKey: .groupElements)
@@ -195,6 +202,7 @@ extension AugmentationSpec {
             try c.encode(value, forKey: key)
         }
         try c.encodeIfPresent(elastic, forKey: .elastic)
+        try c.encodeIfPresent(zoom, forKey: .zoom)
     }
 }
 

@@ -119,8 +119,8 @@ public struct Augmenter: Sendable {
     }
 
     /// The case changed by the enabled augmentations, in a fixed order: group element, flips,
-    /// crop, elastic warp, gamma, inversion, intensity jitter, noise. Draws from `generator`
-    /// only for enabled steps.
+    /// zoom, crop, elastic warp, gamma, inversion, intensity jitter, noise. Draws from
+    /// `generator` only for enabled steps.
     public func augment(_ item: LoadedCase, generator: inout SeededGenerator) -> LoadedCase {
         var result = item
         // Flips are elements of D4 whatever the model's group, which may be C4.
@@ -136,6 +136,14 @@ public struct Augmenter: Sendable {
             if generator.nextDouble() < 0.5 { apply(GroupElement(mirrored: true, rotation: 0)) }
             // Top-bottom mirror = left-right mirror then a half turn.
             if generator.nextDouble() < 0.5 { apply(GroupElement(mirrored: true, rotation: 2)) }
+        }
+        if let zoom = spec.zoom {
+            let factor = Foundation.exp(Foundation.log(zoom[0]) + generator.nextDouble()
+                                        * (Foundation.log(zoom[1]) - Foundation.log(zoom[0])))
+            let field = DisplacementField.zoom(width: result.image.width,
+                                               height: result.image.height, factor: factor)
+            result.image = result.image.warped(by: field)
+            result.labels = result.labels.map { $0.warped(by: field) }
         }
         if let crop = spec.crop {
             let (w, h) = (crop[0], crop[1])

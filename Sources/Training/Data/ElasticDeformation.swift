@@ -54,6 +54,24 @@ public struct DisplacementField: Sendable, Equatable {
         self.init(width: width, height: height, dx: dx, dy: dy)
     }
 
+    /// The field of a zoom by `factor` (> 0) about the image centre: output pixel p samples
+    /// the input at c + (p − c) / factor, c = ((width − 1) / 2, (height − 1) / 2), so a factor
+    /// above 1 magnifies the middle of the image.
+    public static func zoom(width: Int, height: Int, factor: Double) -> DisplacementField {
+        precondition(factor > 0, "a zoom factor must be positive, got \(factor)")
+        let cx = Double(width - 1) / 2, cy = Double(height - 1) / 2
+        let shrink = 1 - 1 / factor
+        var dx = [Float](repeating: 0, count: width * height)
+        var dy = [Float](repeating: 0, count: width * height)
+        for y in 0..<height {
+            for x in 0..<width {
+                dx[y * width + x] = Float((cx - Double(x)) * shrink)
+                dy[y * width + x] = Float((cy - Double(y)) * shrink)
+            }
+        }
+        return DisplacementField(width: width, height: height, dx: dx, dy: dy)
+    }
+
     /// A field with control displacements drawn from N(0, spec.displacement²) pixels.
     public static func random(width: Int, height: Int, spec: ElasticSpec,
                               generator: inout SeededGenerator) -> DisplacementField {
