@@ -36,16 +36,22 @@ public struct ScorerPreprocessing: Codable, Equatable, Sendable {
     /// probabilities). Every view is symmetric about the centre, so the combined scores stay
     /// exactly equivariant under C4 and D4. nil: one view, the input itself.
     public var views: [Double]?
+    /// Intensity exponents under which every view is scored again: the normalised input,
+    /// clamped to [0, 1], raised to each power (below 1 brightens dark tissue). The scores
+    /// are then the mean over all views, plain and raised, of their log-probabilities; a
+    /// power acts on each pixel alone, so equivariance is kept. nil: the plain input only.
+    public var viewGammas: [Double]?
 
     /// Defaults: whole image, 96 × 96, percentiles 1–99.5 (scans of every bit depth land in
     /// [0, 1]), one view.
     public init(cropRatio: Double = 1, size: Int = 96,
                 normalization: IntensityNormalization = .percentile(lower: 1, upper: 99.5),
-                views: [Double]? = nil) {
+                views: [Double]? = nil, viewGammas: [Double]? = nil) {
         self.cropRatio = cropRatio
         self.size = size
         self.normalization = normalization
         self.views = views
+        self.viewGammas = viewGammas
     }
 }
 
@@ -122,6 +128,23 @@ public struct CanonicalizerConfiguration: Codable, Equatable, Sendable {
                 throw CanonicalizationError("preprocessing.views need a group that is exact on "
                                             + "the pixel grid (C4 or D4), not \(group): the "
                                             + "disc mask of \(group) does not survive a crop")
+            }
+        }
+        if let gammas = p.viewGammas {
+            guard !gammas.isEmpty, gammas.allSatisfy({ $0 > 0 && $0 <= 4 && $0 != 1 }) else {
+                throw CanonicalizationError("preprocessing.viewGammas \(gammas) must list at "
+                                            + "least one exponent in (0, 4] other than 1")
+            }
+            guard Set(gammas).count == gammas.count else {
+                throw CanonicalizationError("preprocessing.viewGammas \(gammas) lists an "
+                                            + "exponent twice")
+            }
+            switch p.normalization {
+            case .minMax, .percentile: break
+            case .none, .zScore:
+                throw CanonicalizationError("preprocessing.viewGammas need a normalization "
+                                            + "onto [0, 1] (minMax or percentile), not "
+                                            + "\(p.normalization)")
             }
         }
         if case let .percentile(lower, upper) = p.normalization {

@@ -85,31 +85,44 @@ public final class DiscreteCanonicalizer: Module {
     }
 
     /// The scores of a batch of images (N, C, H, W) → (N, |G|), without gradient recording:
-    /// the scorer's raw scores, or with several `ScorerPreprocessing.views` the mean over the
-    /// views of each view's log-probabilities (log-softmax over the group), whose softmax is
-    /// the normalised geometric mean of the views' probabilities.
+    /// the scorer's raw scores, or with several views (`ScorerPreprocessing.views`, each also
+    /// under every `viewGammas` exponent) the mean over the views of each view's
+    /// log-probabilities (log-softmax over the group), whose softmax is the normalised
+    /// geometric mean of the views' probabilities.
     public func scores(_ images: Tensor) -> Tensor {
         let input = scorerInput(images)
-        guard let views = configuration.preprocessing.views else {
+        let preprocessing = configuration.preprocessing
+        guard preprocessing.views != nil || preprocessing.viewGammas != nil else {
             return GradientTape.withoutRecording { scorer(Variable(input)).value }
         }
         let (batch, order) = (input.shape[0], group.order)
+        let gammas = preprocessing.viewGammas ?? []
+        let intensities = [input] + gammas.map { gamma in
+            Tensor(shape: input.shape, storage: input.storage.map {
+                Float(pow(Double(min(max($0, 0), 1)), gamma))
+            })
+        }
         // Each view's log-softmax in Double, so that the mean keeps the precision of every
         // view (`Softmax.logSoftmaxForward` is Float); the calibrated thresholds of packages
         // are computed from these sums.
         var total = [Double](repeating: 0, count: batch * order)
-        for ratio in views {
-            let view = configuration.preprocessing.view(input, ratio: ratio)
-            let scores = GradientTape.withoutRecording { scorer(Variable(view)).value }
-            for n in 0..<batch {
-                let row = scores.storage[(n * order)..<((n + 1) * order)].map(Double.init)
-                let top = row.max() ?? 0
-                let logTotal = top + log(row.reduce(0) { $0 + exp($1 - top) })
-                for (k, score) in row.enumerated() { total[n * order + k] += score - logTotal }
+        var count = 0
+        for intensity in intensities {
+            for ratio in preprocessing.views ?? [1] {
+                let view = preprocessing.view(intensity, ratio: ratio)
+                let scores = GradientTape.withoutRecording { scorer(Variable(view)).value }
+                for n in 0..<batch {
+                    let row = scores.storage[(n * order)..<((n + 1) * order)].map(Double.init)
+                    let top = row.max() ?? 0
+                    let logTotal = top + log(row.reduce(0) { $0 + exp($1 - top) })
+                    for (k, score) in row.enumerated() {
+                        total[n * order + k] += score - logTotal
+                    }
+                }
+                count += 1
             }
         }
-        let count = Double(views.count)
-        return Tensor(shape: [batch, order], storage: total.map { Float($0 / count) })
+        return Tensor(shape: [batch, order], storage: total.map { Float($0 / Double(count)) })
     }
 
     /// The pose of every image of a batch (N, C, H, W).

@@ -65,6 +65,15 @@ extension TrainingConfig {
     /// Rules that involve several sections.
     func checkConsistency(root: ConfigObject) throws {
         let modelPath = root.path.appending("model")
+        if model.viewGammas != nil {
+            switch input.normalization {
+            case .minMax, .percentile: break
+            default:
+                throw ConfigError(path: modelPath.appending("viewGammas"),
+                                  message: "intensity exponents need /input/normalization "
+                                  + "minMax or percentile (scans mapped onto [0, 1])")
+            }
+        }
         if model.kind == .unet {
             let factor = 1 << model.depth
             let size = augmentation.crop ?? [input.width, input.height]
@@ -264,7 +273,8 @@ extension DataSpec {
 extension ModelSpec {
     static func parse(_ node: ConfigNode, task: TrainingTask) throws -> ModelSpec {
         let object = try node.object(keys: ["kind", "group", "width", "depth", "kernelSize",
-                                            "dropout", "fields", "canonicalizer", "views"])
+                                            "dropout", "fields", "canonicalizer", "views",
+                                            "viewGammas"])
         let kindNode = try object.required("kind")
         let kind = try kindNode.choice(Kind.self)
         let expected: Kind = task == .classification ? .p4cnn
@@ -293,6 +303,13 @@ extension ModelSpec {
                 throw viewsNode.mismatch("distinct crop ratios")
             }
             return views
+        }
+        let viewGammas = try object.optional("viewGammas").map { gammasNode -> [Double] in
+            guard kind == .canonicalizer else {
+                throw gammasNode.error("viewGammas (intensity exponents of the views the scorer "
+                                       + "scores) are a canonicalizer setting")
+            }
+            return try ModelSpec.parseViewGammas(gammasNode)
         }
         let defaultDepth = fields.map { $0.count - 1 } ?? (kind == .unet ? 2 : 3)
         let depth = try object.value("depth", default: defaultDepth) { depthNode in
@@ -326,7 +343,7 @@ extension ModelSpec {
         }
         return ModelSpec(kind: kind, group: group, width: width, depth: depth,
                          kernelSize: kernelSize, dropout: dropout, canonicalizer: canonicalizer,
-                         fields: fields, views: views)
+                         fields: fields, views: views, viewGammas: viewGammas)
     }
 }
 

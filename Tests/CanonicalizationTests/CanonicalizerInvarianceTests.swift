@@ -14,14 +14,7 @@ final class CanonicalizerInvarianceTests: XCTestCase {
             var generator = SeededGenerator(seed: 11)
             let x = orientedImage(height: 32, width: 32, generator: &generator)
             let scores = canonicalizer.scores(x).storage
-            var worst: Float = 0
-            for g in group.elements {
-                let turned = canonicalizer.scores(group.transformPlanes(x, by: g)).storage
-                for h in 0..<group.order {
-                    let gh = group.composeIndex(group.index(of: g), h)
-                    worst = max(worst, abs(turned[gh] - scores[h]))
-                }
-            }
+            let worst = worstPermutationError(of: canonicalizer, on: x, group: group)
             let scale = scores.map(abs).max() ?? 1
             print("score permutation \(group): worst |s(g·x)[g·h] − s(x)[h]| = \(worst) "
                   + "(score scale \(scale))")

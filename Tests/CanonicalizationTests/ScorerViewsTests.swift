@@ -11,12 +11,14 @@ import _TestSupport
 /// equivariant under C4 and D4.
 final class ScorerViewsTests: XCTestCase {
     /// The same weights (same network seed) with the given views.
-    private func canonicalizer(group: Group, views: [Double]?, size: Int = 32)
-        throws -> DiscreteCanonicalizer {
+    private func canonicalizer(group: Group, views: [Double]?, viewGammas: [Double]? = nil,
+                               normalization: IntensityNormalization = .minMax,
+                               size: Int = 32) throws -> DiscreteCanonicalizer {
         let configuration = CanonicalizerConfiguration(
             group: group,
             preprocessing: ScorerPreprocessing(cropRatio: 1, size: size,
-                                               normalization: .minMax, views: views),
+                                               normalization: normalization, views: views,
+                                               viewGammas: viewGammas),
             network: ScoringNetworkConfiguration(fields: [4, 6, 4], poolingSteps: 2, seed: 7))
         let model = try DiscreteCanonicalizer(configuration: configuration)
         model.eval()
@@ -141,5 +143,77 @@ final class ScorerViewsTests: XCTestCase {
         viewed.views = [1, 0.9, 0.8]
         let data = try encoder.encode(viewed)
         XCTAssertEqual(try JSONDecoder().decode(ScorerPreprocessing.self, from: data), viewed)
+    }
+
+    /// The naive reference with intensity exponents: every view of the plain input and of the
+    /// input raised to each exponent (samples clamped to [0, 1]) scored by the one-view
+    /// canonicalizer, log-softmax in Double, all averaged; without `views` the exponents act
+    /// on the whole input.
+    func testViewGammasScoreEveryViewUnderEveryExponent() throws {
+        let size = 32
+        var generator = SeededGenerator(seed: 5)
+        for (views, gammas) in [([1, 0.8], [0.6]), (nil, [0.5, 2])] as [([Double]?, [Double])] {
+            let single = try canonicalizer(group: .d4, views: nil)
+            let multi = try canonicalizer(group: .d4, views: views, viewGammas: gammas)
+            let x = orientedImage(height: 36, width: 44, generator: &generator)
+            let input = single.scorerInput(x)
+            var expected = [Double](repeating: 0, count: 8)
+            let count = Double((views ?? [1]).count * (gammas.count + 1))
+            for gamma in [1] + gammas {
+                let raised = Tensor(shape: input.shape, storage: input.storage.map {
+                    Float(pow(Double(min(max($0, 0), 1)), gamma))
+                })
+                for ratio in views ?? [1] {
+                    let view = multi.configuration.preprocessing.view(raised, ratio: ratio)
+                    let scores = single.scorer(Variable(view)).value.storage
+                    let logTotal = log(scores.map { exp(Double($0)) }.reduce(0, +))
+                    for k in 0..<8 { expected[k] += (Double(scores[k]) - logTotal) / count }
+                }
+            }
+            let combined = multi.scores(x).storage
+            for k in 0..<8 {
+                XCTAssertEqual(Double(combined[k]), expected[k], accuracy: 1e-5,
+                               "views \(String(describing: views)), gammas \(gammas), pose \(k)")
+            }
+            let plain = try canonicalizer(group: .d4, views: views).scores(x).storage
+            let gap = zip(plain, combined).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertGreaterThan(gap, 1e-4, "the exponents made no difference")
+        }
+    }
+
+    /// With views and exponents, s(g·x)[g·h] = s(x)[h] for every g of D4 and C4.
+    func testViewGammaScoresStayEquivariantForEveryElement() throws {
+        var generator = SeededGenerator(seed: 17)
+        for group in [Group.c4, .d4] {
+            let model = try canonicalizer(group: group, views: [1, 0.8], viewGammas: [0.6, 1.5],
+                                          normalization: .percentile(lower: 1, upper: 99.5))
+            let x = orientedImage(height: 30, width: 42, generator: &generator)
+            XCTAssertLessThanOrEqual(worstPermutationError(of: model, on: x, group: group), 1e-5,
+                                     "\(group)")
+        }
+    }
+
+    func testInvalidViewGammasAreRefusedWithTheirValue() {
+        let cases: [([Double], IntensityNormalization, String)] = [
+            ([], .minMax, "preprocessing.viewGammas [] must list at least one exponent in "
+             + "(0, 4] other than 1"),
+            ([0.6, 1], .minMax, "preprocessing.viewGammas [0.6, 1.0] must list at least one "
+             + "exponent in (0, 4] other than 1"),
+            ([0.6, 0.6], .minMax, "preprocessing.viewGammas [0.6, 0.6] lists an exponent twice"),
+            ([0.6], .zScore, "preprocessing.viewGammas need a normalization onto [0, 1] "
+             + "(minMax or percentile), not zScore"),
+        ]
+        for (gammas, normalization, message) in cases {
+            XCTAssertThrowsError(try canonicalizer(group: .d4, views: nil, viewGammas: gammas,
+                                                   normalization: normalization)) { error in
+                XCTAssertEqual((error as? CanonicalizationError)?.message, message)
+            }
+        }
+        var encoded = ScorerPreprocessing(cropRatio: 1, size: 64, normalization: .minMax)
+        XCTAssertFalse(String(decoding: try! JSONEncoder().encode(encoded), as: UTF8.self)
+            .contains("viewGammas"))
+        encoded.viewGammas = [0.6]
+        XCTAssertEqual(try JSONDecoder().decode(ScorerPreprocessing.self,
+                                                from: JSONEncoder().encode(encoded)), encoded)
     }
 }

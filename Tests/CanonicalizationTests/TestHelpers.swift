@@ -52,3 +52,19 @@ func margin(_ pose: PoseEstimate) -> Float {
     let sorted = pose.scores.sorted(by: >)
     return sorted[0] - sorted[1]
 }
+
+/// The largest |s(g·x)[g·h] − s(x)[h]| over every g and h of `group`: zero (to rounding) for
+/// scores that are permuted by the group.
+func worstPermutationError(of model: DiscreteCanonicalizer, on x: Tensor, group: Group)
+    -> Float {
+    let scores = model.scores(x).storage
+    var worst: Float = 0
+    for g in group.elements {
+        let turned = model.scores(group.transformPlanes(x, by: g)).storage
+        for h in 0..<group.order {
+            let gh = group.composeIndex(group.index(of: g), h)
+            worst = max(worst, abs(turned[gh] - scores[h]))
+        }
+    }
+    return worst
+}

@@ -85,6 +85,21 @@ final class OrientationTrainingTests: XCTestCase {
                           "predict must score the views, not the whole input alone")
         XCTAssertNil(try TrainingConfig.parse(
             config(#"{"kind": "canonicalizer", "fields": [4, 4]}"#)).model.views)
+        let raised = try TrainingConfig.parse(config(
+            #"{"kind": "canonicalizer", "fields": [4, 4, 4], "views": [1, 0.8], "viewGammas": [0.6]}"#))
+        XCTAssertEqual(raised.model.viewGammas, [0.6])
+        guard case .canonicalizer(let raisedModel) = try ModelFactory.build(
+            raised.model, input: raised.input, classCount: 8, seed: 1) else {
+            return XCTFail("expected a canonicalizer")
+        }
+        XCTAssertEqual(raisedModel.configuration.preprocessing.viewGammas, [0.6])
+        XCTAssertThrowsError(try TrainingConfig.parse(config(
+            #"{"kind": "canonicalizer", "viewGammas": [0.6]}"#)
+            .replacingOccurrences(of: #""minMax""#, with: #""zScore""#))) { error in
+            XCTAssertTrue("\(error)".contains("/model/viewGammas intensity exponents need "
+                                              + "/input/normalization minMax or percentile"),
+                          "\(error)")
+        }
 
         let refusals: [(String, String, String)] = [
             (#"{"kind": "canonicalizer", "views": [1, 0]}"#, "orientation",
@@ -94,6 +109,13 @@ final class OrientationTrainingTests: XCTestCase {
             (#"{"kind": "canonicalizer", "views": []}"#, "orientation", " /model/views "),
             (#"{"kind": "p4cnn", "views": [1, 0.9]}"#, "classification",
              "views (centre crops the scorer scores) are a canonicalizer setting"),
+            (#"{"kind": "canonicalizer", "viewGammas": [0.6, 1]}"#, "orientation",
+             " /model/viewGammas/1 expected an intensity exponent in (0, 4] other than 1"),
+            (#"{"kind": "canonicalizer", "viewGammas": [0.6, 0.6]}"#, "orientation",
+             " /model/viewGammas expected distinct exponents"),
+            (#"{"kind": "p4cnn", "viewGammas": [0.6]}"#, "classification",
+             "viewGammas (intensity exponents of the views the scorer scores) are a "
+             + "canonicalizer setting"),
         ]
         for (model, task, expected) in refusals {
             XCTAssertThrowsError(try TrainingConfig.parse(config(model, task: task))) { error in

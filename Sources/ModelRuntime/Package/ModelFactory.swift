@@ -185,7 +185,8 @@ public enum ModelFactory {
                 group: g,
                 preprocessing: ScorerPreprocessing(cropRatio: 1, size: input.width,
                                                    normalization: normalization,
-                                                   views: spec.views),
+                                                   views: spec.views,
+                                                   viewGammas: spec.viewGammas),
                 network: ScoringNetworkConfiguration(
                     inputChannels: input.channels,
                     fields: spec.fields ?? [Int](repeating: spec.width, count: spec.depth + 1),

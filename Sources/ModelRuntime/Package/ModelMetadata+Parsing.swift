@@ -295,7 +295,8 @@ extension ModelSpec {
     /// The metadata form written by the synthesized `encode(to:)`.
     static func parseMetadata(_ node: ConfigNode) throws -> ModelSpec {
         let object = try node.object(keys: ["kind", "group", "width", "depth", "kernelSize",
-                                            "dropout", "canonicalizer", "fields", "views"])
+                                            "dropout", "canonicalizer", "fields", "views",
+                                            "viewGammas"])
         let dropoutNode = try object.required("dropout")
         guard case .number(let dropout, _) = dropoutNode.value, dropout >= 0, dropout < 1 else {
             throw dropoutNode.mismatch("a probability from 0 up to (not including) 1")
@@ -312,7 +313,24 @@ extension ModelSpec {
             fields: try object.optional("fields").map { fieldsNode in
                 try fieldsNode.array().map { try $0.integer(atLeast: 1) }
             },
-            views: try object.optional("views").map(parseViewRatios))
+            views: try object.optional("views").map(parseViewRatios),
+            viewGammas: try object.optional("viewGammas").map(parseViewGammas))
+    }
+
+    /// A canonicalizer's `viewGammas`: 1 to 4 distinct intensity exponents, each in (0, 4]
+    /// and not 1; the training config and the package metadata read them alike.
+    public static func parseViewGammas(_ node: ConfigNode) throws -> [Double] {
+        let gammas = try node.array(count: 1...4).map { gammaNode -> Double in
+            guard case .number(let gamma, _) = gammaNode.value, gamma > 0, gamma <= 4,
+                  gamma != 1 else {
+                throw gammaNode.mismatch("an intensity exponent in (0, 4] other than 1")
+            }
+            return gamma
+        }
+        guard Set(gammas).count == gammas.count else {
+            throw node.mismatch("distinct exponents")
+        }
+        return gammas
     }
 
     /// A canonicalizer's `views`: 1 to 8 crop ratios, each in (0, 1]; the training config and

@@ -60,10 +60,13 @@ public struct ModelSpec: Sendable, Equatable, Codable {
     /// Canonicalizer only: the centre-crop views it scores (`ScorerPreprocessing.views`, each
     /// the fraction of the input's side kept); nil = one view, the whole input.
     public var views: [Double]? = nil
+    /// Canonicalizer only: intensity exponents under which every view is scored again
+    /// (`ScorerPreprocessing.viewGammas`); nil = the plain input only.
+    public var viewGammas: [Double]? = nil
 
     public init(kind: Kind, group: GroupName, width: Int, depth: Int, kernelSize: Int,
                 dropout: Double, canonicalizer: CanonicalizerSpec? = nil, fields: [Int]? = nil,
-                views: [Double]? = nil) {
+                views: [Double]? = nil, viewGammas: [Double]? = nil) {
         self.kind = kind
         self.group = group
         self.width = width
@@ -73,6 +76,7 @@ public struct ModelSpec: Sendable, Equatable, Codable {
         self.canonicalizer = canonicalizer
         self.fields = fields
         self.views = views
+        self.viewGammas = viewGammas
     }
 }
 
