@@ -97,10 +97,9 @@ public final class DiscreteCanonicalizer: Module {
         }
         let (batch, order) = (input.shape[0], group.order)
         let gammas = preprocessing.viewGammas ?? []
-        let intensities = [input] + gammas.map { gamma in
-            Tensor(shape: input.shape, storage: input.storage.map {
-                Float(pow(Double(min(max($0, 0), 1)), gamma))
-            })
+        let intensities = [input] + gammas.map {
+            Tensor(shape: input.shape,
+                   storage: IntensityMapping.clampedPower(input.storage, exponent: Float($0)))
         }
         // Each view's log-softmax in Double, so that the mean keeps the precision of every
         // view (`Softmax.logSoftmaxForward` is Float); the calibrated thresholds of packages

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Order statistics shared by normalisation, metrics and reports.
 public enum Statistics {
     /// The `q`-th percentile (`q` in 0...100) of ascending `sorted` values, interpolated
@@ -21,6 +23,12 @@ public enum IntensityMapping {
         guard high > low else { return [Float](repeating: 0, count: values.count) }
         let scale = 1 / (high - low)
         return values.map { (min(max($0, low), high) - low) * scale }
+    }
+
+    /// Samples clamped to [0, 1] and raised to `exponent`: the gamma of inputs already mapped
+    /// onto [0, 1] (training's gamma jitter, a canonicalizer's view exponents).
+    public static func clampedPower(_ values: [Float], exponent: Float) -> [Float] {
+        values.map { pow(min(max($0, 0), 1), exponent) }
     }
 
     /// The window from the smallest to the largest sample.

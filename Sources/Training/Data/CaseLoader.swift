@@ -162,7 +162,8 @@ public struct Augmenter: Sendable {
         if spec.gamma > 0 {
             let exponent = Float(Foundation.exp(Foundation.log(1 + spec.gamma)
                                                 * (2 * generator.nextDouble() - 1)))
-            result.image.values = result.image.values.map { pow(min(max($0, 0), 1), exponent) }
+            result.image.values = IntensityMapping.clampedPower(result.image.values,
+                                                                exponent: exponent)
         }
         if spec.invert > 0, generator.nextDouble() < spec.invert {
             result.image.values = result.image.values.map { 1 - $0 }
